@@ -1,0 +1,510 @@
+// The interning Context and the canonicalising smart constructors.
+#include <algorithm>
+#include <cmath>
+#include <atomic>
+#include <cassert>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "symdiff/diagnostic.hpp"
+#include "symdiff/expr.hpp"
+
+namespace symdiff {
+
+namespace {
+
+struct OpInfo {
+    std::string_view name;
+    int arity;
+    OpKind kind;
+};
+
+constexpr OpInfo kOps[] = {
+#define SYMDIFF_OP(name, spelling, arity, kind) {spelling, arity, OpKind::kind},
+#include "symdiff/ops.def"
+#undef SYMDIFF_OP
+};
+
+std::uint64_t mix(std::uint64_t h) {
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+constexpr NodeId kEmpty = ~NodeId{0};
+
+} // namespace
+
+std::string_view op_name(Op op) { return kOps[static_cast<std::size_t>(op)].name; }
+int op_arity(Op op) { return kOps[static_cast<std::size_t>(op)].arity; }
+OpKind op_kind(Op op) { return kOps[static_cast<std::size_t>(op)].kind; }
+
+struct Context::Impl {
+    std::mutex mu;
+    std::atomic<std::uint32_t> count{0};
+    std::vector<std::unique_ptr<detail::Node[]>> chunk_owner;
+
+    // Children live in blocks that never move; a node's children are contiguous.
+    static constexpr std::size_t kKidBlock = 1 << 16;
+    std::vector<std::unique_ptr<NodeId[]>> kid_blocks;
+    NodeId* kid_cur = nullptr;
+    std::size_t kid_left = 0;
+
+    std::vector<std::unique_ptr<std::string>> names;
+    std::unordered_map<std::string_view, NodeId> symbols;
+
+    // Open-addressing intern table of node ids, with each node's intern hash kept beside it.
+    std::vector<NodeId> table;
+    std::vector<std::uint64_t> hashes;
+
+    NodeId pi = kEmpty;
+    NodeId e = kEmpty;
+
+    const NodeId* store_kids(std::span<const NodeId> kids) {
+        if (kids.empty()) return nullptr;
+        if (kids.size() > kKidBlock / 4) {
+            // A very wide node gets a block of its own, so blocks are never mostly wasted.
+            kid_blocks.emplace_back(new NodeId[kids.size()]);
+            std::memcpy(kid_blocks.back().get(), kids.data(), kids.size() * sizeof(NodeId));
+            return kid_blocks.back().get();
+        }
+        if (kid_left < kids.size()) {
+            kid_blocks.emplace_back(new NodeId[kKidBlock]);
+            kid_cur = kid_blocks.back().get();
+            kid_left = kKidBlock;
+        }
+        NodeId* p = kid_cur;
+        std::memcpy(p, kids.data(), kids.size() * sizeof(NodeId));
+        kid_cur += kids.size();
+        kid_left -= kids.size();
+        return p;
+    }
+};
+
+Context::Context() : chunks_(new detail::Node*[kMaxChunks]()), impl_(std::make_unique<Impl>()) {
+    impl_->table.assign(1024, kEmpty);
+}
+
+Context::~Context() = default;
+
+std::size_t Context::size() const { return impl_->count.load(std::memory_order_acquire); }
+
+namespace detail {
+
+// Interning hash: identity of the children (ids) plus the payload.
+static std::uint64_t intern_hash(Op op, std::span<const NodeId> kids, const Number& num, const std::string* name) {
+    std::uint64_t h = mix(static_cast<std::uint64_t>(op) + 0x1234567);
+    if (op == Op::Num) h ^= num.hash();
+    if (op == Op::Sym) h ^= fnv1a(*name);
+    for (NodeId k : kids) h = mix(h ^ (k + 0x9e3779b97f4a7c15ULL));
+    return h;
+}
+
+// The structural key: like intern_hash but over the children's keys, so that it depends on
+// structure only and never on the order in which nodes happened to be made.
+static std::uint64_t structural_key(Op op, std::span<const NodeId> kids, const Number& num,
+                                    const std::string* name, const Context& ctx) {
+    std::uint64_t h = mix(static_cast<std::uint64_t>(op) * 0x100000001b3ULL + 77);
+    if (op == Op::Num) h ^= num.hash();
+    if (op == Op::Sym) h ^= fnv1a(*name);
+    for (NodeId k : kids) h = mix(h ^ ctx[k].key());
+    return h;
+}
+
+} // namespace detail
+
+NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num, const std::string* name) {
+    Impl& im = *impl_;
+    std::uint64_t h = detail::intern_hash(op, kids, num, name);
+    std::lock_guard lock(im.mu);
+    std::size_t mask = im.table.size() - 1;
+    std::size_t i = h & mask;
+    for (;; i = (i + 1) & mask) {
+        NodeId cand = im.table[i];
+        if (cand == kEmpty) break;
+        if (im.hashes[cand] != h) continue;
+        const detail::Node& n = node(cand);
+        if (n.op != op || n.size != kids.size()) continue;
+        if (op == Op::Num && !(n.num == num)) continue;
+        if (op == Op::Sym && n.name != name) continue;
+        if (!kids.empty() && std::memcmp(n.kids, kids.data(), kids.size() * sizeof(NodeId)) != 0) continue;
+        return cand;
+    }
+    NodeId id = im.count.load(std::memory_order_relaxed);
+    if (id == kEmpty - 1) throw Error("too many expression nodes in one context");
+    std::size_t chunk = id >> kChunkBits;
+    if (!chunks_[chunk]) {
+        im.chunk_owner.emplace_back(new detail::Node[std::size_t{1} << kChunkBits]);
+        chunks_[chunk] = im.chunk_owner.back().get();
+    }
+    detail::Node& n = chunks_[chunk][id & ((1u << kChunkBits) - 1)];
+    n.op = op;
+    n.size = static_cast<std::uint32_t>(kids.size());
+    n.kids = im.store_kids(kids);
+    n.num = num;
+    n.name = name;
+    std::uint32_t height = 0;
+    for (NodeId k : kids) height = std::max(height, node(k).height);
+    n.height = height + 1;
+    n.key = detail::structural_key(op, kids, num, name, *this);
+    im.hashes.push_back(h);
+    im.table[i] = id;
+    im.count.store(id + 1, std::memory_order_release);
+    if (std::size_t{id + 1} * 2 > im.table.size()) {
+        std::vector<NodeId> bigger(im.table.size() * 2, kEmpty);
+        std::size_t m2 = bigger.size() - 1;
+        for (NodeId old : im.table) {
+            if (old == kEmpty) continue;
+            std::size_t j = im.hashes[old] & m2;
+            while (bigger[j] != kEmpty) j = (j + 1) & m2;
+            bigger[j] = old;
+        }
+        im.table.swap(bigger);
+    }
+    return id;
+}
+
+namespace {
+
+std::vector<NodeId> ids_of(std::span<const Expr> v) {
+    std::vector<NodeId> r;
+    r.reserve(v.size());
+    for (Expr e : v) r.push_back(e.id());
+    return r;
+}
+
+} // namespace
+
+#define SYMDIFF_RAW(op, ...) Expr(this, make_raw(op, __VA_ARGS__))
+
+Expr Context::number(const Number& n) { return SYMDIFF_RAW(Op::Num, std::span<const NodeId>(), n); }
+
+Expr Context::symbol(std::string_view name) {
+    const std::string* stable;
+    {
+        std::lock_guard lock(impl_->mu);
+        auto it = impl_->symbols.find(name);
+        if (it != impl_->symbols.end()) return Expr(this, it->second);
+        impl_->names.push_back(std::make_unique<std::string>(name));
+        stable = impl_->names.back().get();
+    }
+    Expr s = SYMDIFF_RAW(Op::Sym, std::span<const NodeId>(), Number(), stable);
+    std::lock_guard lock(impl_->mu);
+    impl_->symbols.emplace(*stable, s.id());
+    return s;
+}
+
+Expr Context::pi() { return SYMDIFF_RAW(Op::Pi, std::span<const NodeId>()); }
+
+Expr Context::e() { return call(Op::Exp, {integer(1)}); }
+
+bool Context::canonical_less(Expr a, Expr b) {
+    if (a == b) return false;
+    bool an = a.is_number(), bn = b.is_number();
+    if (an != bn) return an;
+    if (an) return less(a.number(), b.number());
+    if (a.key() != b.key()) return a.key() < b.key();
+    // A structural-key collision (or equal structure in two Contexts): compare structurally.
+    if (a.op() != b.op()) return a.op() < b.op();
+    if (a.is_symbol()) return a.name() < b.name();
+    if (a.size() != b.size()) return a.size() < b.size();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == b[i]) continue;
+        return canonical_less(a[i], b[i]);
+    }
+    return false;
+}
+
+namespace {
+
+void sort_canonical(std::vector<Expr>& v) { std::sort(v.begin(), v.end(), Context::canonical_less); }
+
+} // namespace
+
+Expr Context::add(std::span<const Expr> terms) {
+    Number constant = Number::integer(0);
+    std::vector<Expr> rests;
+    std::vector<Number> coefs;
+    std::unordered_map<NodeId, std::size_t> where;
+    std::vector<Expr> work(terms.begin(), terms.end());
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        Expr t = work[i];
+        if (t.is(Op::Add)) {
+            for (NodeId k : t.child_ids()) work.push_back((*this)[k]);
+            continue;
+        }
+        if (t.is_number()) {
+            constant = constant + t.number();
+            continue;
+        }
+        // Split off the numeric coefficient: 3*x*y -> (3, x*y).
+        Number c = Number::integer(1);
+        Expr rest = t;
+        if (t.is(Op::Mul) && t[0].is_number()) {
+            c = t[0].number();
+            rest = t.size() == 2 ? t[1] : SYMDIFF_RAW(Op::Mul, t.child_ids().subspan(1));
+        }
+        auto [it, fresh] = where.emplace(rest.id(), rests.size());
+        if (fresh) {
+            rests.push_back(rest);
+            coefs.push_back(c);
+        } else {
+            coefs[it->second] = coefs[it->second] + c;
+        }
+    }
+    std::vector<Expr> out;
+    out.reserve(rests.size() + 1);
+    for (std::size_t i = 0; i < rests.size(); ++i) {
+        if (coefs[i].is_zero()) continue;
+        if (coefs[i].is_one()) {
+            out.push_back(rests[i]);
+            continue;
+        }
+        std::vector<NodeId> kids{number(coefs[i]).id()};
+        if (rests[i].is(Op::Mul)) {
+            for (NodeId k : rests[i].child_ids()) kids.push_back(k);
+        } else {
+            kids.push_back(rests[i].id());
+        }
+        out.push_back(SYMDIFF_RAW(Op::Mul, kids));
+    }
+    if (!constant.is_zero() || out.empty()) out.push_back(number(constant));
+    if (out.size() == 1) return out[0];
+    sort_canonical(out);
+    return SYMDIFF_RAW(Op::Add, ids_of(out));
+}
+
+Expr Context::mul(std::span<const Expr> factors) {
+    Number coef = Number::integer(1);
+    std::vector<Expr> bases;
+    std::vector<std::vector<Expr>> exps;
+    std::unordered_map<NodeId, std::size_t> where;
+    std::vector<Expr> work(factors.begin(), factors.end());
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        Expr f = work[i];
+        if (f.is(Op::Mul)) {
+            for (NodeId k : f.child_ids()) work.push_back((*this)[k]);
+            continue;
+        }
+        if (f.is_number()) {
+            coef = coef * f.number();
+            continue;
+        }
+        Expr base = f, ex = integer(1);
+        if (f.is(Op::Pow)) {
+            base = f[0];
+            ex = f[1];
+        }
+        auto [it, fresh] = where.emplace(base.id(), bases.size());
+        if (fresh) {
+            bases.push_back(base);
+            exps.push_back({ex});
+        } else {
+            exps[it->second].push_back(ex);
+        }
+    }
+    if (coef.is_zero()) return integer(0);
+    std::vector<Expr> out;
+    std::vector<Expr> again; // powers that came back as products and must be merged once more
+    for (std::size_t i = 0; i < bases.size(); ++i) {
+        Expr p = exps[i].size() == 1 && exps[i][0].is_integer(1) ? bases[i] : pow(bases[i], add(exps[i]));
+        if (p.is_number()) coef = coef * p.number();
+        else if (p.is(Op::Mul)) again.push_back(p);
+        else out.push_back(p);
+    }
+    if (!again.empty()) {
+        again.insert(again.end(), out.begin(), out.end());
+        again.push_back(number(coef));
+        return mul(again);
+    }
+    if (coef.is_zero()) return integer(0);
+    if (out.empty()) return number(coef);
+    if (out.size() == 1 && coef.is_one()) return out[0];
+    sort_canonical(out);
+    if (!coef.is_one()) out.insert(out.begin(), number(coef));
+    return SYMDIFF_RAW(Op::Mul, ids_of(out));
+}
+
+Expr Context::pow(Expr b, Expr e) {
+    if (e.is_number()) {
+        const Number& n = e.number();
+        if (n.is_zero()) return integer(1);
+        if (n.is_one()) return b;
+        if (b.is_number()) {
+            if (auto r = Number::pow(b.number(), n)) return number(*r);
+            const NodeId kids[] = {b.id(), e.id()};
+            return SYMDIFF_RAW(Op::Pow, kids);
+        }
+        if (n.is_integer()) {
+            if (b.is(Op::Pow)) return pow(b[0], mul({b[1], e}));
+            if (b.is(Op::Mul)) {
+                std::vector<Expr> fs;
+                for (NodeId k : b.child_ids()) fs.push_back(pow((*this)[k], e));
+                return mul(fs);
+            }
+        }
+    }
+    if (b.is_number() && b.number().is_one()) return integer(1);
+    if (b.is(Op::Exp)) return call(Op::Exp, {mul({b[0], e})});
+    const NodeId kids[] = {b.id(), e.id()};
+    return SYMDIFF_RAW(Op::Pow, kids);
+}
+
+Expr Context::neg(Expr a) { return mul({integer(-1), a}); }
+Expr Context::sub(Expr a, Expr b) { return add({a, neg(b)}); }
+Expr Context::div(Expr a, Expr b) { return mul({a, pow(b, integer(-1))}); }
+Expr Context::sqrt(Expr a) { return pow(a, rational(1, 2)); }
+
+namespace {
+
+bool is_zero(Expr e) { return e.is_number() && e.number().is_zero(); }
+
+} // namespace
+
+Expr Context::call(Op fn, std::span<const Expr> args) {
+    if (op_kind(fn) != OpKind::Function) throw Error(std::string("'") + std::string(op_name(fn)) + "' is not a function");
+    if (static_cast<int>(args.size()) != op_arity(fn)) {
+        throw Error(std::string(op_name(fn)) + " takes " + std::to_string(op_arity(fn)) + " argument" +
+                    (op_arity(fn) == 1 ? "" : "s") + ", got " + std::to_string(args.size()));
+    }
+    Expr a = args[0];
+    // Exact values at the points every textbook table lists; everything else stays symbolic.
+    switch (fn) {
+    case Op::Exp:
+        if (is_zero(a)) return integer(1);
+        break;
+    case Op::Log:
+        if (a.is_integer(1)) return integer(0);
+        if (a.is(Op::Exp)) return a[0];
+        break;
+    case Op::Sin: case Op::Tan: case Op::Asin: case Op::Atan: case Op::Sinh: case Op::Tanh:
+    case Op::Asinh: case Op::Atanh: case Op::Erf: case Op::Cbrt:
+        if (is_zero(a)) return integer(0);
+        break;
+    case Op::Cos: case Op::Cosh:
+        if (is_zero(a)) return integer(1);
+        break;
+    case Op::Acosh:
+        if (a.is_integer(1)) return integer(0);
+        break;
+    case Op::Acos:
+        if (a.is_integer(1)) return integer(0);
+        break;
+    case Op::Sigmoid:
+        if (is_zero(a)) return rational(1, 2);
+        break;
+    case Op::Abs:
+        if (a.is_number() && !std::isnan(a.number().value())) return a.number().is_negative() ? number(-a.number()) : a;
+        if (a.is(Op::Abs)) return a;
+        break;
+    case Op::Sign:
+        if (a.is_number() && !std::isnan(a.number().value()))
+            return integer(a.number().is_zero() ? 0 : a.number().is_negative() ? -1 : 1);
+        break;
+    case Op::Heaviside:
+        if (a.is_number() && !std::isnan(a.number().value())) return integer(a.number().value() > 0 ? 1 : 0);
+        break;
+    case Op::Relu:
+        if (a.is_number() && !std::isnan(a.number().value())) return a.number().value() > 0 ? a : integer(0);
+        break;
+    case Op::Max: case Op::Min:
+        if (args[0] == args[1]) return args[0];
+        if (args[0].is_number() && args[1].is_number() && !std::isnan(args[0].number().value()) &&
+            !std::isnan(args[1].number().value())) {
+            bool first = less(args[1].number(), args[0].number()) == (fn == Op::Max);
+            return first ? args[0] : args[1];
+        }
+        break;
+    default:
+        break;
+    }
+    return SYMDIFF_RAW(fn, ids_of(args));
+}
+
+Expr Context::list(std::span<const Expr> items) { return SYMDIFF_RAW(Op::List, ids_of(items)); }
+
+Expr Context::rebuild(Expr like, std::span<const Expr> kids) {
+    switch (op_kind(like.op())) {
+    case OpKind::Atom:
+        return like;
+    case OpKind::Function:
+        return call(like.op(), kids);
+    case OpKind::Operator:
+        break;
+    }
+    switch (like.op()) {
+    case Op::Add: return add(kids);
+    case Op::Mul: return mul(kids);
+    case Op::Pow: return pow(kids[0], kids[1]);
+    case Op::List: return list(kids);
+    default: break;
+    }
+    assert(false && "rebuild: unhandled operator");
+    return like;
+}
+
+#undef SYMDIFF_RAW
+
+namespace {
+Context& mutable_ctx(Expr e) { return const_cast<Context&>(e.context()); }
+} // namespace
+
+Expr operator+(Expr a, Expr b) { return mutable_ctx(a).add({a, b}); }
+Expr operator-(Expr a, Expr b) { return mutable_ctx(a).sub(a, b); }
+Expr operator*(Expr a, Expr b) { return mutable_ctx(a).mul({a, b}); }
+Expr operator/(Expr a, Expr b) { return mutable_ctx(a).div(a, b); }
+Expr operator-(Expr a) { return mutable_ctx(a).neg(a); }
+Expr pow(Expr base, Expr exponent) { return mutable_ctx(base).pow(base, exponent); }
+
+std::vector<Expr> free_symbols(Expr e) {
+    std::vector<Expr> out;
+    std::unordered_set<NodeId> seen;
+    std::vector<Expr> stack{e};
+    while (!stack.empty()) {
+        Expr t = stack.back();
+        stack.pop_back();
+        if (!seen.insert(t.id()).second) continue;
+        if (t.is_symbol()) out.push_back(t);
+        for (std::size_t i = t.size(); i-- > 0;) stack.push_back(t[i]);
+    }
+    return out;
+}
+
+std::vector<NodeId> topological_order(std::span<const Expr> roots) {
+    if (roots.empty()) return {};
+    const Context& ctx = roots[0].context();
+    std::vector<char> seen(ctx.size(), 0);
+    std::vector<NodeId> out, stack;
+    for (Expr r : roots) stack.push_back(r.id());
+    while (!stack.empty()) {
+        NodeId id = stack.back();
+        stack.pop_back();
+        if (seen[id]) continue;
+        seen[id] = 1;
+        out.push_back(id);
+        for (NodeId k : ctx[id].child_ids())
+            if (!seen[k]) stack.push_back(k);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::size_t dag_size(Expr e) { return topological_order(std::span<const Expr>(&e, 1)).size(); }
+
+} // namespace symdiff
