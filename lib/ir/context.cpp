@@ -57,6 +57,9 @@ OpKind op_kind(Op op) { return kOps[static_cast<std::size_t>(op)].kind; }
 
 struct Context::Impl {
     std::mutex mu;
+    // Held across the whole of symbol(), so two threads making the same new name agree on
+    // one name string (and so one node); never taken while `mu` is held.
+    std::mutex symbol_mu;
     std::atomic<std::uint32_t> count{0};
     std::vector<std::unique_ptr<detail::Node[]>> chunk_owner;
 
@@ -196,16 +199,12 @@ std::vector<NodeId> ids_of(std::span<const Expr> v) {
 Expr Context::number(const Number& n) { return SYMDIFF_RAW(Op::Num, std::span<const NodeId>(), n); }
 
 Expr Context::symbol(std::string_view name) {
-    const std::string* stable;
-    {
-        std::lock_guard lock(impl_->mu);
-        auto it = impl_->symbols.find(name);
-        if (it != impl_->symbols.end()) return Expr(this, it->second);
-        impl_->names.push_back(std::make_unique<std::string>(name));
-        stable = impl_->names.back().get();
-    }
+    std::lock_guard sym_lock(impl_->symbol_mu);
+    auto it = impl_->symbols.find(name);
+    if (it != impl_->symbols.end()) return Expr(this, it->second);
+    impl_->names.push_back(std::make_unique<std::string>(name));
+    const std::string* stable = impl_->names.back().get();
     Expr s = SYMDIFF_RAW(Op::Sym, std::span<const NodeId>(), Number(), stable);
-    std::lock_guard lock(impl_->mu);
     impl_->symbols.emplace(*stable, s.id());
     return s;
 }

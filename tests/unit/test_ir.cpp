@@ -1,6 +1,12 @@
 // The expression DAG: interning, canonical sums and products, and the smart constructors' rules.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "symdiff/expr.hpp"
 
 using namespace symdiff;
@@ -59,4 +65,51 @@ TEST_CASE("ir: arity is checked", "[ir]") {
     Expr x = c.symbol("x");
     REQUIRE_THROWS_WITH(c.call(Op::Sin, {x, x}), "sin takes 1 argument, got 2");
     REQUIRE_THROWS_WITH(c.call(Op::Atan2, {x}), "atan2 takes 2 arguments, got 1");
+}
+
+TEST_CASE("ir: one context shared by threads interns consistently", "[ir][thread]") {
+    // Every thread builds the same expressions from the same names, in a different order;
+    // hash-consing must hand all of them the same nodes, and readers must never see a torn node.
+    Context c;
+    constexpr int kThreads = 4, kTerms = 2000;
+    std::vector<std::vector<NodeId>> results(kThreads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < kThreads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int k = 0; k < kTerms; ++k) {
+                int i = (t % 2 == 0) ? k : kTerms - 1 - k;
+                Expr v = c.symbol("v" + std::to_string(i % 97));
+                Expr w = c.symbol("w" + std::to_string(i % 89));
+                Expr e = c.call(Op::Sin, {v * w + c.integer(i)}) + pow(v, c.integer(i % 7 + 2));
+                results[t].push_back(e.id());  // Catch2 assertions are not thread-safe: check after join
+            }
+            if (t % 2 == 1) std::reverse(results[t].begin(), results[t].end());
+        });
+    }
+    for (auto& th : pool) th.join();
+    for (int t = 1; t < kThreads; ++t) REQUIRE(results[t] == results[0]);
+    for (NodeId id : results[0]) REQUIRE(c[id].height() >= 3);
+    REQUIRE(c.symbol("v3") == c.symbol("v3"));
+}
+
+TEST_CASE("ir: topological order puts children first", "[ir]") {
+    Context c;
+    Expr x = c.symbol("x"), y = c.symbol("y");
+    Expr e = c.call(Op::Exp, {x * y}) + x;
+    auto order = topological_order(std::span<const Expr>(&e, 1));
+    REQUIRE(order.back() == e.id());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        for (NodeId k : c[order[i]].child_ids())
+            REQUIRE(std::find(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(i), k) != order.begin() + static_cast<std::ptrdiff_t>(i));
+    REQUIRE(dag_size(e) == order.size());
+    auto syms = free_symbols(e);
+    REQUIRE(syms.size() == 2);
+}
+
+TEST_CASE("ir: deep chains are built without recursion", "[ir]") {
+    Context c;
+    Expr e = c.symbol("x");
+    for (int i = 0; i < 100000; ++i) e = c.call(Op::Sin, {e});
+    REQUIRE(e.height() == 100001);
+    REQUIRE(dag_size(e) == 100001);
 }
