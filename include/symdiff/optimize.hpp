@@ -1,0 +1,529 @@
+/// \file Optimisers: gradient descent and its family, L-BFGS and Newton, over an f+∇f kernel.
+///
+/// The objective is a *kernel*: any callable `k(const double* x, double* out)` that writes
+/// out[0] = f(x) and out[1..n] = ∇f(x). That is the layout of the JIT's `compile_gradient`
+/// kernels and of an Interpreter over [f, ∂f/∂x1, ...], and a hand-written lambda works too.
+/// Newton additionally takes a Hessian kernel `h(const double* x, double* out)` that writes the
+/// n×n Hessian row-major.
+///
+/// The first-order loops (gd, momentum, nesterov, adam, rmsprop) are templates on the kernel
+/// type and on which checks are switched on, so that with no tolerance, trace or callback the
+/// loop body is exactly "call the kernel, test f, update x": no allocation, no virtual call and
+/// no std::function per step. L-BFGS and Newton spend their time in line searches and linear
+/// algebra, so they call the kernel through a type-erased reference compiled once in
+/// lib/optimize.
+///
+/// Step numbering: step k is the point after k updates; step 0 is the start. A run evaluates
+/// the kernel at steps 0..K and reports the point of step K, so `steps` is the number of
+/// updates made.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace symdiff {
+
+/// A callable writing [f, ∂f/∂x1, ..., ∂f/∂xn] for a point of n coordinates.
+template <class K>
+concept GradientKernel = std::invocable<const K&, const double*, double*>;
+
+enum class Method : std::uint8_t {
+    GradientDescent, ///< θ -= η∇f
+    Momentum,        ///< heavy ball, in the form chosen by Options::momentum_form
+    Nesterov,        ///< v = βv + ∇f; θ -= η(∇f + βv): the look-ahead form that needs ∇f at θ only
+    Adam,            ///< Kingma & Ba with bias correction
+    RMSProp,         ///< s = ρs + (1-ρ)∇f²; θ -= η∇f/(√s + ε)
+    LBFGS,           ///< limited-memory BFGS with a strong-Wolfe line search
+    Newton,          ///< Newton steps on the symbolic Hessian, damped until positive definite
+};
+
+/// "gd", "momentum", "nesterov", "adam", "rmsprop", "lbfgs", "newton".
+std::string_view method_name(Method m);
+std::optional<Method> method_from_name(std::string_view name);
+
+/// The two ways the tutorials write momentum. With a constant rate they are the same
+/// iteration (the velocities differ by the factor -η), but they round differently and they
+/// differ under a schedule, since Velocity folds the rate into v when the gradient is added.
+enum class MomentumForm : std::uint8_t {
+    Accumulate, ///< v = βv + ∇f; θ -= ηv   (tutorial 001's table)
+    Velocity,   ///< v = βv - η∇f; θ += v   (tutorial 000's exercise 3)
+};
+std::string_view momentum_form_name(MomentumForm f);
+std::optional<MomentumForm> momentum_form_from_name(std::string_view name);
+
+/// A learning-rate schedule η_t for update t = 0, 1, ...
+struct Schedule {
+    enum class Kind : std::uint8_t {
+        Constant,    ///< η_t = η
+        Step,        ///< η_t = η·γ^⌊t/every⌋   ("halve the rate every 50 epochs": γ = 0.5, every = 50)
+        Exponential, ///< η_t = η·γ^t
+        InverseTime, ///< η_t = η/(1 + γt)
+    };
+    Kind kind = Kind::Constant;
+    double gamma = 1.0;
+    std::size_t every = 1;
+
+    /// η_t in closed form. The loops compute the same sequence incrementally (Exponential as a
+    /// running product, so it agrees with this to rounding, not bit for bit).
+    double rate(double eta, std::size_t t) const;
+
+    /// Parses "constant", "step:GAMMA:EVERY", "exp:GAMMA" or "inv:GAMMA"; nullopt otherwise.
+    static std::optional<Schedule> parse(std::string_view text);
+    std::string to_string() const;
+};
+
+/// Everything that configures a run. Defaults are the tutorials' usual values.
+struct Options {
+    Method method = Method::GradientDescent;
+    double lr = 0.001;                ///< η (first-order methods)
+    std::size_t max_steps = 10000;    ///< updates (first-order) or iterations (L-BFGS, Newton)
+    /// Stop when ‖∇f‖ < grad_tol (checked before each update, as tutorial 001 does); 0 = off.
+    double grad_tol = 0.0;
+    /// Stop when |f_k - f_{k-1}| <= f_tol·max(1, |f_k|); 0 = off.
+    double f_tol = 0.0;
+    /// The run is stopped as diverged when f is not finite, or |f| exceeds
+    /// diverge_factor·max(1, |f(start)|). Infinity leaves only the finiteness test.
+    double diverge_factor = 1e15;
+
+    double momentum = 0.9;            ///< β of momentum and Nesterov
+    MomentumForm momentum_form = MomentumForm::Accumulate;
+    double beta1 = 0.9;               ///< Adam
+    double beta2 = 0.999;             ///< Adam
+    double rho = 0.9;                 ///< RMSProp decay
+    double epsilon = 1e-8;            ///< Adam and RMSProp
+    Schedule schedule{};
+
+    std::size_t lbfgs_memory = 10;    ///< pairs (s, y) kept by L-BFGS
+    double wolfe_c1 = 1e-4;           ///< sufficient decrease
+    double wolfe_c2 = 0.9;            ///< curvature (strong Wolfe: |∇f(x+αp)·p| <= c2|∇f(x)·p|)
+
+    /// Record step 0, every trace_every-th step and the last step; 0 = no trace.
+    std::size_t trace_every = 0;
+};
+
+enum class StopReason : std::uint8_t {
+    MaxSteps,          ///< made max_steps updates
+    GradientTolerance, ///< ‖∇f‖ < grad_tol
+    FunctionTolerance, ///< f stopped changing (f_tol)
+    Diverged,          ///< f not finite or exploding
+    Callback,          ///< the per-step callback asked to stop
+    LineSearchFailed,  ///< L-BFGS/Newton: no step satisfying the line search (usually: f is at rounding level)
+};
+std::string_view stop_reason_name(StopReason r);
+
+/// Sub-sampled trajectory: rows of (step, x[0..dims), f, ‖∇f‖).
+struct Trace {
+    std::size_t dims = 0;
+    std::vector<std::size_t> step;
+    std::vector<double> x; ///< row-major, dims per row
+    std::vector<double> f;
+    std::vector<double> grad_norm;
+
+    std::size_t size() const { return step.size(); }
+    std::span<const double> point(std::size_t row) const { return {x.data() + row * dims, dims}; }
+};
+
+/// The result of a run.
+struct Report {
+    Method method = Method::GradientDescent;
+    std::vector<double> start;
+    std::vector<double> x;        ///< the final point (the non-finite one if the run diverged)
+    double f_start = 0;
+    double f = 0;                 ///< f(x)
+    double grad_norm = 0;         ///< ‖∇f(x)‖
+    std::size_t steps = 0;        ///< updates (first-order) or iterations (L-BFGS, Newton)
+    std::size_t evaluations = 0;  ///< kernel calls
+    StopReason reason = StopReason::MaxSteps;
+    std::string message;          ///< why it stopped, in a sentence that names the step
+    double seconds = 0;
+    Trace trace;
+};
+
+/// What the per-step callback sees: the point of step `step` and f, ∇f there, before the
+/// update. The spans are valid during the call only.
+struct StepInfo {
+    std::size_t step;
+    std::span<const double> x;
+    double f;
+    std::span<const double> grad;
+};
+
+/// Verdict of a finished run, as tutorial 002's learning-rate table has it.
+enum class Verdict : std::uint8_t {
+    Converged, ///< stopped on a tolerance, or ends with ‖∇f‖ <= converged_grad
+    Slow,      ///< still improving: f went down but ∇f is not yet small
+    Diverged,  ///< non-finite, exploded, or ends above f(start)
+};
+std::string_view verdict_name(Verdict v);
+Verdict classify(const Report& r, double converged_grad);
+
+/// One line per fact: start, end point, f, ‖∇f‖, steps, why it stopped, time. `names` labels
+/// the coordinates (x1, x2, ... when empty).
+std::string format_report(const Report& r, std::span<const std::string> names = {});
+
+/// Shortest round-tripping decimal for a double (as the CLI prints numbers).
+std::string format_double(double v);
+
+/// A non-owning, type-erased kernel reference, for the methods whose cost is not in the call.
+class KernelRef {
+public:
+    template <GradientKernel K>
+        requires(!std::same_as<std::remove_cvref_t<K>, KernelRef>)
+    KernelRef(const K& k)
+        : self_(&k), call_([](const void* s, const double* in, double* out) { (*static_cast<const K*>(s))(in, out); }) {}
+    void operator()(const double* in, double* out) const { call_(self_, in, out); }
+
+private:
+    const void* self_;
+    void (*call_)(const void*, const double*, double*);
+};
+
+/// A type-erased per-step callback: returns false to stop the run.
+class CallbackRef {
+public:
+    CallbackRef() = default;
+    template <class C>
+        requires(std::is_invocable_r_v<bool, const C&, const StepInfo&> &&
+                 !std::same_as<std::remove_cvref_t<C>, CallbackRef>)
+    CallbackRef(const C& c)
+        : self_(&c), call_([](const void* s, const StepInfo& i) { return (*static_cast<const C*>(s))(i); }) {}
+    explicit operator bool() const { return call_ != nullptr; }
+    bool operator()(const StepInfo& i) const { return call_(self_, i); }
+
+private:
+    const void* self_ = nullptr;
+    bool (*call_)(const void*, const StepInfo&) = nullptr;
+};
+
+/// L-BFGS (two-loop recursion, H0 = (sᵀy/yᵀy)I) with a strong-Wolfe line search
+/// (Nocedal & Wright, Algorithms 3.5 and 3.6). Uses max_steps, grad_tol, f_tol,
+/// diverge_factor, lbfgs_memory, wolfe_c1, wolfe_c2 and trace_every.
+Report minimize_lbfgs(KernelRef kernel, std::span<const double> start, const Options& options,
+                      CallbackRef callback = {});
+
+/// Newton: solves (H + μI)p = -∇f by Cholesky, raising μ from 0 until H + μI is positive
+/// definite (so indefinite Hessians give a descent direction), then a strong-Wolfe line search
+/// from α = 1. The factorisation is banded to the Hessian's numerical bandwidth, so sparse
+/// chains such as extended Rosenbrock cost O(n) per step. `hessian` writes n×n row-major.
+Report minimize_newton(KernelRef kernel, KernelRef hessian, std::span<const double> start,
+                       const Options& options, CallbackRef callback = {});
+
+namespace detail {
+
+/// Compile-time choices of the first-order loop; each is a template flag so that what is off
+/// costs nothing per step.
+struct LoopFlags {
+    bool checked;   ///< grad_tol or f_tol is on
+    bool scheduled; ///< the rate changes per step
+    bool observed;  ///< callback or trace
+};
+
+[[noreturn]] void throw_bad_options(const std::string& what);
+void validate(std::size_t n, std::span<const double> start, const Options& o);
+std::string diverged_message(std::size_t step, double f, double limit);
+std::string finish_message(StopReason r, std::size_t step, double value, double tol);
+double norm(const double* g, std::size_t n);
+void record(Trace& t, std::size_t step, const double* x, double f, double gnorm);
+
+/// ‖g‖² with four partial sums: a single running sum is a chain of dependent adds, which is
+/// what would make the check cost more than the update on large n.
+inline double norm2(const double* g, std::size_t n) {
+    double a = 0, b = 0, c = 0, d = 0;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        a += g[i] * g[i];
+        b += g[i + 1] * g[i + 1];
+        c += g[i + 2] * g[i + 2];
+        d += g[i + 3] * g[i + 3];
+    }
+    for (; i < n; ++i) a += g[i] * g[i];
+    return (a + b) + (c + d);
+}
+
+/// The incremental form of Schedule::rate.
+class RateSequence {
+public:
+    RateSequence(const Schedule& s, double eta) : s_(s), eta0_(eta), eta_(eta), left_(s.every) {}
+    double current() const { return eta_; }
+    /// Moves from η_t to η_{t+1}; `t_next` is t + 1.
+    void advance(std::size_t t_next) {
+        switch (s_.kind) {
+        case Schedule::Kind::Constant: break;
+        case Schedule::Kind::Step:
+            if (--left_ == 0) {
+                eta_ *= s_.gamma;
+                left_ = s_.every;
+            }
+            break;
+        case Schedule::Kind::Exponential: eta_ *= s_.gamma; break;
+        case Schedule::Kind::InverseTime: eta_ = eta0_ / (1.0 + s_.gamma * static_cast<double>(t_next)); break;
+        }
+    }
+
+private:
+    Schedule s_;
+    double eta0_, eta_;
+    std::size_t left_;
+};
+
+// Update rules. Each owns its state (allocated once, before the loop) and moves x by one step.
+struct GdRule {
+    explicit GdRule(std::size_t, const Options&) {}
+    void update(double* x, const double* g, std::size_t n, double eta) {
+        for (std::size_t i = 0; i < n; ++i) x[i] -= eta * g[i];
+    }
+};
+
+struct MomentumAccumulateRule {
+    std::vector<double> v;
+    double beta;
+    MomentumAccumulateRule(std::size_t n, const Options& o) : v(n, 0.0), beta(o.momentum) {}
+    void update(double* x, const double* g, std::size_t n, double eta) {
+        double* vp = v.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            vp[i] = beta * vp[i] + g[i];
+            x[i] -= eta * vp[i];
+        }
+    }
+};
+
+struct MomentumVelocityRule {
+    std::vector<double> v;
+    double beta;
+    MomentumVelocityRule(std::size_t n, const Options& o) : v(n, 0.0), beta(o.momentum) {}
+    void update(double* x, const double* g, std::size_t n, double eta) {
+        double* vp = v.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            vp[i] = beta * vp[i] - eta * g[i];
+            x[i] += vp[i];
+        }
+    }
+};
+
+struct NesterovRule {
+    std::vector<double> v;
+    double beta;
+    NesterovRule(std::size_t n, const Options& o) : v(n, 0.0), beta(o.momentum) {}
+    void update(double* x, const double* g, std::size_t n, double eta) {
+        double* vp = v.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            vp[i] = beta * vp[i] + g[i];
+            x[i] -= eta * (g[i] + beta * vp[i]);
+        }
+    }
+};
+
+struct AdamRule {
+    std::vector<double> m, v;
+    double b1, b2, eps;
+    double b1t = 1, b2t = 1; // β1^t and β2^t, kept as running products
+    AdamRule(std::size_t n, const Options& o) : m(n, 0.0), v(n, 0.0), b1(o.beta1), b2(o.beta2), eps(o.epsilon) {}
+    void update(double* x, const double* g, std::size_t n, double eta) {
+        b1t *= b1;
+        b2t *= b2;
+        const double c1 = 1.0 / (1.0 - b1t);
+        const double c2 = 1.0 / (1.0 - b2t);
+        double* mp = m.data();
+        double* vp = v.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            mp[i] = b1 * mp[i] + (1.0 - b1) * g[i];
+            vp[i] = b2 * vp[i] + (1.0 - b2) * (g[i] * g[i]);
+            x[i] -= eta * (mp[i] * c1) / (std::sqrt(vp[i] * c2) + eps);
+        }
+    }
+};
+
+struct RmsPropRule {
+    std::vector<double> s;
+    double rho, eps;
+    RmsPropRule(std::size_t n, const Options& o) : s(n, 0.0), rho(o.rho), eps(o.epsilon) {}
+    void update(double* x, const double* g, std::size_t n, double eta) {
+        double* sp = s.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            sp[i] = rho * sp[i] + (1.0 - rho) * (g[i] * g[i]);
+            x[i] -= eta * g[i] / (std::sqrt(sp[i]) + eps);
+        }
+    }
+};
+
+/// Callback and trace together; only instantiated when one of them is on.
+template <class Callback>
+struct Observer {
+    const Callback* callback;
+    Trace* trace;
+    std::size_t every;
+    std::size_t n;
+    bool operator()(std::size_t k, const double* x, double f, const double* g) {
+        if (trace && k % every == 0) record(*trace, k, x, f, norm(g, n));
+        if constexpr (!std::is_same_v<Callback, std::nullptr_t>) {
+            if (callback) return (*callback)(StepInfo{k, {x, n}, f, {g, n}});
+        }
+        return true;
+    }
+};
+
+/// The first-order loop. One kernel call per step, then the checks that are switched on, then
+/// the update.
+template <bool Checked, bool Scheduled, bool Observed, class Rule, class Kernel, class Obs>
+void run_first_order(const Kernel& kernel, std::size_t n, const Options& o, Report& r, Obs& observe) {
+    Rule rule(n, o);
+    std::vector<double> out(n + 1);
+    double* x = r.x.data();
+    double* buf = out.data();
+    const double* g = buf + 1;
+    const std::size_t max_steps = o.max_steps;
+    const double tol2 = o.grad_tol * o.grad_tol;
+    const double ftol = o.f_tol;
+    RateSequence rate(o.schedule, o.lr);
+    double eta = o.lr;
+
+    kernel(static_cast<const double*>(x), buf);
+    r.f_start = buf[0];
+    const double limit = std::isinf(o.diverge_factor)
+                             ? std::numeric_limits<double>::max()
+                             : o.diverge_factor * std::max(1.0, std::fabs(buf[0]));
+    double f_prev = buf[0];
+    std::size_t k = 0;
+    for (;;) {
+        const double f = buf[0];
+        if (!(std::fabs(f) <= limit)) [[unlikely]] {
+            r.reason = StopReason::Diverged;
+            r.message = diverged_message(k, f, limit);
+            break;
+        }
+        if constexpr (Observed) {
+            if (!observe(k, x, f, g)) {
+                r.reason = StopReason::Callback;
+                r.message = finish_message(StopReason::Callback, k, f, 0);
+                break;
+            }
+        }
+        if constexpr (Checked) {
+            if (tol2 > 0 && norm2(g, n) < tol2) {
+                r.reason = StopReason::GradientTolerance;
+                r.message = finish_message(r.reason, k, norm(g, n), o.grad_tol);
+                break;
+            }
+            if (ftol > 0 && k > 0 && std::fabs(f - f_prev) <= ftol * std::max(1.0, std::fabs(f))) {
+                r.reason = StopReason::FunctionTolerance;
+                r.message = finish_message(r.reason, k, std::fabs(f - f_prev), ftol);
+                break;
+            }
+            f_prev = f;
+        }
+        if (k == max_steps) {
+            r.reason = StopReason::MaxSteps;
+            r.message = finish_message(r.reason, k, 0, 0);
+            break;
+        }
+        rule.update(x, g, n, eta);
+        ++k;
+        if constexpr (Scheduled) {
+            rate.advance(k);
+            eta = rate.current();
+        }
+        kernel(static_cast<const double*>(x), buf);
+    }
+    r.steps = k;
+    r.evaluations = k + 1;
+    r.f = buf[0];
+    r.grad_norm = norm(g, n);
+}
+
+template <class Rule, class Kernel, class Callback>
+void dispatch_flags(const Kernel& kernel, std::size_t n, const Options& o, Report& r, const Callback* cb) {
+    const bool checked = o.grad_tol > 0 || o.f_tol > 0;
+    const bool scheduled = o.schedule.kind != Schedule::Kind::Constant;
+    const bool observed = cb != nullptr || o.trace_every > 0;
+    Observer<Callback> obs{cb, o.trace_every > 0 ? &r.trace : nullptr, o.trace_every, n};
+    // Eight instantiations; each is the plain loop with exactly its checks.
+    auto go = [&]<bool C, bool S, bool O>() { run_first_order<C, S, O, Rule>(kernel, n, o, r, obs); };
+    if (checked) {
+        if (scheduled) observed ? go.template operator()<true, true, true>() : go.template operator()<true, true, false>();
+        else observed ? go.template operator()<true, false, true>() : go.template operator()<true, false, false>();
+    } else {
+        if (scheduled) observed ? go.template operator()<false, true, true>() : go.template operator()<false, true, false>();
+        else observed ? go.template operator()<false, false, true>() : go.template operator()<false, false, false>();
+    }
+}
+
+template <class Kernel, class Callback>
+Report minimize_first_order(const Kernel& kernel, std::span<const double> start, const Options& o,
+                            const Callback* cb) {
+    const std::size_t n = start.size();
+    validate(n, start, o);
+    Report r;
+    r.method = o.method;
+    r.start.assign(start.begin(), start.end());
+    r.x = r.start;
+    r.trace.dims = n;
+    const auto t0 = std::chrono::steady_clock::now();
+    switch (o.method) {
+    case Method::GradientDescent: dispatch_flags<GdRule>(kernel, n, o, r, cb); break;
+    case Method::Momentum:
+        if (o.momentum_form == MomentumForm::Accumulate)
+            dispatch_flags<MomentumAccumulateRule>(kernel, n, o, r, cb);
+        else
+            dispatch_flags<MomentumVelocityRule>(kernel, n, o, r, cb);
+        break;
+    case Method::Nesterov: dispatch_flags<NesterovRule>(kernel, n, o, r, cb); break;
+    case Method::Adam: dispatch_flags<AdamRule>(kernel, n, o, r, cb); break;
+    case Method::RMSProp: dispatch_flags<RmsPropRule>(kernel, n, o, r, cb); break;
+    case Method::LBFGS:
+    case Method::Newton: throw_bad_options("internal: second-order method in the first-order loop");
+    }
+    if (o.trace_every > 0 && (r.trace.size() == 0 || r.trace.step.back() != r.steps))
+        record(r.trace, r.steps, r.x.data(), r.f, r.grad_norm);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+} // namespace detail
+
+/// Minimises the function of `kernel` from `start` with options.method, which must not be
+/// Newton (use the overload with a Hessian). Throws symdiff::Error for invalid options
+/// (non-positive rate, β outside [0, 1), empty start, ...). Divergence is not an error: it
+/// is reported in Report::reason and message.
+template <GradientKernel Kernel>
+Report minimize(const Kernel& kernel, std::span<const double> start, const Options& options) {
+    if (options.method == Method::LBFGS) return minimize_lbfgs(KernelRef(kernel), start, options);
+    if (options.method == Method::Newton) detail::throw_bad_options("method newton needs a Hessian kernel");
+    return detail::minimize_first_order<Kernel, std::nullptr_t>(kernel, start, options, nullptr);
+}
+
+/// As above, calling `callback(const StepInfo&) -> bool` at every step before the update;
+/// returning false stops the run with StopReason::Callback.
+template <GradientKernel Kernel, class Callback>
+    requires std::is_invocable_r_v<bool, const Callback&, const StepInfo&>
+Report minimize(const Kernel& kernel, std::span<const double> start, const Options& options,
+                const Callback& callback) {
+    if (options.method == Method::LBFGS) return minimize_lbfgs(KernelRef(kernel), start, options, CallbackRef(callback));
+    if (options.method == Method::Newton) detail::throw_bad_options("method newton needs a Hessian kernel");
+    return detail::minimize_first_order<Kernel, Callback>(kernel, start, options, &callback);
+}
+
+/// Any method, Newton included: `hessian(const double* x, double* out)` writes the n×n
+/// Hessian row-major and is used by Newton only.
+template <GradientKernel Kernel, GradientKernel Hessian>
+Report minimize(const Kernel& kernel, const Hessian& hessian, std::span<const double> start,
+                const Options& options, CallbackRef callback = {}) {
+    if (options.method == Method::Newton)
+        return minimize_newton(KernelRef(kernel), KernelRef(hessian), start, options, callback);
+    if (options.method == Method::LBFGS) return minimize_lbfgs(KernelRef(kernel), start, options, callback);
+    if (callback) return detail::minimize_first_order<Kernel, CallbackRef>(kernel, start, options, &callback);
+    return detail::minimize_first_order<Kernel, std::nullptr_t>(kernel, start, options, nullptr);
+}
+
+} // namespace symdiff
