@@ -1,0 +1,147 @@
+// What the subcommands of the symdiff program share: reading EXPR, the common options,
+// parsing with the declared variables, --at bindings, numbers and JSON output.
+//
+// A subcommand is one file, cmd_<name>.cpp, that defines `void register_<name>(CLI::App&)`
+// and is listed once in commands.def. Its callback writes to standard output and reports
+// failure by throwing: symdiff::Error (exit 1, bad input) or UsageError (exit 2).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "symdiff/diagnostic.hpp"
+#include "symdiff/eval.hpp"
+#include "symdiff/expr.hpp"
+#include "symdiff/parse.hpp"
+#include "symdiff/print.hpp"
+
+namespace symdiff::cli {
+
+/// Wrong use of the program that CLI11 cannot see, such as `--at x` without a value:
+/// main prints "error: <what>" and exits with status 2.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// One `name=value` of --at; the value is a constant expression already evaluated.
+struct Binding {
+    std::string name;
+    double value;
+};
+
+/// The options every expression subcommand may take, bound to CLI11 by the add_* helpers
+/// below. Each command keeps its own Options in a shared_ptr captured by its callback.
+struct Options {
+    std::string expr;                 ///< EXPR as given, or "-" for standard input
+    std::vector<std::string> at;      ///< raw --at arguments, split by parse_at()
+    std::vector<std::string> wrt;     ///< --wrt x,y
+    std::vector<std::string> vars;    ///< --vars x,y
+    Format format = Format::Text;     ///< --format
+};
+
+/// Adds a subcommand whose --help shows `description`.
+CLI::App* add_command(CLI::App& app, std::string name, std::string description);
+/// EXPR, required: the expression, or "-" to read all of standard input.
+void add_expr_argument(CLI::App* cmd, Options& o);
+/// --format text|unicode|latex|c|json.
+void add_format_option(CLI::App* cmd, Options& o);
+/// --vars x,y: names declared as variables, for the juxtaposition rule of the parser.
+void add_vars_option(CLI::App* cmd, Options& o);
+/// --at x=1,y=2 (values are constant expressions, `x=pi/2`; may be repeated). `required`
+/// makes it mandatory.
+CLI::Option* add_at_option(CLI::App* cmd, Options& o, bool required = false);
+/// --wrt x,y: the variables to differentiate by.
+void add_wrt_option(CLI::App* cmd, Options& o);
+
+/// The expression text: o.expr itself, or all of standard input for "-" (one trailing
+/// newline dropped). Throws symdiff::Error if standard input is longer than the parser's
+/// input limit, without reading much past it.
+std::string read_expression(const Options& o);
+
+/// An expression read and parsed with everything the options declare.
+struct Input {
+    std::string text;                 ///< the source text (after reading stdin)
+    Parsed parsed;                    ///< the expression and its variables in text order
+    std::vector<Binding> at;          ///< --at in the order given
+    bool has_at = false;              ///< --at was given (possibly binding nothing)
+};
+
+/// Reads and parses o.expr. Names in --vars, --wrt and --at are declared variables, so
+/// `eval "3xy" --at x=1,y=2` splits `xy`. The --at values are parsed and evaluated too.
+/// Throws symdiff::Error (exit 1) for bad expressions or values, and for an --at name that
+/// is neither a variable of the expression nor declared; UsageError for a malformed --at.
+Input read_input(Context& ctx, const Options& o);
+
+/// The --at bindings as evaluate() takes them.
+Bindings bindings(const Input& in);
+
+/// The --wrt variables as symbols of ctx, or the expression's variables when --wrt is absent.
+std::vector<Expr> wrt_variables(Context& ctx, const Options& o, const Input& in);
+
+/// Shortest round-trip decimal for a double ("4", "0.1", "inf", "-inf", "nan").
+std::string number_text(double v);
+
+/// Throws symdiff::Error "unknown variable 'z'" for the first free variable of e that --at
+/// does not bind, with a caret under it in the input when it appears there as a word.
+void require_bound(const Input& in, Expr e);
+
+/// A number, or the values of a list's items.
+struct Value {
+    double scalar = 0;
+    std::vector<Value> items;
+    bool is_list = false;
+};
+/// The value of e at the bindings, recursing into lists (evaluate() takes no lists).
+Value evaluate_value(Expr e, const Bindings& at);
+/// `4`, or `[1, 2]` for a list.
+std::string value_text(const Value& v);
+
+// --- JSON output. Strings are built with these helpers so that every invocation prints
+// exactly one valid JSON object; see README "JSON output" for the schema.
+
+/// s as a JSON string literal, quotes included. Invalid UTF-8 bytes become U+FFFD.
+std::string json_string(std::string_view s);
+/// A finite number as a JSON number; inf, -inf and nan as the strings "inf", "-inf", "nan"
+/// (JSON has no such numbers; float() in Python reads both forms).
+std::string json_number(double v);
+/// A Value as a JSON number (json_number) or an array of them.
+std::string json_value(const Value& v);
+/// {"text": "<text form>", "tree": <to_string(e, Format::Json)>}: how every expression
+/// appears in the JSON output.
+std::string json_expr(Expr e);
+
+/// Builds one JSON object member by member, in insertion order.
+class JsonObject {
+public:
+    /// Adds "key": value, where value is already JSON text.
+    JsonObject& raw(std::string_view key, std::string value);
+    JsonObject& string(std::string_view key, std::string_view value) { return raw(key, json_string(value)); }
+    JsonObject& number(std::string_view key, double value) { return raw(key, json_number(value)); }
+    std::string str() const { return "{" + body_ + "}"; }
+
+private:
+    std::string body_;
+};
+
+/// ["a", "b"] for the names of symbols.
+std::string json_names(std::span<const Expr> symbols);
+/// {"x": 1, "y": 2} for the bindings.
+std::string json_bindings(std::span<const Binding> at);
+
+/// The members every JSON answer starts with: "command", "input" and "variables", plus "at"
+/// when --at was given. Commands add their own members after these.
+JsonObject json_header(std::string_view command, const Input& in);
+
+/// Writes text and a newline to standard output.
+void print_line(std::string_view text);
+
+} // namespace symdiff::cli

@@ -1,0 +1,124 @@
+// The symdiff program: builds the subcommands listed in commands.def, runs the one asked for,
+// and turns every failure into a message on standard error and an exit status (README "Exit status").
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+namespace symdiff::cli {
+
+#define SYMDIFF_COMMAND(name) void register_##name(CLI::App& app);
+#include "commands.def"
+#undef SYMDIFF_COMMAND
+
+void run_repl();
+
+namespace {
+
+constexpr int kOk = 0, kBadInput = 1, kUsage = 2;
+
+// CLI11 reads "-x^2" as the short option -x: an expression that starts with a minus sign
+// would be refused. Such arguments move behind a "--" (after which everything is
+// positional), so `symdiff eval "-x^2" --at x=1` works. Negative numbers are already values
+// for CLI11, and "-h", "-" and "--name" keep their meaning.
+std::vector<std::string> protect_negative_expressions(int argc, char** argv) {
+    std::vector<std::string> head, moved, tail;
+    bool positional = false;
+    for (int i = 0; i < argc; ++i) {
+        std::string a = argv[i];
+        if (positional) {
+            tail.push_back(std::move(a));
+        } else if (a == "--") {
+            positional = true;
+        } else if (i > 0 && a.size() > 1 && a[0] == '-' && a[1] != '-' && a != "-h" &&
+                   !std::isdigit(static_cast<unsigned char>(a[1]))) {
+            moved.push_back(std::move(a));
+        } else {
+            head.push_back(std::move(a));
+        }
+    }
+    if (moved.empty() && !positional) return head;
+    head.push_back("--");
+    head.insert(head.end(), moved.begin(), moved.end());
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+}
+
+void print_error(const std::string& what) {
+    std::fputs(("error: " + what + "\n").c_str(), stderr);
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"symdiff " SYMDIFF_VERSION ": symbolic differentiation and expression compiler", "symdiff"};
+    app.set_version_flag("--version", "symdiff " SYMDIFF_VERSION, "Print the version and exit");
+    app.require_subcommand(1);
+    app.footer("EXPR may be - to read it from standard input.\n"
+               "Exit status: 0 success, 1 bad input (the expression or a value), 2 wrong usage.\n"
+               "Run symdiff COMMAND --help for the options of a command.");
+    app.get_formatter()->column_width(32);
+#define SYMDIFF_COMMAND(name) register_##name(app);
+#include "commands.def"
+#undef SYMDIFF_COMMAND
+
+    if (argc <= 1) {
+        // Interactive use gets the REPL; a script that forgot the command gets the help.
+        if (::isatty(STDIN_FILENO)) {
+            run_repl();
+            return kOk;
+        }
+        print_error("no command given");
+        std::fputs(app.help().c_str(), stderr);
+        return kUsage;
+    }
+
+    std::vector<std::string> args = protect_negative_expressions(argc, argv);
+    std::vector<char*> ptrs;
+    for (auto& a : args) ptrs.push_back(a.data());
+    try {
+        app.parse(static_cast<int>(ptrs.size()), ptrs.data());
+    } catch (const CLI::ParseError& e) {
+        // --help and --version come this way with status 0; CLI11 prints them.
+        if (e.get_exit_code() == 0) return app.exit(e);
+        print_error(e.what());
+        std::fputs("Run with --help for more information.\n", stderr);
+        return kUsage;
+    }
+    return kOk;
+}
+
+} // namespace
+} // namespace symdiff::cli
+
+int main(int argc, char** argv) {
+    using namespace symdiff::cli;
+    int status = kBadInput;
+    try {
+        status = run(argc, argv);
+    } catch (const symdiff::Error& e) {
+        std::fputs(e.diagnostic().render().c_str(), stderr);
+        status = kBadInput;
+    } catch (const UsageError& e) {
+        print_error(e.what());
+        status = kUsage;
+    } catch (const std::bad_alloc&) {
+        print_error("out of memory (the input is too large)");
+        status = kBadInput;
+    } catch (const std::exception& e) {
+        print_error(e.what());
+        status = kBadInput;
+    } catch (...) {
+        print_error("unexpected failure");
+        status = kBadInput;
+    }
+    // A closed pipe (symdiff ... | head) is not worth a message, but it must not read as success
+    // if the answer could not be written.
+    if (std::fflush(stdout) != 0 && status == kOk) status = kBadInput;
+    return status;
+}
