@@ -1,0 +1,129 @@
+/// \file The syntax tree of the expression language, as the grammar (expr_def.hpp) builds it.
+///
+/// Positions: every token keeps the slice of the input it was read from (`text`), so its byte
+/// offset is `text.data() - input.data()`. Lowering reports every semantic error (unknown
+/// function, arity, number range) at a token, so tokens are the only nodes that need one and
+/// no side table of positions is kept.
+///
+/// Chains that users can make arbitrarily long (`x^x^…`, `- - - x`, `a*b*…`, `a+b+…`) are
+/// lists here and are folded iteratively by lowering; only brackets and calls nest.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/optional.hpp>
+#include <boost/spirit/home/x3/support/ast/variant.hpp>
+
+namespace symdiff::ast {
+
+namespace x3 = boost::spirit::x3;
+
+/// A numeric literal as written: `3`, `2.5`, `.5`, `1e-3`.
+struct Number {
+    std::string_view text;
+};
+
+/// A name: a variable, a constant (`pi`, `π`, `e`, `inf`, `nan`) or a function name.
+struct Name {
+    std::string_view text;
+};
+
+/// A superscript exponent such as `²`, `⁻¹`, `¹⁰` or `ˣ`: `value` is its ASCII reading
+/// ("2", "-1", "10", "x").
+struct Superscript {
+    std::string_view text;
+    std::string value;
+};
+
+/// A run of radical signs `√√`; `count` of them apply to the operand that follows.
+struct Radicals {
+    std::string_view text;
+    unsigned count = 0;
+};
+
+struct Expression;
+struct Call;
+struct List;
+struct Root;
+
+/// An operand of an operator: a literal, a name, a call, `( expression )`, `[ list ]` or `√ …`.
+struct Primary : x3::variant<Number, Name, x3::forward_ast<Call>, x3::forward_ast<Expression>, x3::forward_ast<List>,
+                             x3::forward_ast<Root>> {
+    using base_type::base_type;
+    using base_type::operator=;
+};
+
+/// primary [superscript]
+struct Postfix {
+    Primary primary;
+    boost::optional<Superscript> sup;
+};
+
+/// radicals postfix: `√x²` is the square root of x².
+struct Root {
+    Radicals radicals;
+    Postfix operand;
+};
+
+/// One `^ signs operand` of a power chain; `signs` holds '+' and '-' (`x^-2`).
+struct PowTail {
+    std::string signs;
+    Postfix operand;
+};
+
+/// base (^ tail)*: right-associative, folded from the right.
+struct Power {
+    Postfix base;
+    std::vector<PowTail> tail;
+};
+
+/// Unary signs applied to a power: `-x^2` is -(x^2).
+struct Signed {
+    std::string signs;
+    Power power;
+};
+
+/// One `* operand`, `/ operand`, or an implicit product (op ' ').
+struct MulTail {
+    char op = '*';
+    Signed operand;
+};
+
+struct Term {
+    Signed first;
+    std::vector<MulTail> rest;
+};
+
+/// One `+ term` or `- term`.
+struct AddTail {
+    char op = '+';
+    Term operand;
+};
+
+struct Expression {
+    Term first;
+    std::vector<AddTail> rest;
+};
+
+/// name [superscript] ( args ): a function call, or an implicit product when `name` is a
+/// variable (`x(x+1)`); lowering decides.
+struct Call {
+    Name name;
+    boost::optional<Superscript> sup;
+    std::vector<Expression> args;
+};
+
+/// A one-character token kept for its position (the `[` of a list).
+struct Punct {
+    std::string_view text;
+};
+
+/// `[e1, e2, …]`.
+struct List {
+    Punct open;
+    std::vector<Expression> items;
+};
+
+} // namespace symdiff::ast

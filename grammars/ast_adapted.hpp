@@ -1,0 +1,18 @@
+/// \file Fusion adaptations of the syntax tree, fields in grammar order (X3 fills them by position).
+#pragma once
+
+#include <boost/fusion/include/adapt_struct.hpp>
+
+#include "ast.hpp"
+
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::Postfix, primary, sup)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::Root, radicals, operand)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::PowTail, signs, operand)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::Power, base, tail)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::Signed, signs, power)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::MulTail, op, operand)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::Term, first, rest)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::AddTail, op, operand)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::Expression, first, rest)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::Call, name, sup, args)
+BOOST_FUSION_ADAPT_STRUCT(symdiff::ast::List, open, items)

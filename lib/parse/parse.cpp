@@ -1,0 +1,119 @@
+// symdiff::parse: input checks, the X3 grammar run, then lowering. The only translation unit
+// that instantiates the grammar (grammars/expr_def.hpp).
+#include "symdiff/parse.hpp"
+
+#include <vector>
+
+#include "expr_def.hpp"
+#include "parse/lower.hpp"
+#include "symdiff/diagnostic.hpp"
+
+namespace symdiff::parser {
+BOOST_SPIRIT_INSTANTIATE(input_type, iterator_type, context_type)
+} // namespace symdiff::parser
+
+namespace symdiff {
+
+namespace {
+
+[[noreturn]] void fail_at(std::string_view input, std::size_t offset, std::string message, std::size_t length = 1) {
+    throw Error(make_diagnostic(std::move(message), input, offset, length));
+}
+
+std::string hex_byte(unsigned char b) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    return std::string("0x") + kDigits[b >> 4] + kDigits[b & 15];
+}
+
+// The length of the well-formed UTF-8 sequence at s[i], or 0 (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF).
+std::size_t valid_sequence(std::string_view s, std::size_t i) {
+    auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+    auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) return 1;
+    if (b >= 0xC2 && b <= 0xDF) return cont(1) ? 2 : 0;
+    if (b == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if (b == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (b >= 0xE1 && b <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (b == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (b >= 0xF1 && b <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (b == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+}
+
+// Everything that must hold before the recursive grammar may run: size, encoding, no control
+// characters, balanced brackets nested at most options.max_depth deep. One linear pass.
+void check_input(std::string_view input, const ParseOptions& options) {
+    if (input.size() > options.max_bytes)
+        throw Error("input too long: " + std::to_string(input.size()) + " bytes (the limit is " +
+                    std::to_string(options.max_bytes) + ")");
+    struct Open {
+        char bracket;
+        std::size_t offset;
+    };
+    std::vector<Open> open;
+    bool blank = true;
+    for (std::size_t i = 0; i < input.size();) {
+        unsigned char c = static_cast<unsigned char>(input[i]);
+        std::size_t n = valid_sequence(input, i);
+        if (n == 0) fail_at(input, i, "invalid UTF-8 (byte " + hex_byte(c) + ")");
+        if (c == 0) fail_at(input, i, "NUL byte in input");
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+            fail_at(input, i, "control character " + hex_byte(c) + " in input");
+        if (!parser::ErrorHandler::is_blank(static_cast<char>(c))) blank = false;
+        if (c == '(' || c == '[') {
+            if (open.size() >= options.max_depth)
+                fail_at(input, i, "brackets nested too deeply (the limit is " + std::to_string(options.max_depth) +
+                                      " levels)");
+            open.push_back({static_cast<char>(c), i});
+        } else if (c == ')' || c == ']') {
+            char expected_open = c == ')' ? '(' : '[';
+            if (open.empty()) fail_at(input, i, std::string("unmatched '") + static_cast<char>(c) + "'");
+            if (open.back().bracket != expected_open) {
+                Diagnostic where = make_diagnostic("", input, open.back().offset);
+                fail_at(input, i,
+                        std::string("'") + static_cast<char>(c) + "' does not close the '" + open.back().bracket +
+                            "' at line " + std::to_string(where.line) + ", column " + std::to_string(where.column));
+            }
+            open.pop_back();
+        }
+        i += n;
+    }
+    if (blank) fail_at(input, 0, "empty expression");
+    if (!open.empty())
+        fail_at(input, open.back().offset, std::string("unclosed '") + open.back().bracket + "'");
+}
+
+// The message for input left over after a complete expression.
+std::string leftover_message(const parser::ErrorHandler& handler, std::size_t at, std::string_view input) {
+    char c = input[at];
+    if (c == ',') return "unexpected ',' outside a function call or list";
+    if (c == '=') return "unexpected '=': a definition such as f(x) = ... is not an expression";
+    return "expected an operator or the end of the input, found " + handler.describe(at);
+}
+
+} // namespace
+
+Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options) {
+    check_input(text, options);
+    parser::ErrorHandler handler(text);
+    ast::Expression tree;
+    const char* first = text.data();
+    const char* last = text.data() + text.size();
+    const auto grammar = boost::spirit::x3::with<parser::error_handler_tag>(std::ref(handler))[expression_grammar()];
+    bool ok = boost::spirit::x3::phrase_parse(first, last, grammar, parser::blank, tree);
+    if (!ok || handler.failed()) {
+        if (!handler.failed()) handler.expected(first, "an expression");
+        fail_at(text, handler.offset(), handler.message(), handler.length());
+    }
+    std::size_t rest = handler.skip_blanks(static_cast<std::size_t>(first - text.data()));
+    if (rest != text.size()) fail_at(text, rest, leftover_message(handler, rest, text));
+    return detail::lower(ctx, text, tree, options);
+}
+
+Expr parse_expr(Context& ctx, std::string_view text, const ParseOptions& options) {
+    return parse(ctx, text, options).expr;
+}
+
+} // namespace symdiff
