@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing and benchmarking symdiff needs.
+# Safe to run again: when everything is already installed it changes nothing and needs no root.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache git ca-certificates
+  libboost1.74-dev            # Spirit X3 (header-only, build time only)
+  libfmt-dev
+  libcli11-dev                # the symdiff program's arguments
+  llvm-19-dev                 # the JIT; its CMake package also wants the five below
+  zlib1g-dev libzstd-dev libedit-dev libffi-dev libxml2-dev libncurses-dev libz3-dev
+  catch2                      # Catch2 v2 (2.13)
+  nlohmann-json3-dev          # the tests read ../shared/acceptance/seed_cases.json
+  libbenchmark-dev            # bench/
+  tmux                        # REPL tests drive a terminal
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=()
+if ((EUID != 0)); then
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update
+"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
