@@ -256,13 +256,14 @@ const auto mul_tail_def = (mul_op > signed_operand) | (x3::attr(' ') >> implicit
 const auto implicit_factor_def = x3::attr(std::string()) >> (!number_token >> power);
 
 // signed = {'+' | '-'} power: unary signs bind looser than '^' (`-x^2` = -(x^2)).
-const auto signed_operand_def = *sign_op >> power;
+// Once a sign is read an operand must follow, and the error points after the signs.
+const auto signed_operand_def = (+sign_op > power) | (x3::attr(std::string()) >> power);
 
 // power = postfix {('^' | '**') exponent}: right-associative, folded by lowering.
 const auto power_def = postfix >> *(pow_op > exponent);
 
 // exponent = {'+' | '-'} postfix: `x^-2`, `x^-y^2` = x^(-(y^2)).
-const auto exponent_def = *sign_op >> postfix;
+const auto exponent_def = (+sign_op > postfix) | (x3::attr(std::string()) >> postfix);
 
 // postfix = primary [superscript]: `x²`, `(x+1)⁻¹`.
 const auto postfix_def = primary >> -superscript_token;

@@ -8,21 +8,65 @@ namespace {
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
-// Code points in s, counting every byte that is not a UTF-8 continuation byte.
-std::size_t code_points(std::string_view s) {
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return !is_continuation(static_cast<unsigned char>(c)); }));
+// The length of the well-formed UTF-8 sequence at s[i], or 0 for a byte that does not start
+// one (RFC 3629: no overlong forms, surrogates, or code points above U+10FFFF).
+std::size_t sequence_length(std::string_view s, std::size_t i) {
+    auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+    auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) return 1;
+    if (b >= 0xC2 && b <= 0xDF) return cont(1) ? 2 : 0;
+    if (b == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if (b == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (b >= 0xE1 && b <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (b == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (b >= 0xF1 && b <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (b == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
 }
 
-// The line made printable: control bytes (NUL, tabs, ...) become a space or '?' so the caret
-// still lines up and the terminal is not disturbed.
+// Walks s one displayed column at a time: a valid sequence is one column, and so is every
+// byte of an invalid one (it is shown as '?'). Calls f(offset, length, valid).
+template <typename F>
+void for_each_column(std::string_view s, F f) {
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = sequence_length(s, i);
+        f(i, n == 0 ? 1 : n, n != 0);
+        i += n == 0 ? 1 : n;
+    }
+}
+
+// Columns of s as printable() shows it, so that the caret lines up.
+std::size_t code_points(std::string_view s) {
+    std::size_t n = 0;
+    for_each_column(s, [&](std::size_t, std::size_t, bool) { ++n; });
+    return n;
+}
+
+// True for code points a terminal would act on rather than show: C1 controls and the
+// bidirectional overrides and isolates, which could make the line read differently.
+bool is_disruptive(std::string_view seq) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(seq[k]); };
+    if (seq.size() == 2 && b(0) == 0xC2 && b(1) < 0xA0) return true;
+    if (seq.size() == 3 && b(0) == 0xE2 && b(1) == 0x80 && b(2) >= 0xAA && b(2) <= 0xAE) return true;
+    if (seq.size() == 3 && b(0) == 0xE2 && b(1) == 0x81 && b(2) >= 0xA6 && b(2) <= 0xA9) return true;
+    return false;
+}
+
+// The line made printable, one character per column: tabs become a space; control bytes,
+// invalid UTF-8 and terminal-disrupting code points become '?'; so the caret still lines up
+// and the terminal is not disturbed.
 std::string printable(std::string_view s) {
     std::string out;
     out.reserve(s.size());
-    for (unsigned char c : s) {
-        if (c == '\t') out += ' ';
+    for_each_column(s, [&](std::size_t i, std::size_t n, bool valid) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        std::string_view seq = s.substr(i, n);
+        if (!valid || is_disruptive(seq)) out += '?';
+        else if (c == '\t') out += ' ';
         else if (c < 0x20 || c == 0x7f) out += '?';
-        else out += static_cast<char>(c);
-    }
+        else out += seq;
+    });
     return out;
 }
 
