@@ -1,0 +1,126 @@
+/// \file Native code for expressions: LLVM ORC JIT kernels for f, fused f+∇f and the Hessian,
+/// and the emitters behind `symdiff compile --emit llvm|asm|c`.
+///
+/// A kernel is a function `void k(const double* in, double* out)` that reads the inputs in the
+/// order given at compilation and writes every output. It computes each distinct node of the
+/// DAG once, so a fused kernel over [f, ∂f/∂x1, ...] shares every subexpression between the
+/// value and the gradient.
+///
+/// Numerics: without fast-math a kernel performs exactly the operations of the reference
+/// Interpreter (eval.hpp, lib/eval/semantics.hpp) in the same order: the same sums and
+/// products left to right, integer powers by the same square-and-multiply, x^(1/2) as sqrt,
+/// and the same libm functions, called so that LLVM neither folds nor replaces them. Results
+/// therefore agree bit for bit with the Interpreter (a nan may differ in its sign bit).
+/// With fast_math the optimiser may reassociate and approximate: results then differ by rounding.
+///
+/// Nothing here includes LLVM; errors from LLVM come back as symdiff::Error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "symdiff/expr.hpp"
+
+namespace symdiff {
+
+/// How a kernel is compiled.
+struct JitOptions {
+    /// 0..3, as -O0..-O3: the LLVM pass pipeline and the code generator's level.
+    int opt_level = 2;
+    /// Lets LLVM reassociate, contract to fma and use approximate functions (like -ffast-math).
+    bool fast_math = false;
+    /// Kernels with more DAG nodes than this get a linear-time pipeline instead of the full
+    /// -O2/-O3 one (see bench/README.md "## JIT": LLVM's full pipeline is superlinear on huge
+    /// straight-line code, and the DAG is already free of common subexpressions). 0 = never.
+    std::size_t large_kernel_nodes = 20000;
+};
+
+/// One kernel to emit: a function named `name` computing `outputs` (see emit_*).
+struct KernelSpec {
+    std::string name;
+    std::vector<Expr> outputs;
+};
+
+/// A compiled kernel. It owns its machine code and frees it when destroyed. Movable, not
+/// copyable. Calling is thread-safe: any number of threads may call one CompiledFunction at
+/// once (each with its own `out`). `in` and `out` must not overlap.
+class CompiledFunction {
+public:
+    /// An empty function; calling it is undefined. Test with explicit operator bool.
+    CompiledFunction() noexcept;
+    ~CompiledFunction();
+    CompiledFunction(CompiledFunction&& other) noexcept;
+    CompiledFunction& operator=(CompiledFunction&& other) noexcept;
+    CompiledFunction(const CompiledFunction&) = delete;
+    CompiledFunction& operator=(const CompiledFunction&) = delete;
+
+    explicit operator bool() const noexcept { return point_ != nullptr; }
+
+    /// Reads inputs() doubles from `in`, writes outputs() doubles to `out`.
+    void operator()(const double* in, double* out) const { point_(in, out); }
+    /// Batch form: `rows` points stored row after row (inputs() doubles each) to `rows`
+    /// results stored row after row (outputs() doubles each), in one native loop.
+    void operator()(const double* in, std::size_t rows, double* out) const {
+        batch_(in, static_cast<std::uint64_t>(rows), out);
+    }
+
+    std::size_t inputs() const noexcept { return n_in_; }
+    std::size_t outputs() const noexcept { return n_out_; }
+
+    /// The raw entry points, for callers that keep a plain function pointer. Valid while this
+    /// object (or the one it is moved into) lives.
+    using PointFn = void (*)(const double*, double*);
+    using BatchFn = void (*)(const double*, std::uint64_t, double*);
+    PointFn point_function() const noexcept { return point_; }
+    BatchFn batch_function() const noexcept { return batch_; }
+
+    struct Impl;
+
+private:
+    friend CompiledFunction compile(std::span<const Expr>, std::span<const Expr>, const JitOptions&);
+    PointFn point_ = nullptr;
+    BatchFn batch_ = nullptr;
+    std::size_t n_in_ = 0;
+    std::size_t n_out_ = 0;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Compiles a kernel with out[i] = outputs[i](in[0], ..., in[n-1]), where in[j] is the value of
+/// the symbol inputs[j]. A List output contributes its items in order (so "[e1, e2]" compiles
+/// to two outputs). Throws symdiff::Error if an output uses a symbol not among `inputs`
+/// ("unknown variable 'z'"), if an input is not a symbol or is repeated, if a List occurs
+/// inside arithmetic, if opt_level is outside 0..3, or if LLVM fails.
+CompiledFunction compile(std::span<const Expr> outputs, std::span<const Expr> inputs,
+                         const JitOptions& options = {});
+
+/// The fused value-and-gradient kernel of f: out = [f, ∂f/∂vars[0], ..., ∂f/∂vars[n-1]],
+/// the layout the optimisers take (optimize.hpp). The gradient comes from symdiff::gradient
+/// (reverse mode), so the kernel costs a small constant times f.
+CompiledFunction compile_gradient(Expr f, std::span<const Expr> vars, const JitOptions& options = {});
+
+/// The Hessian kernel of f: out[i*n + j] = ∂²f/∂vars[i]∂vars[j], n×n row-major, the layout
+/// of minimize_newton.
+CompiledFunction compile_hessian(Expr f, std::span<const Expr> vars, const JitOptions& options = {});
+
+/// The outputs of compile_gradient: [f, ∂f/∂vars[0], ...].
+std::vector<Expr> value_and_gradient(Expr f, std::span<const Expr> vars);
+
+/// The optimised LLVM IR (text) of a module holding one kernel `void name(const double* in,
+/// double* out)` and its batch form `void name_batch(const double* in, uint64_t rows,
+/// double* out)` per spec. Same errors as compile().
+std::string emit_llvm_ir(std::span<const KernelSpec> kernels, std::span<const Expr> inputs,
+                         const JitOptions& options = {});
+/// The host assembly of the same module, as the JIT would run it.
+std::string emit_asm(std::span<const KernelSpec> kernels, std::span<const Expr> inputs,
+                     const JitOptions& options = {});
+/// Portable C99 of the same kernels (no batch forms): one `void name(const double* restrict
+/// in, double* restrict out)` per spec, needing only <math.h>, with one `const double` per
+/// shared node in the same order of operations as the JIT. Compiled with `cc -O2` (without
+/// -ffast-math) it gives the JIT's numbers.
+std::string emit_c(std::span<const KernelSpec> kernels, std::span<const Expr> inputs);
+
+} // namespace symdiff

@@ -1,0 +1,45 @@
+// Internal to lib/codegen and lib/jit: tapes to an LLVM module, the optimisation pipeline,
+// and machine code for the host. Includes LLVM, so never include it from anywhere else.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include "codegen/tape.hpp"
+#include "symdiff/jit.hpp"
+
+namespace symdiff::detail {
+
+/// Initialises LLVM's native target, asm printer and parser, once per process.
+void initialize_llvm();
+
+/// A target machine for the host CPU (its features included) at codegen level 0..3.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>> host_target_machine(int opt_level);
+
+/// Adds `void name(ptr in, ptr out)` and `void name_batch(ptr in, i64 rows, ptr out)` for the
+/// tape to `m`, and verifies them.
+llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& name, const JitOptions& options);
+
+/// Runs the IR pipeline chosen for the module's size and options.opt_level (see JitOptions).
+void optimize_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options, std::size_t dag_nodes);
+
+/// Machine code (object file or assembly text) of the module for `tm`.
+llvm::Expected<llvm::SmallVector<char, 0>> emit_machine_code(llvm::Module& m, llvm::TargetMachine& tm, bool assembly);
+
+/// The codegen level used for a kernel of this size (large kernels get a cheaper one).
+int codegen_level(const JitOptions& options, std::size_t dag_nodes);
+
+/// A module for the host with data layout and triple set.
+std::unique_ptr<llvm::Module> make_module(llvm::LLVMContext& ctx, llvm::TargetMachine& tm, const std::string& name);
+
+/// Throws symdiff::Error carrying the message of `err` (consumes it).
+[[noreturn]] void throw_llvm_error(llvm::Error err, const char* what);
+
+} // namespace symdiff::detail
