@@ -220,15 +220,47 @@ private:
 
     // a ^ s1 b ^ s2 c … is a^(s1 (b^(s2 c …))): operands are lowered left to right (the order
     // of first appearance), then folded from the right without recursion.
+    //
+    // A juxtaposition of letters as the base binds the exponent to its last letter only, as a
+    // textbook means it: `3xy²` is 3·x·y², `ye^(xy)` is y·e^(xy).
     Expr power(const ast::Power& p) {
-        Expr base = postfix(p.base);
-        if (p.tail.empty()) return base;
+        std::vector<Expr> leading;
+        Expr base;
+        std::vector<std::string_view> parts = juxtaposed(p.base.primary);
+        if (!parts.empty() && (p.base.sup || !p.tail.empty())) {
+            for (std::size_t i = 0; i + 1 < parts.size(); ++i) leading.push_back(letter(parts[i]));
+            base = letter(parts.back());
+            if (p.base.sup) base = ctx_.pow(base, superscript(*p.base.sup));
+        } else {
+            base = postfix(p.base);
+        }
+        Expr result = p.tail.empty() ? base : ctx_.pow(base, exponent_chain(p.tail));
+        if (leading.empty()) return result;
+        leading.push_back(result);
+        return ctx_.mul(leading);
+    }
+
+    Expr exponent_chain(const std::vector<ast::PowTail>& tail) {
         std::vector<Expr> ops;
-        ops.reserve(p.tail.size());
-        for (const auto& t : p.tail) ops.push_back(postfix(t.operand));
-        Expr acc = apply_signs(p.tail.back().signs, ops.back());
-        for (std::size_t i = ops.size() - 1; i-- > 0;) acc = apply_signs(p.tail[i].signs, ctx_.pow(ops[i], acc));
-        return ctx_.pow(base, acc);
+        ops.reserve(tail.size());
+        for (const auto& t : tail) ops.push_back(postfix(t.operand));
+        Expr acc = apply_signs(tail.back().signs, ops.back());
+        for (std::size_t i = ops.size() - 1; i-- > 0;) acc = apply_signs(tail[i].signs, ctx_.pow(ops[i], acc));
+        return acc;
+    }
+
+    // The letters of a name that reads as a product of one-letter variables, else nothing.
+    std::vector<std::string_view> juxtaposed(const ast::Primary& p) const {
+        const auto* n = boost::get<ast::Name>(&p.get());
+        if (!n || declared_.count(std::string(n->text)) || find_constant(n->text) != Constant::None ||
+            find_function(n->text))
+            return {};
+        return split(n->text);
+    }
+
+    // One part of a juxtaposition: a variable, or the constant e.
+    Expr letter(std::string_view part) {
+        return part == "e" && !declared_.count("e") ? ctx_.e() : variable(part);
     }
 
     Expr postfix(const ast::Postfix& p) {
@@ -303,26 +335,29 @@ private:
         if (std::vector<std::string_view> parts = split(text); !parts.empty()) {
             std::vector<Expr> factors;
             factors.reserve(parts.size());
-            for (std::string_view part : parts) factors.push_back(variable(part));
+            for (std::string_view part : parts) factors.push_back(letter(part));
             return ctx_.mul(factors);
         }
         return variable(text);
     }
 
-    // The one-letter variables `text` is the juxtaposition of, or nothing (see "Juxtaposed
-    // letters" in grammars/README.md).
+    // The one-letter variables (and constants e) `text` is the juxtaposition of, or nothing
+    // (see "Juxtaposed letters" in grammars/README.md). At least one part must be a variable.
     std::vector<std::string_view> split(std::string_view text) const {
         std::vector<std::string_view> parts;
+        bool any_variable = false;
         for (std::size_t i = 0; i < text.size();) {
             charset::CodePoint cp = charset::decode(text, i);
             std::string_view part = text.substr(i, cp.length);
-            bool letter = cp.value != '_' && !(cp.value >= '0' && cp.value <= '9');
+            bool is_letter = cp.value != '_' && !(cp.value >= '0' && cp.value <= '9');
             bool known = declared_.count(std::string(part)) || standalone_.count(part);
-            if (!letter || !known || find_constant(part) != Constant::None || find_function(part)) return {};
+            if (!is_letter || find_function(part)) return {};
+            if (part != "e" && (!known || find_constant(part) != Constant::None)) return {};
+            any_variable = any_variable || part != "e";
             parts.push_back(part);
             i += cp.length;
         }
-        if (parts.size() < 2) return {};
+        if (parts.size() < 2 || !any_variable) return {};
         return parts;
     }
 

@@ -195,9 +195,20 @@ TEST_CASE_METHOD(Fixture, "parse: juxtaposed letters", "[parse]") {
     CHECK(p("xy + x") == ctx.add({ctx.symbol("xy"), x}));  // y does not stand alone
     CHECK(p("sinx + x") == ctx.add({ctx.symbol("sinx"), x}));
     CHECK_THROWS_AS(p("sin", {"s", "i", "n"}), Error);
-    CHECK(p("exp(x) + ex", {"x"}) == ctx.add({ctx.call(Op::Exp, {x}), ctx.symbol("ex")}));
+    CHECK(p("exp(x) + ex", {"x"}) == p("exp(x) + e*x"));
+    CHECK(p("exp(x) + ex") == ctx.add({ctx.call(Op::Exp, {x}), ctx.symbol("ex")}));
     CHECK(p("x1y + x + y") == ctx.add({ctx.symbol("x1y"), x, y}));
     CHECK(p("xy", {"xy", "x", "y"}) == ctx.symbol("xy"));
+    // An exponent on a juxtaposition belongs to its last letter.
+    CHECK(p("3xy² + x + y") == p("3*x*y^2 + x + y"));
+    CHECK(p("xy^2", {"x", "y"}) == p("x*y^2"));
+    CHECK(p("2xyz^-1", {"x", "y", "z"}) == p("2*x*y/z"));
+    CHECK(p("ye^(xy)", {"x", "y"}) == p("y*exp(x*y)"));
+    CHECK(p("xe^x", {"x"}) == p("x*exp(x)"));
+    CHECK(p("xe^x", {"x", "e"}) == p("x*e^x", {"e"}));
+    CHECK(p("xe^x", {"x", "e"}) != p("x*exp(x)"));
+    CHECK(p("e^x") == p("exp(x)"));
+    CHECK(p("ee").name() == "ee");
 }
 
 TEST_CASE_METHOD(Fixture, "parse: variables in order of first appearance", "[parse]") {
