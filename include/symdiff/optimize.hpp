@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,6 +33,8 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "symdiff/expr.hpp"
 
 namespace symdiff {
 
@@ -141,6 +144,7 @@ struct Report {
     std::vector<double> start;
     std::vector<double> x;        ///< the final point (the non-finite one if the run diverged)
     double f_start = 0;
+    double grad_norm_start = 0;   ///< ‖∇f(start)‖
     double f = 0;                 ///< f(x)
     double grad_norm = 0;         ///< ‖∇f(x)‖
     std::size_t steps = 0;        ///< updates (first-order) or iterations (L-BFGS, Newton)
@@ -190,21 +194,23 @@ private:
     void (*call_)(const void*, const double*, double*);
 };
 
-/// A type-erased per-step callback: returns false to stop the run.
+/// A type-erased per-step callback: returns false to stop the run. It refers to the callable
+/// (which may keep state and change it), so the callable must outlive the CallbackRef.
 class CallbackRef {
 public:
     CallbackRef() = default;
     template <class C>
-        requires(std::is_invocable_r_v<bool, const C&, const StepInfo&> &&
+        requires(std::is_invocable_r_v<bool, C&, const StepInfo&> &&
                  !std::same_as<std::remove_cvref_t<C>, CallbackRef>)
-    CallbackRef(const C& c)
-        : self_(&c), call_([](const void* s, const StepInfo& i) { return (*static_cast<const C*>(s))(i); }) {}
+    CallbackRef(C&& c)
+        : self_(const_cast<void*>(static_cast<const void*>(std::addressof(c)))),
+          call_([](void* s, const StepInfo& i) -> bool { return (*static_cast<std::remove_reference_t<C>*>(s))(i); }) {}
     explicit operator bool() const { return call_ != nullptr; }
     bool operator()(const StepInfo& i) const { return call_(self_, i); }
 
 private:
-    const void* self_ = nullptr;
-    bool (*call_)(const void*, const StepInfo&) = nullptr;
+    void* self_ = nullptr;
+    bool (*call_)(void*, const StepInfo&) = nullptr;
 };
 
 /// L-BFGS (two-loop recursion, H0 = (sᵀy/yᵀy)I) with a strong-Wolfe line search
@@ -361,7 +367,7 @@ struct RmsPropRule {
 /// Callback and trace together; only instantiated when one of them is on.
 template <class Callback>
 struct Observer {
-    const Callback* callback;
+    Callback* callback;
     Trace* trace;
     std::size_t every;
     std::size_t n;
@@ -391,6 +397,7 @@ void run_first_order(const Kernel& kernel, std::size_t n, const Options& o, Repo
 
     kernel(static_cast<const double*>(x), buf);
     r.f_start = buf[0];
+    r.grad_norm_start = norm(g, n);
     const double limit = std::isinf(o.diverge_factor)
                              ? std::numeric_limits<double>::max()
                              : o.diverge_factor * std::max(1.0, std::fabs(buf[0]));
@@ -443,7 +450,7 @@ void run_first_order(const Kernel& kernel, std::size_t n, const Options& o, Repo
 }
 
 template <class Rule, class Kernel, class Callback>
-void dispatch_flags(const Kernel& kernel, std::size_t n, const Options& o, Report& r, const Callback* cb) {
+void dispatch_flags(const Kernel& kernel, std::size_t n, const Options& o, Report& r, Callback* cb) {
     const bool checked = o.grad_tol > 0 || o.f_tol > 0;
     const bool scheduled = o.schedule.kind != Schedule::Kind::Constant;
     const bool observed = cb != nullptr || o.trace_every > 0;
@@ -461,7 +468,7 @@ void dispatch_flags(const Kernel& kernel, std::size_t n, const Options& o, Repor
 
 template <class Kernel, class Callback>
 Report minimize_first_order(const Kernel& kernel, std::span<const double> start, const Options& o,
-                            const Callback* cb) {
+                            Callback* cb) {
     const std::size_t n = start.size();
     validate(n, start, o);
     Report r;
@@ -504,14 +511,15 @@ Report minimize(const Kernel& kernel, std::span<const double> start, const Optio
 }
 
 /// As above, calling `callback(const StepInfo&) -> bool` at every step before the update;
-/// returning false stops the run with StopReason::Callback.
+/// returning false stops the run with StopReason::Callback. The callback may keep state.
 template <GradientKernel Kernel, class Callback>
-    requires std::is_invocable_r_v<bool, const Callback&, const StepInfo&>
+    requires std::is_invocable_r_v<bool, std::remove_reference_t<Callback>&, const StepInfo&>
 Report minimize(const Kernel& kernel, std::span<const double> start, const Options& options,
-                const Callback& callback) {
+                Callback&& callback) {
     if (options.method == Method::LBFGS) return minimize_lbfgs(KernelRef(kernel), start, options, CallbackRef(callback));
     if (options.method == Method::Newton) detail::throw_bad_options("method newton needs a Hessian kernel");
-    return detail::minimize_first_order<Kernel, Callback>(kernel, start, options, &callback);
+    using C = std::remove_reference_t<Callback>;
+    return detail::minimize_first_order<Kernel, C>(kernel, start, options, std::addressof(callback));
 }
 
 /// Any method, Newton included: `hessian(const double* x, double* out)` writes the n×n
@@ -522,8 +530,40 @@ Report minimize(const Kernel& kernel, const Hessian& hessian, std::span<const do
     if (options.method == Method::Newton)
         return minimize_newton(KernelRef(kernel), KernelRef(hessian), start, options, callback);
     if (options.method == Method::LBFGS) return minimize_lbfgs(KernelRef(kernel), start, options, callback);
-    if (callback) return detail::minimize_first_order<Kernel, CallbackRef>(kernel, start, options, &callback);
+    if (callback) return detail::minimize_first_order<Kernel, const CallbackRef>(kernel, start, options, &callback);
     return detail::minimize_first_order<Kernel, std::nullptr_t>(kernel, start, options, nullptr);
 }
+
+/// How an Objective evaluates its expression.
+enum class Backend : std::uint8_t {
+    Jit,         ///< LLVM kernels (jit.hpp): the optimiser loop calls native code directly
+    Interpreter, ///< the reference Interpreter (eval.hpp): slower, for testing and fallback
+};
+
+/// An expression ready for the optimisers: its f+∇f kernel over `vars` (in that order), and
+/// for Newton its Hessian kernel, compiled when Newton first asks for it.
+///
+/// With the JIT, minimize() hands the loop the kernel's raw function pointer, so each step
+/// is one direct call into the generated code.
+class Objective {
+public:
+    /// Throws symdiff::Error if f is a list, if it has a free symbol not in vars, if a var is
+    /// not a symbol or repeated, or if compilation fails.
+    Objective(Expr f, std::span<const Expr> vars, Backend backend = Backend::Jit);
+    ~Objective();
+    Objective(Objective&&) noexcept;
+    Objective& operator=(Objective&&) noexcept;
+
+    std::size_t dims() const;
+    Backend backend() const;
+    /// out[0] = f(x), out[1..n] = ∇f(x).
+    void operator()(const double* x, double* out) const;
+    /// Runs options.method from start (start.size() must equal dims()).
+    Report minimize(std::span<const double> start, const Options& options, CallbackRef callback = {}) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 } // namespace symdiff

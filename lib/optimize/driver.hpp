@@ -24,9 +24,10 @@ public:
         r.trace.dims = start.size();
     }
 
-    /// Call once with f(start).
-    void set_start(double f0) {
+    /// Call once with f and ∇f at the start.
+    void set_start(double f0, const double* g0) {
         r_.f_start = f0;
+        r_.grad_norm_start = norm(g0, r_.x.size());
         limit_ = std::isinf(o_.diverge_factor) ? std::numeric_limits<double>::max()
                                                : o_.diverge_factor * std::max(1.0, std::fabs(f0));
         f_prev_ = f0;

@@ -80,7 +80,7 @@ Report minimize_lbfgs(KernelRef kernel, std::span<const double> start, const Opt
     std::vector<double> x(start.begin(), start.end()), cur(n + 1), d(n), s(n), y(n);
     kernel(x.data(), cur.data());
     std::size_t evaluations = 1;
-    drive.set_start(cur[0]);
+    drive.set_start(cur[0], cur.data() + 1);
 
     History history(options.lbfgs_memory, n);
     detail::LineSearch ls(kernel, n, options.wolfe_c1, options.wolfe_c2);

@@ -84,7 +84,7 @@ Report minimize_newton(KernelRef kernel, KernelRef hessian, std::span<const doub
     std::vector<double> x(start.begin(), start.end()), cur(n + 1), h(n * n), p(n);
     kernel(x.data(), cur.data());
     std::size_t evaluations = 1;
-    drive.set_start(cur[0]);
+    drive.set_start(cur[0], cur.data() + 1);
 
     BandCholesky chol(n);
     detail::LineSearch ls(kernel, n, options.wolfe_c1, options.wolfe_c2);
