@@ -302,8 +302,13 @@ bool Number::prints_as_decimal() const {
     while (q % 5 == 0) q /= 5;
     if (q != 1) return false;
     // Short terminating decimals (0.5, 2.25, 0.001) read better than fractions; long ones
-    // (1/1024 = 0.0009765625) do not.
-    return shortest_double(value_).size() <= 8;
+    // (1/1024 = 0.0009765625) do not. The decimal must also be this very rational, not just
+    // its double: 5006000000000001/5000000000000000 rounds to the double 1.0012 too.
+    std::string text = shortest_double(value_);
+    if (text.size() > 8) return false;
+    bool negative = text[0] == '-';
+    std::optional<Number> back = from_decimal(std::string_view(text).substr(negative ? 1 : 0));
+    return back && (negative ? -*back : *back) == *this;
 }
 
 std::string Number::to_string() const {

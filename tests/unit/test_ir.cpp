@@ -113,3 +113,15 @@ TEST_CASE("ir: deep chains are built without recursion", "[ir]") {
     REQUIRE(e.height() == 100001);
     REQUIRE(dag_size(e) == 100001);
 }
+
+TEST_CASE("ir: a rational prints as a decimal only if the decimal is that rational", "[ir][number]") {
+    // 5006000000000001/5000000000000000 and 1.0012 are one double but two rationals.
+    Number close = Number::rational(5006000000000001, 5000000000000000);
+    REQUIRE(close.is_exact());
+    REQUIRE_FALSE(close.prints_as_decimal());
+    REQUIRE(close.to_string() == "5006000000000001/5000000000000000");
+    REQUIRE((-close).to_string() == "-5006000000000001/5000000000000000");
+    REQUIRE(Number::from_decimal("1.0012")->to_string() == "1.0012");
+    REQUIRE((-*Number::from_decimal("1.0012")).to_string() == "-1.0012");
+    REQUIRE(Number::rational(-1, 2).to_string() == "-0.5");
+}
