@@ -123,11 +123,15 @@ void add_format_option(CLI::App* cmd, Options& o) {
 void add_vars_option(CLI::App* cmd, Options& o) {
     cmd->add_option("--vars", o.vars, "Declared variables, e.g. x,y: then xy means x*y")
         ->delimiter(',')
+        ->allow_extra_args(false)
         ->type_name("x,y,...");
 }
 
 CLI::Option* add_at_option(CLI::App* cmd, Options& o, bool required) {
-    auto* opt = cmd->add_option("--at", o.at, "Values of the variables, e.g. x=1,y=pi/2")->type_name("x=V,...");
+    // One value per --at: a vector option would otherwise swallow EXPR after it.
+    auto* opt = cmd->add_option("--at", o.at, "Values of the variables, e.g. x=1,y=pi/2 (may be repeated)")
+                    ->allow_extra_args(false)
+                    ->type_name("x=V,...");
     if (required) opt->required();
     return opt;
 }
@@ -135,6 +139,7 @@ CLI::Option* add_at_option(CLI::App* cmd, Options& o, bool required) {
 void add_wrt_option(CLI::App* cmd, Options& o) {
     cmd->add_option("--wrt", o.wrt, "Variables to differentiate by, e.g. x,y (default: all, in order of appearance)")
         ->delimiter(',')
+        ->allow_extra_args(false)
         ->type_name("x,y,...");
 }
 
@@ -202,6 +207,8 @@ std::vector<Expr> wrt_variables(Context& ctx, const Options& o, const Input& in)
 }
 
 std::string number_text(double v) {
+    // Integers print in full, as the printer writes exact integers (500000, not 5e+05).
+    if (v == std::trunc(v) && std::fabs(v) < 0x1p53) return fmt::format("{:.0f}", v);
     return shortest_double(v);
 }
 

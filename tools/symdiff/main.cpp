@@ -78,6 +78,11 @@ int run(int argc, char** argv) {
         return kUsage;
     }
 
+    // CLI11 would say "A subcommand is required" about a misspelt one.
+    if (std::string first = argv[1]; !first.empty() && first[0] != '-' && 
+        app.get_subcommands([&](const CLI::App* c) { return c->check_name(first); }).empty())
+        throw UsageError("unknown command '" + first + "' (symdiff --help lists the commands)");
+
     std::vector<std::string> args = protect_negative_expressions(argc, argv);
     std::vector<char*> ptrs;
     for (auto& a : args) ptrs.push_back(a.data());

@@ -1,0 +1,1 @@
+(printf "%.0s(" $(seq 10000); printf x; printf "%.0s)" $(seq 10000)) | symdiff print -

@@ -1,0 +1,1 @@
+symdiff print "$(printf "x + \377")"

@@ -1,0 +1,1 @@
+printf "x + \377" | symdiff print -

@@ -1,0 +1,1 @@
+printf "x+\0001" | symdiff print -

@@ -1,0 +1,1 @@
+symdiff print "2*foo(x)"

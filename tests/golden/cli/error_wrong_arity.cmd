@@ -1,0 +1,1 @@
+symdiff print "atan2(x)"

@@ -1,0 +1,1 @@
+symdiff eval "sin(x)" --at x=pi/2

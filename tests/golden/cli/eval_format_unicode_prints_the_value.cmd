@@ -1,0 +1,1 @@
+symdiff eval "x/4" --at x=1 --format unicode

@@ -1,0 +1,1 @@
+symdiff print "$(printf "x\t+ 1")" --format json

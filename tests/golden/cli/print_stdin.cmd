@@ -1,0 +1,1 @@
+printf "x*x\n" | symdiff print -

@@ -1,0 +1,1 @@
+symdiff print "xy + 1" --vars x,y

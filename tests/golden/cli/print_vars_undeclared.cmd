@@ -1,0 +1,1 @@
+symdiff print "xy + 1"

@@ -1,0 +1,1 @@
+symdiff eval --at x=1
