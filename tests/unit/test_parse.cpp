@@ -196,7 +196,7 @@ TEST_CASE_METHOD(Fixture, "parse: juxtaposed letters", "[parse]") {
     CHECK(p("sinx + x") == ctx.add({ctx.symbol("sinx"), x}));
     CHECK_THROWS_AS(p("sin", {"s", "i", "n"}), Error);
     CHECK(p("exp(x) + ex", {"x"}) == p("exp(x) + e*x"));
-    CHECK(p("exp(x) + ex") == ctx.add({ctx.call(Op::Exp, {x}), ctx.symbol("ex")}));
+    CHECK(p("exp(y) + ex") == ctx.add({ctx.call(Op::Exp, {y}), ctx.symbol("ex")}));
     CHECK(p("x1y + x + y") == ctx.add({ctx.symbol("x1y"), x, y}));
     CHECK(p("xy", {"xy", "x", "y"}) == ctx.symbol("xy"));
     // An exponent on a juxtaposition belongs to its last letter.
