@@ -22,15 +22,20 @@ namespace symdiff {
 using Bindings = std::unordered_map<std::string, double>;
 
 /// The value of e with its symbols bound by name. Throws symdiff::Error("unknown variable 'z'")
-/// if a symbol of e has no binding, and if e is a list.
+/// if a symbol of e has no binding, and symdiff::Error("cannot evaluate a list to a number")
+/// if e is or contains a list. Iterates over the topological order: any depth is fine.
 double evaluate(Expr e, const Bindings& at);
 
 /// Evaluates several outputs over ordered inputs, sharing common subexpressions: the flat
 /// tape a compiled kernel mirrors. out[i] = outputs[i](in).
 class Interpreter {
 public:
-    /// Throws symdiff::Error if an output has a free symbol not among `inputs`, or is a list.
+    /// Throws symdiff::Error if an output has a free symbol not among `inputs` ("unknown
+    /// variable 'z'"), is or contains a list, or if an input is not a symbol. An input listed
+    /// twice reads its first slot.
     Interpreter(std::span<const Expr> outputs, std::span<const Expr> inputs);
+    /// in[inputs()] -> out[outputs()]; bit for bit the same as evaluate() on each output.
+    /// Const and safe to call from several threads at once (each call has its own scratch).
     void run(const double* in, double* out) const;
     std::size_t inputs() const { return n_in_; }
     std::size_t outputs() const { return outs_.size(); }

@@ -9,23 +9,53 @@
 
 namespace symdiff {
 
+/// Output formats. Text, Unicode, LaTeX and C re-sugar the canonical forms (a + (-1)*b as
+/// `a - b`, a*b^-1 as `a/b`, x^(1/2) as `sqrt(x)`, exp(1) as `e`) and choose a display order
+/// of their own: in a sum, monomials by descending degree (ties in lexicographic order of the
+/// variables), then other terms smaller first, the constant last, and a leading subtracted
+/// term swapped with the first added one (`x^2 - 3*x + 2`, `1 - x`, `y - x^2`,
+/// `-2*(1 - x) - 400*x*(y - x^2)`); in a product, the coefficient, constants, variables and
+/// their powers by name, then the rest (`2*x^2*y*sin(x)`). A coefficient p/q that does not
+/// print as a short decimal is split across the division (`2*x/3`); others stay (`0.5*x`).
 enum class Format {
-    Text,    ///< `x^2 - 3*x + 2`: what a person writes; parse(to_string(e)) == e
-    Unicode, ///< `x² − 3·x + 2`
-    Latex,   ///< `x^{2} - 3 x + 2`
-    C,       ///< a C99 expression over doubles using <math.h>
-    Json,    ///< a JSON tree {"op": ..., "args": [...]} (see README "JSON output")
+    /// `x^2 - 3*x + 2`: what a person writes; parse(to_string(e)) is the same node for every
+    /// e (inf, -inf and nan print as `inf`, `-inf`, `nan`; the nan with the sign bit set,
+    /// which 0*inf makes, as `0*inf`; nans with other payloads read back as `nan`).
+    Text,
+    /// `x² − 3·x + 2`, `√x`, `π`: parses back to the same node as Text does.
+    Unicode,
+    /// `x^{2} - 3 x + 2`, `\frac{2 x}{3}`, `\sqrt{x}`, `\sin\left(x\right)`, `e^{x}`.
+    Latex,
+    /// A C99 expression over doubles using <math.h> only: pow, sqrt, fabs, log, ...; sigmoid,
+    /// relu, heaviside, sign, softplus, max and min as ternaries or formulas (which repeat
+    /// their argument); numbers as double literals with full precision, INFINITY and NAN.
+    /// For reading and pasting: it is not the bit-exact order of lib/eval/semantics.hpp.
+    C,
+    /// The stored (canonical) DAG as a JSON tree, one line, no re-sugaring:
+    ///   node   := number | symbol | pi | apply
+    ///   number := {"num": "<exact text: 3, -1/3, 0.5, 1e+300, inf, nan>",
+    ///              "value": <the double, or null when not finite>}
+    ///   symbol := {"sym": "<name, UTF-8>"}
+    ///   pi     := {"const": "pi", "value": 3.141592653589793}
+    ///   apply  := {"op": "<op name of ops.def: add mul pow list exp ln sin ... max min>",
+    ///              "args": [node, ...]}            (args in canonical order)
+    /// a - b is {"op":"add","args":[a, {"op":"mul","args":[{"num":"-1",...}, b]}]}, a/b uses
+    /// {"op":"pow","args":[b, {"num":"-1",...}]}, and e is {"op":"exp","args":[{"num":"1",...}]}.
+    Json,
 };
 
 /// The format named "text", "unicode", "latex", "c" or "json".
 std::optional<Format> format_from_name(std::string_view name);
 std::string_view format_name(Format f);
 
-/// Prints e. Throws symdiff::Error if e is nested too deeply to print (height above 100,000).
+/// Prints e. Throws symdiff::Error("expression too deep to print") if e is nested too deeply
+/// (height above 100,000); below that the printers use no native recursion. A DAG prints as
+/// a tree: shared subexpressions are printed at each use.
 std::string to_string(Expr e, Format format = Format::Text);
 
 /// A fully parenthesised s-expression with every node as stored, for debugging and tests:
-/// (add 2 (mul -3 x) (pow x 2)).
+/// (add 2 (mul -3 x) (pow x 2)). Numbers print as Number::to_string(), pi as `pi`.
+/// Throws like to_string() above height 100,000.
 std::string to_sexpr(Expr e);
 
 } // namespace symdiff
