@@ -1,0 +1,63 @@
+/// \file Symbolic differentiation: derivatives, gradients (reverse mode), Jacobians, Hessians.
+///
+/// Every result is built with the Context's canonicalising constructors, so zero terms vanish
+/// and the result shares nodes with its input. All functions are iterative (no recursion over
+/// the expression), so expressions 100,000 nodes deep are fine.
+///
+/// Conventions at non-smooth points (the machine-learning ones): relu'(0) = 0, abs'(0) = 0,
+/// sign' = heaviside' = 0 everywhere, and max/min pass the derivative of the strictly larger
+/// (smaller) argument, 0 at a tie: max(a, b)' = heaviside(a - b)*a' + heaviside(b - a)*b'.
+///
+/// Errors: symdiff::Error (diagnostic.hpp) when asked for something that has no derivative,
+/// e.g. differentiating with respect to something that is not a variable, or the gradient of
+/// a list.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "symdiff/expr.hpp"
+
+namespace symdiff {
+
+/// The derivative of e with respect to the variable x (a Sym of the same Context), built by
+/// the sum, product, power and chain rules and one rule per built-in function; memoised per
+/// node, so shared subexpressions are differentiated once. A List differentiates elementwise.
+/// Throws symdiff::Error if x is not a symbol.
+Expr diff(Expr e, Expr x);
+
+/// The n-th derivative (n >= 0; n == 0 returns e).
+Expr diff(Expr e, Expr x, int order);
+
+/// Successive partial derivatives: diff(diff(e, xs[0]), xs[1]) ..., as SymPy's diff(f, x, y).
+Expr diff(Expr e, std::span<const Expr> xs);
+
+/// The local partial derivative of node `e` with respect to its i-th child, as a function of
+/// the children (e.g. for sin(u): cos(u); for a product: the product of the other factors).
+/// The one table of differentiation rules: diff, gradient and the step-by-step derivations
+/// all use it. For Add it is 1; for a Pow f^g it is g*f^(g-1) (i = 0) or f^g*ln(f) (i = 1).
+Expr local_partial(Expr e, std::size_t i);
+
+/// The gradient of a scalar e with respect to vars, in the order given, by symbolic reverse
+/// mode: one sweep over e's DAG in reverse topological order accumulating adjoints in a side
+/// table. The gradient DAG grows linearly with e's DAG (for products of k factors that
+/// depend on the variables, each cofactor is a flat product of k - 1 factors, since the IR
+/// keeps products flat). Throws symdiff::Error if e is a list or a var is not a symbol.
+std::vector<Expr> gradient(Expr e, std::span<const Expr> vars);
+
+/// The Jacobian of a list [f1, ..., fm] (or of a scalar, as one row): J[i][j] = dfi/dvars[j],
+/// one reverse sweep per row.
+std::vector<std::vector<Expr>> jacobian(Expr e, std::span<const Expr> vars);
+
+/// The Hessian of a scalar e: H[i][j] = d2e/(dvars[i] dvars[j]), by reverse mode over each
+/// gradient entry. It is exactly symmetric: H[j][i] is the same node as H[i][j].
+std::vector<std::vector<Expr>> hessian(Expr e, std::span<const Expr> vars);
+
+/// The directional derivative along `direction` (one component per var, not all zero),
+/// normalised to a unit vector as the tutorials do: grad(e) . d / |d|. The norm stays exact
+/// where it can (the direction (1, 1) gives a factor 2^(-1/2)). Throws symdiff::Error if the
+/// sizes differ or the direction is zero.
+Expr directional_derivative(Expr e, std::span<const Expr> vars, std::span<const Expr> direction);
+
+} // namespace symdiff

@@ -1,0 +1,52 @@
+/// \file Simplification for people: the rewrites that make derivatives read as a textbook's.
+///
+/// The Context's constructors already canonicalise cheaply (expr.hpp). simplify() adds the
+/// costlier rewrites, each a named rule kept in one table (lib/simplify/rules.cpp), applied
+/// bottom-up to a fixpoint: a rule fires only where it makes the expression strictly cheaper
+/// (a weighted count of the nodes of its printed tree), and the driver stops after a fixed
+/// number of rounds, so it always terminates.
+///
+/// Every rule preserves the value of the expression wherever the expression is defined
+/// (finite, not nan), like the constructors; a rule that would need a side condition (such as
+/// a nonzero denominator) has a guard and does not fire when the guard cannot be shown.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "symdiff/expr.hpp"
+
+namespace symdiff {
+
+/// The simplified form of e. Returns e itself (the same node) when no rule applies.
+Expr simplify(Expr e);
+
+/// One rule of the table, for documentation and tests: its name, and the rewrite written as
+/// s-expression patterns with ?a wildcards ("(add (pow (sin ?a) 2) (pow (cos ?a) 2))" => "1"),
+/// or a description for the few rules written as code.
+struct RuleInfo {
+    std::string_view name;
+    std::string_view lhs;
+    std::string_view rhs;
+    std::string_view guard; ///< "" when the rule holds unconditionally
+};
+
+/// Every rule simplify() uses, in the order it tries them.
+std::span<const RuleInfo> simplify_rules();
+
+/// Applies the rule named `name` once at the root of e (after simplifying nothing else), or
+/// returns a null Expr if it does not match. For testing each rule on its own.
+Expr apply_rule(std::string_view name, Expr e);
+
+/// The cost simplify() minimises: a weighted size of e's printed tree (shared subexpressions
+/// counted once per occurrence), saturating instead of overflowing.
+std::uint64_t simplify_cost(Expr e);
+
+/// e with every occurrence of each `from` (any node) replaced by its `to`, rebuilt with the
+/// canonicalising constructors. Iterative; unchanged subexpressions keep their ids.
+Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> replacements);
+
+} // namespace symdiff

@@ -1,0 +1,139 @@
+// The simplification driver: bottom-up rewriting to a fixpoint under a decreasing cost.
+#include "symdiff/simplify.hpp"
+
+#include <limits>
+#include <unordered_map>
+
+#include "rules.hpp"
+#include "symdiff/diagnostic.hpp"
+
+namespace symdiff {
+
+namespace {
+
+Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
+
+constexpr std::uint64_t kSaturated = std::numeric_limits<std::uint64_t>::max() / 4;
+// Rounds over the whole expression, and rewrites at one node per round: both are caps that
+// normal inputs never reach (each rewrite lowers the cost, which bounds them anyway).
+constexpr int kMaxRounds = 8;
+constexpr int kMaxRewritesAtNode = 32;
+
+class Simplifier {
+public:
+    std::uint64_t cost(Expr e) {
+        if (auto it = cost_.find(e.id()); it != cost_.end()) return it->second;
+        // Post-order over the not yet costed part of the DAG with an explicit stack.
+        std::vector<std::pair<Expr, bool>> stack{{e, false}};
+        while (!stack.empty()) {
+            auto [n, expanded] = stack.back();
+            stack.pop_back();
+            if (cost_.count(n.id())) continue;
+            if (!expanded) {
+                stack.emplace_back(n, true);
+                for (std::size_t i = 0; i < n.size(); ++i)
+                    if (!cost_.count(n.child_ids()[i])) stack.emplace_back(n[i], false);
+                continue;
+            }
+            std::uint64_t c = 1;
+            for (NodeId k : n.child_ids()) c = std::min(kSaturated, c + cost_.at(k));
+            cost_.emplace(n.id(), c);
+        }
+        return cost_.at(e.id());
+    }
+
+    Expr at_root(Expr e) {
+        for (int n = 0; n < kMaxRewritesAtNode; ++n) {
+            bool changed = false;
+            for (std::size_t i = 0; i < detail::rule_count(); ++i) {
+                Expr r = detail::try_rule(i, e);
+                if (r.is_null() || r == e) continue;
+                if (cost(r) + detail::rule_min_saving(i) > cost(e)) continue;
+                e = r;
+                changed = true;
+                break;
+            }
+            if (!changed) break;
+        }
+        return e;
+    }
+
+    Expr round(Expr e) {
+        Context& c = ctx_of(e);
+        std::unordered_map<NodeId, Expr> done;
+        const std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
+        std::vector<Expr> kids;
+        for (NodeId id : order) {
+            Expr n = c[id];
+            kids.clear();
+            bool changed = false;
+            for (NodeId k : n.child_ids()) {
+                Expr m = done.at(k);
+                changed |= m.id() != k;
+                kids.push_back(m);
+            }
+            Expr cur = changed ? c.rebuild(n, kids) : n;
+            done.emplace(id, at_root(cur));
+        }
+        return done.at(e.id());
+    }
+
+private:
+    std::unordered_map<NodeId, std::uint64_t> cost_;
+};
+
+} // namespace
+
+Expr simplify(Expr e) {
+    Simplifier s;
+    for (int r = 0; r < kMaxRounds; ++r) {
+        Expr next = s.round(e);
+        if (next == e) break;
+        e = next;
+    }
+    return e;
+}
+
+std::span<const RuleInfo> simplify_rules() {
+    static const std::vector<RuleInfo> infos = [] {
+        std::vector<RuleInfo> v;
+        for (std::size_t i = 0; i < detail::rule_count(); ++i) v.push_back(detail::rule_info(i));
+        return v;
+    }();
+    return infos;
+}
+
+Expr apply_rule(std::string_view name, Expr e) {
+    for (std::size_t i = 0; i < detail::rule_count(); ++i)
+        if (detail::rule_info(i).name == name) return detail::try_rule(i, e);
+    throw Error("no simplification rule named '" + std::string(name) + "'");
+}
+
+std::uint64_t simplify_cost(Expr e) { return Simplifier().cost(e); }
+
+Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> replacements) {
+    Context& c = ctx_of(e);
+    std::unordered_map<NodeId, Expr> to;
+    for (const auto& [from, by] : replacements) to.emplace(from.id(), by);
+    std::unordered_map<NodeId, Expr> done;
+    const std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
+    std::vector<Expr> kids;
+    for (NodeId id : order) {
+        if (auto it = to.find(id); it != to.end()) {
+            done.emplace(id, it->second);
+            continue;
+        }
+        Expr n = c[id];
+        kids.clear();
+        bool changed = false;
+        for (NodeId k : n.child_ids()) {
+            Expr m = done.at(k);
+            changed |= m.id() != k;
+            kids.push_back(m);
+        }
+        done.emplace(id, changed ? c.rebuild(n, kids) : n);
+    }
+    return done.at(e.id());
+}
+
+} // namespace symdiff
