@@ -47,24 +47,45 @@ std::int64_t positive_power(Expr exponent) {
 // front, each to the smallest positive integer power it has in the terms. Dividing a term by
 // the common factor is exact symbolic cancellation (the constructors merge b^k*b^-m into
 // b^(k-m)), never a division at run time, so no value changes where the sum is defined.
-// Numeric coefficients stay inside, so -2*(1 - x) - 400*x*(y - x^2) keeps its textbook shape.
+// Numeric coefficients stay inside, so -2*(1 - x) - 400*x*(y - x^2) keeps its textbook shape,
+// and a factor made only of powers of variables stays inside too.
 Expr common_factor(Expr e) {
     if (!e.is(Op::Add) || e.size() > 64) return Expr();
     Context& c = ctx_of(e);
     std::vector<Factors> terms;
     for (std::size_t i = 0; i < e.size(); ++i) terms.push_back(factors_of(e[i]));
     std::vector<Expr> common;
+    bool worth_it = false;
     for (const auto& [base, ex] : terms[0].powers) {
         std::int64_t m = positive_power(ex);
-        if (m == 0) continue;
+        if (m == 0) {
+            // a factor such as x^x or sqrt(u) is common when every term has the very same one
+            Expr whole = ex.is_null() ? base : c.pow(base, ex);
+            bool everywhere = true;
+            for (std::size_t t = 1; t < terms.size() && everywhere; ++t) {
+                bool here = false;
+                for (const auto& [b2, e2] : terms[t].powers) here |= b2 == base && e2 == ex;
+                everywhere = here;
+            }
+            if (everywhere) {
+                common.push_back(whole);
+                worth_it = true;
+            }
+            continue;
+        }
         for (std::size_t t = 1; t < terms.size() && m > 0; ++t) {
             std::int64_t here = 0;
             for (const auto& [b2, e2] : terms[t].powers)
                 if (b2 == base) here = positive_power(e2);
             m = std::min(m, here);
         }
-        if (m > 0) common.push_back(c.pow(base, c.integer(m)));
+        if (m == 0) continue;
+        common.push_back(c.pow(base, c.integer(m)));
+        // Pulling out only powers of plain variables undoes the textbook's expanded form
+        // (x^2 + x*cos(x*y) is not x*(x + cos(x*y)) in any tutorial).
+        worth_it |= !base.is_symbol();
     }
+    if (!worth_it) return Expr();
     if (common.empty()) return Expr();
     Expr f = c.mul(common);
     Expr finv = c.pow(f, c.integer(-1));
