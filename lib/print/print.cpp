@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "print/layout.hpp"
@@ -85,9 +86,24 @@ bool is_greek_name(std::string_view s) {
     return false;
 }
 
+// The Greek letters the parser accepts in names, as LaTeX macros.
+std::string_view greek_macro(std::string_view letter) {
+    static const std::pair<const char*, const char*> table[] = {
+        {"α", "alpha"}, {"β", "beta"}, {"γ", "gamma"}, {"δ", "delta"}, {"ε", "epsilon"}, {"ζ", "zeta"},
+        {"η", "eta"}, {"θ", "theta"}, {"ι", "iota"}, {"κ", "kappa"}, {"λ", "lambda"}, {"μ", "mu"},
+        {"ν", "nu"}, {"ξ", "xi"}, {"ρ", "rho"}, {"ς", "varsigma"}, {"σ", "sigma"}, {"τ", "tau"},
+        {"υ", "upsilon"}, {"φ", "phi"}, {"χ", "chi"}, {"ψ", "psi"}, {"ω", "omega"}, {"Γ", "Gamma"},
+        {"Δ", "Delta"}, {"Θ", "Theta"}, {"Λ", "Lambda"}, {"Ξ", "Xi"}, {"Π", "Pi"}, {"Σ", "Sigma"},
+        {"Φ", "Phi"}, {"Ψ", "Psi"}, {"Ω", "Omega"}, {"ϑ", "vartheta"}, {"ϕ", "varphi"}, {"ϵ", "epsilon"}};
+    for (const auto& [utf8, name] : table)
+        if (letter == utf8) return name;
+    return {};
+}
+
 std::string latex_base_name(std::string_view s) {
     if (is_greek_name(s)) return "\\" + std::string(s);
-    if (s.size() <= 1 || (static_cast<unsigned char>(s[0]) >= 0x80 && s.size() <= 2)) return std::string(s);
+    if (std::string_view g = greek_macro(s); !g.empty()) return "\\" + std::string(g);
+    if (s.size() <= 1) return std::string(s);
     return "\\mathrm{" + std::string(s) + "}";
 }
 
@@ -238,7 +254,8 @@ private:
                     if (latex()) s.text(leads_with_digit(k) ? " \\cdot " : " ");
                     else s.text(unicode() ? "\u00B7" : "*");
                 }
-                s.doc(k, kPower);
+                // The coefficient leads, so it needs no parentheses of its own: 10^{300} x.
+                s.doc(k, i == 0 && l_[k].kind == DocKind::Num ? kProduct : kPower);
             }
             return;
         case DocKind::Quotient:
