@@ -1,0 +1,848 @@
+// The REPL session: statements (definitions, operations, expressions) and :commands over one
+// Context. The statement level is scanned here; every expression goes to the parser with the
+// session's definitions, and every error is repositioned into the line the user typed.
+#include "symdiff/repl.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "repl/help.hpp"
+#include "repl/scan.hpp"
+#include "symdiff/diagnostic.hpp"
+#include "symdiff/diff.hpp"
+#include "symdiff/eval.hpp"
+#include "symdiff/optimize.hpp"
+#include "symdiff/parse.hpp"
+#include "symdiff/simplify.hpp"
+#if __has_include("symdiff/steps.hpp")
+#include "symdiff/steps.hpp"
+#define SYMDIFF_REPL_HAS_STEPS 1
+#endif
+
+namespace symdiff {
+namespace {
+
+using repl::Scanner;
+using repl::Span;
+
+constexpr std::size_t kMaxLoadDepth = 8;
+
+// ANSI styles, applied only when the session is coloured.
+struct Style {
+    bool on;
+    std::string wrap(std::string_view code, std::string_view s) const {
+        if (!on || s.empty()) return std::string(s);
+        return fmt::format("\x1b[{}m{}\x1b[0m", code, s);
+    }
+    std::string name(std::string_view s) const { return wrap("1", s); }
+    std::string error(std::string_view s) const { return wrap("1;31", s); }
+    std::string note(std::string_view s) const { return wrap("1;36", s); }
+    std::string caret(std::string_view s) const { return wrap("1;32", s); }
+};
+
+// What a statement evaluates to: an expression (scalar, list, or list of rows) and the
+// variables it is a function of, in order, for `(...)` and `at (...)`.
+struct Result {
+    Expr expr;
+    std::vector<Expr> params;
+};
+
+struct Definition {
+    std::string name;
+    std::vector<Expr> params;
+    Expr body;
+};
+
+bool is_matrix(Expr e) {
+    if (!e.is(Op::List) || e.size() == 0) return false;
+    for (std::size_t i = 0; i < e.size(); ++i)
+        if (!e[i].is(Op::List)) return false;
+    return true;
+}
+
+std::string join_names(std::span<const Expr> vars) {
+    std::string s;
+    for (Expr v : vars) s += (s.empty() ? "" : ", ") + v.name();
+    return s;
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// Diagnostics of a statement are positioned in its text; this one, thrown anywhere below,
+// is caught by Session::run.
+[[noreturn]] void fail(std::string_view text, Span at, std::string message) {
+    std::size_t length = std::max<std::size_t>(1, std::min<std::size_t>(at.size(), 60));
+    throw Error(make_diagnostic(std::move(message), text, at.begin, length));
+}
+
+} // namespace
+
+struct Session::Impl {
+    ReplOptions options;
+    Style style;
+    Context ctx;
+    Format format = Format::Text;
+    std::vector<Definition> defs;
+    std::unordered_map<std::string, std::size_t> index;
+    std::size_t load_depth = 0;
+
+    // The statement being run, so that helpers can position their errors.
+    std::string text;
+    const Scanner* sc = nullptr;
+
+    explicit Impl(ReplOptions o) : options(std::move(o)), style{options.color} {}
+
+    // ---------------------------------------------------------------- entry
+
+    ReplReply run(std::string_view input) {
+        ReplReply reply;
+        text = repl::strip_comments(input);
+        Scanner scanner(text);
+        sc = &scanner;
+        try {
+            statement(reply);
+        } catch (const Error& e) {
+            reply.errors += render(e.diagnostic());
+        } catch (const std::bad_alloc&) {
+            reply.errors += render_message("out of memory (the input or its result is too large)");
+        } catch (const std::exception& e) {
+            reply.errors += render_message(e.what());
+        }
+        sc = nullptr;
+        return reply;
+    }
+
+    std::string render_message(std::string_view message) const {
+        return style.error("error:") + " " + std::string(message) + "\n";
+    }
+
+    std::string render(const Diagnostic& d) const {
+        std::string out = render_message(d.message);
+        if (!d.has_position()) return out;
+        out += "  " + d.source_line + "\n";
+        std::string caret = "^" + std::string(d.length > 1 ? d.length - 1 : 0, '~');
+        out += "  " + std::string(d.caret_column - 1, ' ') + style.caret(caret) + "\n";
+        return out;
+    }
+
+    [[noreturn]] void fail_at(Span at, std::string message) const { fail(text, at, std::move(message)); }
+
+    // ---------------------------------------------------------------- statements
+
+    void statement(ReplReply& reply) {
+        const Scanner& s = *sc;
+        Span all = s.trim({0, text.size()});
+        if (all.empty()) return;
+        if (text[all.begin] == ':') return command(all, reply);
+        if (auto eq = s.top_level_equals(all)) return definition(all, *eq, reply);
+        Span head = s.name_at(all.begin);
+        std::string_view word = s.view(head);
+        if (word == "steps") return steps(all, head, reply);
+        if (word == "check") return check(all, head, reply);
+        if (word == "minimize") return minimize(all, head, reply);
+        reply.output += show(query(all));
+    }
+
+    // name(params) = rhs   or   name = rhs
+    void definition(Span all, std::size_t eq, ReplReply& reply) {
+        const Scanner& s = *sc;
+        Span lhs = s.trim({all.begin, eq});
+        Span rhs = s.trim({eq + 1, all.end});
+        const std::string usage = "the left side of '=' must be a name or a name with parameters, as in "
+                                  "f(x, y) = x*y or a = 3";
+        if (lhs.empty()) fail_at({eq, eq + 1}, usage);
+        Span name_span = s.name_at(lhs.begin);
+        if (name_span.empty()) fail_at(lhs, usage);
+        std::string name(s.view(name_span));
+        check_definable(name_span, "define");
+
+        std::vector<Expr> params;
+        bool explicit_params = false;
+        Span after = s.trim({name_span.end, lhs.end});
+        if (!after.empty()) {
+            std::size_t close = text[after.begin] == '(' ? s.closing(after.begin) : std::string_view::npos;
+            if (close == std::string_view::npos || close + 1 != lhs.end) fail_at(after, usage);
+            explicit_params = true;
+            Span inside = s.trim({after.begin + 1, close});
+            if (!inside.empty()) {
+                for (Span p : s.split_commas(inside)) {
+                    p = s.trim(p);
+                    if (!s.is_name(p)) fail_at(p.empty() ? Span{p.begin, p.begin + 1} : p, "a parameter must be a name");
+                    std::string pname(s.view(p));
+                    if (pname == name) fail_at(p, "parameter '" + pname + "' has the name of the function");
+                    check_definable(p, "use as a parameter");
+                    Expr sym = ctx.symbol(pname);
+                    if (std::find(params.begin(), params.end(), sym) != params.end())
+                        fail_at(p, "parameter '" + pname + "' appears twice");
+                    params.push_back(sym);
+                }
+            }
+        }
+        if (rhs.empty()) fail_at({eq, eq + 1}, "nothing after '=': write the definition, as in " + name + " = x^2");
+        if (auto self = s.find_name(rhs, name); !self.empty())
+            fail_at({self[0], self[0] + name.size()},
+                    "'" + name + "' is used in its own definition: recursive definitions are not supported "
+                    "(to build on the old " + name + ", give the new definition another name)");
+
+        Result r;
+        {
+            Shadow shadow(*this, params);
+            r = query(rhs);
+        }
+        if (explicit_params) {
+            r.params = params;
+            std::vector<std::string> strays;
+            for (Expr v : free_symbols(r.expr))
+                if (std::find(params.begin(), params.end(), v) == params.end()) strays.push_back(v.name());
+            if (!strays.empty()) {
+                std::string list;
+                for (auto& v : strays) list += (list.empty() ? "'" : ", '") + v + "'";
+                reply.output += style.note("note:") + " " + list + (strays.size() == 1 ? " is" : " are") +
+                                " not a parameter of " + name + " and not defined; it stays a free variable\n";
+            }
+        }
+        std::string previous;
+        if (auto it = index.find(name); it != index.end()) previous = signature(defs[it->second]) + " = " +
+                                                                      body_text(defs[it->second].body);
+        define(Definition{name, r.params, r.expr});
+        const Definition& d = defs[index.at(name)];
+        reply.output += style.name(signature(d)) + " = " + body_text(d.body) + constant_value(d) + "\n";
+        if (!previous.empty())
+            reply.output += style.note("note:") + " redefined " + name + " (it was " + previous +
+                            "); definitions made from the old " + name + " keep it\n";
+    }
+
+    void define(Definition d) {
+        if (auto it = index.find(d.name); it != index.end()) {
+            defs[it->second] = std::move(d);
+        } else {
+            index.emplace(d.name, defs.size());
+            defs.push_back(std::move(d));
+        }
+    }
+
+    void check_definable(Span at, std::string_view what) const {
+        std::string_view name = sc->view(at);
+        if (repl::is_reserved(name))
+            fail_at(at, fmt::format("cannot {} '{}': it is a built-in name (:help lists them)", what, name));
+    }
+
+    // Parameters hide definitions of the same name while the right side of a definition is
+    // read, so that `f(a) = a^2` means the variable a even when `a = 3` is defined.
+    struct Shadow {
+        Impl& self;
+        std::vector<std::pair<std::string, std::size_t>> hidden;
+        Shadow(Impl& s, std::span<const Expr> params) : self(s) {
+            for (Expr p : params)
+                if (auto it = self.index.find(p.name()); it != self.index.end()) {
+                    hidden.emplace_back(it->first, it->second);
+                    self.index.erase(it);
+                }
+        }
+        ~Shadow() {
+            for (auto& [name, i] : hidden) self.index.emplace(name, i);
+        }
+    };
+
+    // ---------------------------------------------------------------- queries
+
+    // A value statement: an operation (diff, grad, ...) or an expression, optionally
+    // followed by `at POINT`.
+    Result query(Span all) {
+        const Scanner& s = *sc;
+        Span head = s.name_at(all.begin);
+        std::string_view word = s.view(head);
+        if (word == "steps" || word == "check" || word == "minimize")
+            fail_at(head, "'" + std::string(word) + "' prints its result and cannot be used in a definition");
+        if (auto at = s.find_keyword(all, "at")) {
+            Result r = value(s.trim({all.begin, at->begin}));
+            return apply_point(r, s.trim({at->end, all.end}), s.view(head));
+        }
+        return value(all);
+    }
+
+    Result value(Span all) {
+        const Scanner& s = *sc;
+        if (all.empty()) fail_at({all.begin, all.begin + 1}, "expected an expression");
+        Span head = s.name_at(all.begin);
+        std::string_view word = s.view(head);
+        if (word == "diff" || word == "grad" || word == "hessian" || word == "jacobian") {
+            Span after = s.trim({head.end, all.end});
+            if (after.empty()) fail_at(head, std::string(word) + " needs a function, as in " + std::string(word) + "(f)");
+            if (text[after.begin] == '(') {
+                std::size_t close = s.closing(after.begin);
+                if (close == std::string_view::npos || close >= all.end) fail_at({after.begin, after.begin + 1}, "this '(' is not closed");
+                Result r = operation(word, head, s.split_commas({after.begin + 1, close}));
+                Span rest = s.trim({close + 1, all.end});
+                if (rest.empty()) return r;
+                if (text[rest.begin] == '(' && s.closing(rest.begin) + 1 == rest.end)
+                    return apply_point(r, rest, word);
+                fail_at(rest, "unexpected text after " + std::string(word) + "(...): evaluate with (values) or at (values)");
+            }
+            return operation(word, head, s.split_commas(after));
+        }
+        if (auto d = defined(all)) return Result{d->body, d->params};
+        if (auto call = call_of_definition(all)) return *call;
+        Parsed p = parse_span(all);
+        return Result{p.expr, ordered_free_variables(p)};
+    }
+
+    // The definition when `all` is exactly a defined name.
+    const Definition* defined(Span all) const {
+        if (!sc->is_name(all)) return nullptr;
+        auto it = index.find(std::string(sc->view(sc->trim(all))));
+        return it == index.end() ? nullptr : &defs[it->second];
+    }
+
+    // `f(1, 2)` as a whole statement: the definition applied to the values.
+    std::optional<Result> call_of_definition(Span all) {
+        const Scanner& s = *sc;
+        Span name = s.name_at(all.begin);
+        if (name.empty() || name.end >= all.end || text[name.end] != '(') return std::nullopt;
+        auto it = index.find(std::string(s.view(name)));
+        if (it == index.end() || defs[it->second].params.empty()) return std::nullopt;
+        if (s.closing(name.end) + 1 != all.end) return std::nullopt;
+        const Definition& d = defs[it->second];
+        return apply_point(Result{d.body, d.params}, {name.end, all.end}, d.name);
+    }
+
+    // Free variables in the order the text shows them (then any others, such as those a
+    // definition brought in).
+    static std::vector<Expr> ordered_free_variables(const Parsed& p) {
+        std::vector<Expr> free = free_symbols(p.expr);
+        std::vector<Expr> out;
+        for (Expr v : p.variables)
+            if (std::find(free.begin(), free.end(), v) != free.end()) out.push_back(v);
+        for (Expr v : free)
+            if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+        return out;
+    }
+
+    // The function an operation works on: a defined name (with its parameters) or an
+    // expression (with its free variables in order of appearance).
+    Result target(Span at) {
+        at = sc->trim(at);
+        if (at.empty()) fail_at({at.begin, at.begin + 1}, "expected a function or an expression");
+        if (auto d = defined(at)) return Result{d->body, d->params};
+        if (sc->is_name(at) && !repl::is_reserved(sc->view(at)))
+            fail_at(at, "'" + std::string(sc->view(at)) + "' is not defined (:vars lists the definitions)");
+        return value(at);
+    }
+
+    std::vector<Expr> variables_of(std::span<const Span> args, const Result& t, std::string_view op) {
+        std::vector<Expr> vars;
+        for (Span a : args) {
+            a = sc->trim(a);
+            if (!sc->is_name(a))
+                fail_at(a.empty() ? Span{a.begin, a.begin + 1} : a, std::string(op) + ": expected a variable name here");
+            vars.push_back(ctx.symbol(sc->view(a)));
+        }
+        if (vars.empty()) vars = t.params;
+        return vars;
+    }
+
+    Result operation(std::string_view op, Span head, std::vector<Span> args) {
+        if (args.size() == 1 && sc->trim(args[0]).empty())
+            fail_at(head, std::string(op) + " needs a function, as in " + std::string(op) + "(f)");
+        Span target_span = sc->trim(args[0]);
+        Result t = target(target_span);
+        std::span<const Span> rest(args.data() + 1, args.size() - 1);
+        try {
+            if (op == "diff") return derivative(t, target_span, rest);
+            std::vector<Expr> vars = variables_of(rest, t, op);
+            if (vars.empty()) fail_at(target_span, "this has no variables to differentiate by");
+            if (op == "grad") {
+                if (t.expr.is(Op::List)) fail_at(target_span, "grad needs a scalar function; use jacobian for a list");
+                std::vector<Expr> g = gradient(t.expr, vars);
+                for (Expr& e : g) e = simplify(e);
+                return Result{ctx.list(g), t.params};
+            }
+            if (op == "hessian") {
+                if (t.expr.is(Op::List)) fail_at(target_span, "hessian needs a scalar function");
+                return Result{matrix(hessian(t.expr, vars)), t.params};
+            }
+            return Result{matrix(jacobian(t.expr, vars)), t.params};
+        } catch (const Error& e) {
+            if (e.diagnostic().has_position()) throw;
+            fail_at(target_span, e.diagnostic().message);
+        }
+    }
+
+    Expr matrix(const std::vector<std::vector<Expr>>& rows) {
+        std::vector<Expr> items;
+        for (const auto& row : rows) {
+            std::vector<Expr> r;
+            for (Expr e : row) r.push_back(simplify(e));
+            items.push_back(ctx.list(r));
+        }
+        return ctx.list(items);
+    }
+
+    // diff(F), diff(F, x), diff(F, x, y) (successively), diff(F, x, 2) (second derivative).
+    Result derivative(const Result& t, Span target_span, std::span<const Span> rest) {
+        std::vector<Expr> order;
+        for (Span a : rest) {
+            a = sc->trim(a);
+            std::string_view w = sc->view(a);
+            if (!order.empty() && !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                int n = w.size() > 3 ? 1000 : std::stoi(std::string(w));
+                if (n < 1 || n > 100) fail_at(a, "the order of a derivative must be between 1 and 100");
+                for (int i = 1; i < n; ++i) order.push_back(order.back());
+                continue;
+            }
+            if (!sc->is_name(a)) fail_at(a.empty() ? Span{a.begin, a.begin + 1} : a, "diff: expected a variable name (or an order after one) here");
+            order.push_back(ctx.symbol(w));
+        }
+        if (order.empty()) {
+            if (t.params.size() > 1)
+                fail_at(target_span, "diff needs the variable: this is a function of " + join_names(t.params) +
+                                         " (write diff(" + std::string(sc->view(target_span)) + ", " +
+                                         t.params[0].name() + "))");
+            if (t.params.empty()) return Result{ctx.integer(0), t.params};
+            order.push_back(t.params[0]);
+        }
+        return Result{simplify(diff(t.expr, order)), t.params};
+    }
+
+    // r applied to the values of `point`: `(1, 2)` or `1, 2` by position, or `x=1, y=2` by
+    // name. Values may be expressions; the result is a value when nothing is left free.
+    Result apply_point(const Result& r, Span point, std::string_view what) {
+        const Scanner& s = *sc;
+        point = s.trim(point);
+        if (point.empty()) fail_at({point.begin, point.begin + 1}, "expected a point, as in (1, 2)");
+        Span inside = point;
+        if (text[point.begin] == '(' && s.closing(point.begin) + 1 == point.end)
+            inside = s.trim({point.begin + 1, point.end - 1});
+        std::vector<Span> parts = inside.empty() ? std::vector<Span>{} : s.split_commas(inside);
+        std::vector<std::pair<Expr, Expr>> subst;
+        std::vector<Expr> vars_left;
+        bool named = !parts.empty() && s.top_level_equals(parts[0]).has_value();
+        if (named) {
+            for (Span p : parts) {
+                auto eq = s.top_level_equals(p);
+                Span lhs = s.trim({p.begin, eq ? *eq : p.begin});
+                if (!eq || !s.is_name(lhs)) fail_at(s.trim(p), "give every value by name (x=1, y=2) or none");
+                Expr v = ctx.symbol(s.view(lhs));
+                if (std::find(r.params.begin(), r.params.end(), v) == r.params.end())
+                    fail_at(lhs, fmt::format("'{}' is not a variable of {} ({})", v.name(), what,
+                                             r.params.empty() ? "it has none" : join_names(r.params)));
+                Expr value = point_value(s.trim({*eq + 1, p.end}), vars_left);
+                subst.emplace_back(v, value);
+            }
+        } else {
+            if (parts.size() != r.params.size())
+                fail_at(point, fmt::format("{} takes {} ({}), got {}", what, plural(r.params.size(), "value"),
+                                           r.params.empty() ? "it has no variables" : join_names(r.params),
+                                           parts.size()));
+            for (std::size_t i = 0; i < parts.size(); ++i)
+                subst.emplace_back(r.params[i], point_value(s.trim(parts[i]), vars_left));
+        }
+        return Result{substitute(r.expr, subst), vars_left};
+    }
+
+    Expr point_value(Span at, std::vector<Expr>& vars) {
+        if (at.empty()) fail_at({at.begin, at.begin + 1}, "expected a value here");
+        Parsed p = parse_span(at);
+        for (Expr v : ordered_free_variables(p))
+            if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
+        return p.expr;
+    }
+
+    // The numbers of a point whose every coordinate must be a constant.
+    std::vector<double> numeric_point(const Result& r, Span point, std::string_view what) {
+        Result at = apply_point(Result{ctx.list(r.params), r.params}, point, what);
+        if (!at.params.empty())
+            fail_at(point, "the point must be numbers, but it uses " + join_names(at.params));
+        std::vector<double> x;
+        for (std::size_t i = 0; i < at.expr.size(); ++i) x.push_back(evaluate(at.expr[i], {}));
+        return x;
+    }
+
+    Parsed parse_span(Span at) {
+        at = sc->trim(at);
+        std::string_view source = sc->view(at);
+        try {
+            return parse(ctx, source, parse_options());
+        } catch (const Error& e) {
+            const Diagnostic& d = e.diagnostic();
+            std::string message = d.message + hint(d.message);
+            if (!d.has_position()) fail_at(at, message);
+            throw Error(make_diagnostic(message, text, at.begin + d.offset, d.length));
+        }
+    }
+
+    static std::string hint(std::string_view message) {
+        for (std::string_view op : {"diff", "grad", "hessian", "jacobian", "steps", "check", "minimize"})
+            if (message == fmt::format("unknown function '{}'", op))
+                return fmt::format(" ({} is a statement of its own: define g = {}(...) first, then use g)", op, op);
+        return {};
+    }
+
+    ParseOptions parse_options() const { return ParseOptions{}; }
+
+    // ---------------------------------------------------------------- printing
+
+    std::string signature(const Definition& d) const {
+        if (d.params.empty()) return d.name;
+        return d.name + "(" + join_names(d.params) + ")";
+    }
+
+    std::string body_text(Expr e) const {
+        if (!is_matrix(e)) return to_string(e, format);
+        std::string s = "[";
+        for (std::size_t i = 0; i < e.size(); ++i) s += (i ? ",\n " : "") + to_string(e[i], format);
+        return s + "]";
+    }
+
+    // " = 6.283185307179586" for a constant definition that is not a plain number.
+    std::string constant_value(const Definition& d) const {
+        if (!d.params.empty() || d.body.is_number() || d.body.is(Op::List) || !free_symbols(d.body).empty()) return {};
+        return " = " + format_double(evaluate(d.body, {}));
+    }
+
+    std::string value_text(Expr e) const {
+        if (!e.is(Op::List)) return format_double(evaluate(e, {}));
+        std::string s = "[";
+        for (std::size_t i = 0; i < e.size(); ++i)
+            s += (i ? (is_matrix(e) ? ",\n " : ", ") : "") + value_text(e[i]);
+        return s + "]";
+    }
+
+    std::string show(const Result& r) const {
+        if (free_symbols(r.expr).empty()) return value_text(r.expr) + "\n";
+        return body_text(r.expr) + "\n";
+    }
+
+    // ---------------------------------------------------------------- printing statements
+
+    void steps(Span all, Span head, ReplReply& reply) {
+        Span rest = sc->trim({head.end, all.end});
+        if (sc->view(sc->name_at(rest.begin)) != "diff")
+            fail_at(rest.empty() ? head : rest, "steps shows a derivation: steps diff(x^2*sin(x), x)");
+#ifdef SYMDIFF_REPL_HAS_STEPS
+        reply.output += derivation(rest);
+#else
+        (void)reply;
+        fail_at(head, "step-by-step derivations are not available in this build yet");
+#endif
+    }
+
+#ifdef SYMDIFF_REPL_HAS_STEPS
+    // steps diff(F, x): the derivation of diff(F, x), one rule per step.
+    std::string derivation(Span rest) {
+        const Scanner& s = *sc;
+        Span head = s.name_at(rest.begin);
+        Span after = s.trim({head.end, rest.end});
+        if (after.empty()) fail_at(head, "steps diff needs a function: steps diff(x^2*sin(x), x)");
+        std::vector<Span> args;
+        if (text[after.begin] == '(') {
+            std::size_t close = s.closing(after.begin);
+            if (close == std::string_view::npos) fail_at({after.begin, after.begin + 1}, "this '(' is not closed");
+            if (close + 1 != rest.end) fail_at(s.trim({close + 1, rest.end}), "unexpected text after diff(...)");
+            args = s.split_commas({after.begin + 1, close});
+        } else {
+            args = s.split_commas(after);
+        }
+        Span target_span = s.trim(args[0]);
+        Result t = target(target_span);
+        Expr var;
+        if (args.size() > 2) fail_at(s.trim(args[2]), "steps shows one derivative at a time: steps diff(f, x)");
+        if (args.size() == 2) {
+            Span v = s.trim(args[1]);
+            if (!s.is_name(v)) fail_at(v.empty() ? Span{v.begin, v.begin + 1} : v, "diff: expected a variable name here");
+            var = ctx.symbol(s.view(v));
+        } else if (t.params.size() == 1) {
+            var = t.params[0];
+        } else {
+            fail_at(target_span, t.params.empty() ? "this has no variable to differentiate by"
+                                                  : "which variable? this is a function of " + join_names(t.params) +
+                                                        " (write steps diff(" + std::string(s.view(target_span)) +
+                                                        ", " + t.params[0].name() + "))");
+        }
+        if (t.expr.is(Op::List)) fail_at(target_span, "steps needs a scalar function");
+        try {
+            std::string out = render_steps(derive_steps(t.expr, var), format);
+            if (!out.empty() && out.back() != '\n') out += '\n';
+            return out;
+        } catch (const Error& e) {
+            if (e.diagnostic().has_position()) throw;
+            fail_at(target_span, e.diagnostic().message);
+        }
+    }
+#endif
+
+    // check F at POINT: the symbolic gradient against central differences, as tutorial 001
+    // verifies Rosenbrock's gradient with h = 1e-7 (here h = 1e-6 scaled by |x|, which keeps
+    // rounding and truncation errors both near 1e-10 relative).
+    void check(Span all, Span head, ReplReply& reply) {
+        const Scanner& s = *sc;
+        Span rest = s.trim({head.end, all.end});
+        auto at = s.find_keyword(rest, "at");
+        if (!at) fail_at(rest.empty() ? head : rest, "check needs a point: check f at (0.5, 0.5)");
+        Span target_span = s.trim({rest.begin, at->begin});
+        if (target_span.empty()) fail_at(head, "check needs a function: check f at (0.5, 0.5)");
+        Result t = target(target_span);
+        if (t.expr.is(Op::List)) fail_at(target_span, "check needs a scalar function");
+        if (t.params.empty()) fail_at(target_span, "this has no variables: there is no gradient to check");
+        std::vector<double> x = numeric_point(t, s.trim({at->end, all.end}), "check");
+        std::vector<Expr> g = gradient(t.expr, t.params);
+        Bindings b;
+        for (std::size_t i = 0; i < x.size(); ++i) b[t.params[i].name()] = x[i];
+        std::string out = "gradient check at (";
+        for (std::size_t i = 0; i < x.size(); ++i) out += (i ? ", " : "") + t.params[i].name() + "=" + format_double(x[i]);
+        out += "), central differences:\n";
+        double worst = 0;
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            double symbolic = evaluate(g[i], b);
+            const std::string& name = t.params[i].name();
+            double h = 1e-6 * std::max(1.0, std::fabs(x[i]));
+            Bindings plus = b, minus = b;
+            plus[name] = x[i] + h;
+            minus[name] = x[i] - h;
+            double numeric = (evaluate(t.expr, plus) - evaluate(t.expr, minus)) / (2 * h);
+            double error = std::fabs(symbolic - numeric) / std::max(1.0, std::fabs(symbolic));
+            if (!(error <= worst)) worst = error;
+            out += fmt::format("  d/d{:<4} symbolic {:<22} numeric {:<22} error {:.1e}\n", name, format_double(symbolic),
+                               fmt::format("{:.12g}", numeric), error);
+        }
+        constexpr double kTolerance = 1e-5;
+        if (worst <= kTolerance)
+            out += fmt::format("match: largest relative error {:.1e} <= {:.0e}\n", worst, kTolerance);
+        else
+            out += style.error("mismatch:") + fmt::format(" largest relative error {:.1e} > {:.0e}\n", worst, kTolerance);
+        reply.output += out;
+    }
+
+    // minimize F from POINT [method M] [lr R] [steps N] [tol T]
+    void minimize(Span all, Span head, ReplReply& reply) {
+        const Scanner& s = *sc;
+        Span rest = s.trim({head.end, all.end});
+        auto from = s.find_keyword(rest, "from");
+        if (!from) fail_at(rest.empty() ? head : rest, "minimize needs a start point: minimize f from (-1, 1)");
+        Span target_span = s.trim({rest.begin, from->begin});
+        if (target_span.empty()) fail_at(head, "minimize needs a function: minimize f from (-1, 1)");
+        Result t = target(target_span);
+        if (t.expr.is(Op::List)) fail_at(target_span, "minimize needs a scalar function");
+        if (t.params.empty()) fail_at(target_span, "this has no variables to minimise over");
+
+        // The options follow the point; the first option word ends it.
+        Span tail = s.trim({from->end, all.end});
+        std::size_t point_end = tail.end;
+        for (std::string_view w : {"method", "lr", "steps", "tol"})
+            if (auto k = s.find_keyword(tail, w)) point_end = std::min(point_end, k->begin);
+        std::vector<double> start = numeric_point(t, s.trim({tail.begin, point_end}), "minimize");
+
+        Options o;
+        Span opts = s.trim({point_end, tail.end});
+        while (!opts.empty()) {
+            Span key = s.name_at(opts.begin);
+            std::string_view k = s.view(key);
+            if (k != "method" && k != "lr" && k != "steps" && k != "tol")
+                fail_at(key.empty() ? Span{opts.begin, opts.begin + 1} : key,
+                        "expected an option: method, lr, steps or tol");
+            Span arg = s.trim({key.end, opts.end});
+            std::size_t arg_end = arg.end;
+            for (std::string_view w : {"method", "lr", "steps", "tol"})
+                if (auto n = s.find_keyword(arg, w)) arg_end = std::min(arg_end, n->begin);
+            arg = s.trim({arg.begin, arg_end});
+            if (arg.empty()) fail_at(key, std::string(k) + " needs a value");
+            if (k == "method") {
+                auto m = method_from_name(s.view(arg));
+                if (!m) fail_at(arg, "unknown method '" + std::string(s.view(arg)) +
+                                         "' (gd, momentum, nesterov, adam, rmsprop, lbfgs, newton)");
+                o.method = *m;
+            } else {
+                double v = constant(arg);
+                if (k == "lr") {
+                    if (!(v > 0) || !std::isfinite(v)) fail_at(arg, "lr must be a positive number");
+                    o.lr = v;
+                } else if (k == "tol") {
+                    if (!(v >= 0)) fail_at(arg, "tol must not be negative");
+                    o.grad_tol = v;
+                } else {
+                    if (!(v >= 1) || v > 1e9 || v != std::floor(v)) fail_at(arg, "steps must be a whole number from 1 to 1e9");
+                    o.max_steps = static_cast<std::size_t>(v);
+                }
+            }
+            opts = s.trim({arg.end, opts.end});
+        }
+
+        Report r;
+        try {
+            Objective objective(t.expr, t.params, Backend::Jit);
+            // The flag is polled every 1024 steps: a few nanoseconds per step at most, and a
+            // reaction well under a second even for large functions.
+            auto stop = [this](const StepInfo& info) {
+                return (info.step & 1023) != 0 || !options.interrupted || !options.interrupted();
+            };
+            r = objective.minimize(start, o, stop);
+        } catch (const Error& e) {
+            if (e.diagnostic().has_position()) throw;
+            fail_at(target_span, e.diagnostic().message);
+        }
+        std::vector<std::string> names;
+        for (Expr v : t.params) names.push_back(v.name());
+        if (r.reason == StopReason::Callback) r.message = "interrupted (Ctrl-C) at step " + std::to_string(r.steps);
+        reply.output += format_report(r, names);
+    }
+
+    double constant(Span at) {
+        Parsed p = parse_span(at);
+        if (!free_symbols(p.expr).empty() || p.expr.is(Op::List)) fail_at(at, "expected a number here");
+        return evaluate(p.expr, {});
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    void command(Span all, ReplReply& reply) {
+        const Scanner& s = *sc;
+        std::size_t i = all.begin + 1;
+        Span word = s.name_at(i);
+        Span cmd{all.begin, word.empty() ? i : word.end};
+        std::string name(s.view(cmd));
+        Span arg = s.trim({cmd.end, all.end});
+        std::string argument(s.view(arg));
+        auto no_argument = [&] {
+            if (!arg.empty()) fail_at(arg, name + " takes no argument");
+        };
+        if (name == ":help" || name == ":h") {
+            no_argument();
+            reply.output += repl::help_text();
+        } else if (name == ":vars") {
+            no_argument();
+            if (defs.empty()) reply.output += "no definitions yet (define one with f(x) = x^2 or a = 3)\n";
+            for (const Definition& d : defs)
+                reply.output += style.name(signature(d)) + " = " + body_text(d.body) + constant_value(d) + "\n";
+        } else if (name == ":format") {
+            if (arg.empty()) {
+                reply.output += "format: " + std::string(format_name(format)) + "\n";
+                return;
+            }
+            auto f = format_from_name(argument);
+            if (!f || (*f != Format::Text && *f != Format::Unicode && *f != Format::Latex))
+                fail_at(arg, "unknown format '" + argument + "' (text, unicode or latex)");
+            format = *f;
+            reply.output += "format: " + argument + "\n";
+        } else if (name == ":load") {
+            if (arg.empty()) fail_at(cmd, ":load needs a file name");
+            load(expand_home(argument), arg, reply);
+        } else if (name == ":save") {
+            if (arg.empty()) fail_at(cmd, ":save needs a file name");
+            save(expand_home(argument), arg, reply);
+        } else if (name == ":quit" || name == ":q") {
+            no_argument();
+            reply.quit = true;
+        } else {
+            fail_at(cmd, "unknown command '" + name + "' (:help lists the commands)");
+        }
+    }
+
+    static std::string expand_home(const std::string& path) {
+        if (path.size() >= 2 && path[0] == '~' && path[1] == '/')
+            if (const char* home = std::getenv("HOME"); home && *home) return home + path.substr(1);
+        return path;
+    }
+
+    void save(const std::string& path, Span arg, ReplReply& reply) {
+        std::ofstream out(path);
+        if (out) {
+            out << "# symdiff definitions, written by :save; read them back with :load " << path << "\n";
+            for (const Definition& d : defs) out << signature(d) << " = " << to_string(d.body, Format::Text) << "\n";
+            out.flush();
+        }
+        if (!out) fail_at(arg, "cannot write '" + path + "'");
+        reply.output += fmt::format("saved {} to {}\n", plural(defs.size(), "definition"), path);
+    }
+
+    // Each statement of the file runs as if typed (brackets continue lines, a blank line ends
+    // an unfinished one); errors name the file and line and do not stop the rest.
+    void load(const std::string& path, Span arg, ReplReply& reply) {
+        if (load_depth >= kMaxLoadDepth) fail_at(arg, ":load is nested too deeply (does the file load itself?)");
+        std::ifstream in(path);
+        if (!in) fail_at(arg, "cannot read '" + path + "'");
+        std::string saved_text = text;
+        const Scanner* saved_sc = sc;
+        ++load_depth;
+        std::size_t line_no = 0, first_line = 0, errors = 0, defined = 0;
+        std::string pending, line;
+        auto flush = [&] {
+            if (pending.find_first_not_of(" \t\r\n") == std::string::npos) {
+                pending.clear();
+                return;
+            }
+            std::size_t before = defs.size();
+            ReplReply r = run(pending);
+            defined += defs.size() - before;
+            if (r.quit) reply.quit = true;
+            bool is_definition = repl::Scanner(pending).top_level_equals({0, pending.size()}).has_value();
+            if (!is_definition) reply.output += r.output;
+            if (!r.errors.empty()) {
+                ++errors;
+                reply.errors += fmt::format("{}:{}: ", path, first_line) + r.errors;
+            }
+            pending.clear();
+        };
+        while (std::getline(in, line)) {
+            ++line_no;
+            if (pending.empty()) first_line = line_no;
+            else if (line.find_first_not_of(" \t\r") == std::string::npos) {
+                flush();
+                continue;
+            }
+            pending += pending.empty() ? line : "\n" + line;
+            if (repl::bracket_balance(pending) <= 0) flush();
+            if (reply.quit) break;
+        }
+        if (!reply.quit) flush();
+        --load_depth;
+        text = std::move(saved_text);
+        sc = saved_sc;
+        reply.quit = false;
+        reply.output += fmt::format("loaded {}: {}{}\n", path, plural(defined, "new definition"),
+                                    errors ? ", " + plural(errors, "error") : "");
+    }
+};
+
+Session::Session(ReplOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Session::~Session() = default;
+
+ReplReply Session::run(std::string_view input) { return impl_->run(input); }
+
+bool Session::incomplete(std::string_view input) { return repl::bracket_balance(input) > 0; }
+
+std::vector<std::string> Session::completions(std::string_view prefix) const {
+    std::vector<std::string> out;
+    auto offer = [&](std::string_view w) {
+        if (w.size() >= prefix.size() && w.substr(0, prefix.size()) == prefix) out.emplace_back(w);
+    };
+    if (!prefix.empty() && prefix[0] == ':') {
+        for (std::string_view c : repl::command_names()) offer(c);
+    } else {
+        for (std::string_view k : repl::keywords()) offer(k);
+        for (std::string_view b : repl::builtin_names()) offer(b);
+        for (const Definition& d : impl_->defs) offer(d.name);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::string> Session::names() const {
+    std::vector<std::string> out;
+    for (const Definition& d : impl_->defs) out.push_back(d.name);
+    return out;
+}
+
+Format Session::format() const { return impl_->format; }
+
+} // namespace symdiff
