@@ -37,14 +37,15 @@ Doc blank(DocKind kind) {
     return d;
 }
 
-// Between two equally large terms or factors, the one whose function comes first in the
-// alphabet reads first: abs(x) + relu(x) + sign(x).
-std::string_view lead_name(Expr e) {
+// Between two equally large terms or factors, functions read in the conventional order of
+// ops.def (exp, ln, sin, cos, tan, ...: 2*sin(x)*cos(x), abs(x) + sign(x) + relu(x)) and
+// variables by name.
+std::pair<int, std::string_view> lead(Expr e) {
     if (e.is(Op::Mul) && e[0].is_number() && e.size() == 2) e = e[1];
     if (e.is(Op::Pow)) e = e[0];
-    if (op_kind(e.op()) == OpKind::Function) return op_name(e.op());
-    if (e.is_symbol()) return e.name();
-    return {};
+    if (op_kind(e.op()) == OpKind::Function) return {static_cast<int>(e.op()), {}};
+    if (e.is_symbol()) return {0, e.name()};
+    return {-1, {}};
 }
 
 class Builder {
@@ -165,7 +166,7 @@ private:
         if (a.group != b.group) return a.group < b.group;
         if (a.name != b.name) return a.name < b.name;
         if (a.size != b.size) return a.size < b.size;
-        if (lead_name(a.e) != lead_name(b.e)) return lead_name(a.e) < lead_name(b.e);
+        if (lead(a.e) != lead(b.e)) return lead(a.e) < lead(b.e);
         return Context::canonical_less(a.e, b.e);
     }
 
@@ -270,8 +271,8 @@ private:
             if (lex_first(b.mono, a.mono)) return false;
         } else if (a.size != b.size) {
             return a.size < b.size;
-        } else if (lead_name(a.e) != lead_name(b.e)) {
-            return lead_name(a.e) < lead_name(b.e);
+        } else if (lead(a.e) != lead(b.e)) {
+            return lead(a.e) < lead(b.e);
         }
         return Context::canonical_less(a.e, b.e);
     }
