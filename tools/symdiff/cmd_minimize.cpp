@@ -1,0 +1,371 @@
+// `symdiff minimize EXPR --from x=-1,y=1 [--method ...] [--lr ...]`: runs an optimiser over the
+// compiled gradient and reports where it ended and why; several rates or start points make a
+// table, one row per run, with the verdict of tutorial 002 (converged / slow / diverged).
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "symdiff/optimize.hpp"
+
+namespace symdiff::cli {
+namespace {
+
+struct MinimizeOptions {
+    Options common;
+    std::vector<std::string> from;
+    std::string method = "gd";
+    std::string lr = "0.001";
+    std::size_t steps = 10000;
+    double tol = 0;
+    double ftol = 0;
+    double momentum = 0.9;
+    std::string momentum_form = "accumulate";
+    double beta1 = 0.9, beta2 = 0.999, rho = 0.9, eps = 1e-8;
+    std::string schedule = "constant";
+    std::string trace;
+    std::size_t trace_every = 1;
+    double converged = -1;
+    bool interpreter = false;
+    bool no_progress = false;
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> parts;
+    std::size_t b = 0;
+    for (;;) {
+        const std::size_t e = s.find(sep, b);
+        parts.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
+        if (e == std::string::npos) return parts;
+        b = e + 1;
+    }
+}
+
+std::string trim(std::string s) {
+    const auto b = s.find_first_not_of(" \t");
+    const auto e = s.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// A constant expression such as -1, 2.5 or pi/2.
+double constant_value(Context& ctx, const std::string& text, const std::string& what) {
+    Expr e;
+    try {
+        e = parse_expr(ctx, text);
+    } catch (const Error& err) {
+        throw Error(fmt::format("{}: '{}' is not a number: {}", what, text, err.what()));
+    }
+    if (!free_symbols(e).empty()) throw Error(fmt::format("{}: '{}' is not a constant", what, text));
+    return evaluate(e, {});
+}
+
+// --from "x=-1,y=1;x=2,y=0" (or --from repeated): one point per ';'-separated group, every
+// variable given exactly once.
+std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<std::string>& from,
+                                              std::span<const Expr> vars) {
+    std::vector<std::vector<double>> points;
+    for (const std::string& arg : from) {
+        for (const std::string& group : split(arg, ';')) {
+            if (trim(group).empty()) continue;
+            std::vector<double> p(vars.size(), 0.0);
+            std::vector<bool> given(vars.size(), false);
+            for (const std::string& item : split(group, ',')) {
+                const auto eq = item.find('=');
+                if (eq == std::string::npos)
+                    throw UsageError(fmt::format("--from expects name=value pairs, got '{}'", trim(item)));
+                const std::string name = trim(item.substr(0, eq));
+                std::size_t i = 0;
+                while (i < vars.size() && vars[i].name() != name) ++i;
+                if (i == vars.size()) {
+                    std::string names;
+                    for (Expr v : vars) names += (names.empty() ? "" : ", ") + v.name();
+                    throw Error(fmt::format("--from gives '{}', which is not a variable of the expression ({})", name,
+                                            names));
+                }
+                if (given[i]) throw UsageError(fmt::format("--from gives '{}' twice in one point", name));
+                p[i] = constant_value(ctx, trim(item.substr(eq + 1)), "--from " + name);
+                given[i] = true;
+            }
+            for (std::size_t i = 0; i < vars.size(); ++i)
+                if (!given[i])
+                    throw UsageError(fmt::format("--from '{}' does not give a value to '{}'", trim(group),
+                                                 vars[i].name()));
+            points.push_back(std::move(p));
+        }
+    }
+    if (points.empty()) throw UsageError("--from needs at least one point, e.g. --from x=-1,y=1");
+    return points;
+}
+
+std::vector<double> learning_rates(Context& ctx, const std::string& text) {
+    std::vector<double> rates;
+    for (const std::string& item : split(text, ',')) {
+        const double v = constant_value(ctx, trim(item), "--lr");
+        if (!(v > 0) || !std::isfinite(v)) throw UsageError(fmt::format("--lr must be positive, got '{}'", trim(item)));
+        rates.push_back(v);
+    }
+    return rates;
+}
+
+symdiff::Options optimiser_options(const MinimizeOptions& m) {
+    symdiff::Options o;
+    auto method = method_from_name(m.method);
+    if (!method)
+        throw UsageError(fmt::format("unknown --method '{}' (gd, momentum, nesterov, adam, rmsprop, lbfgs, newton)",
+                                     m.method));
+    o.method = *method;
+    auto form = momentum_form_from_name(m.momentum_form);
+    if (!form) throw UsageError(fmt::format("--momentum-form is accumulate or velocity, not '{}'", m.momentum_form));
+    o.momentum_form = *form;
+    auto schedule = Schedule::parse(m.schedule);
+    if (!schedule)
+        throw UsageError(fmt::format("--schedule is constant, step:GAMMA:EVERY, exp:GAMMA or inv:GAMMA, not '{}'",
+                                     m.schedule));
+    o.schedule = *schedule;
+    o.max_steps = m.steps;
+    o.grad_tol = m.tol;
+    o.f_tol = m.ftol;
+    o.momentum = m.momentum;
+    o.beta1 = m.beta1;
+    o.beta2 = m.beta2;
+    o.rho = m.rho;
+    o.epsilon = m.eps;
+    if (!m.trace.empty()) o.trace_every = m.trace_every == 0 ? 1 : m.trace_every;
+    return o;
+}
+
+// A progress line on a terminal, refreshed at most five times a second; checking the clock
+// only every 4096 steps keeps the callback to a counter test.
+class Progress {
+public:
+    Progress(std::size_t max_steps, std::string label) : max_(max_steps), label_(std::move(label)) {}
+    bool operator()(const StepInfo& s) const {
+        if ((s.step & 4095) != 0) return true;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_ < std::chrono::milliseconds(200)) return true;
+        last_ = now;
+        double g = 0;
+        for (double v : s.grad) g += v * v;
+        std::fprintf(stderr, "\r\033[K%sstep %zu/%zu  f = %s  |grad f| = %s", label_.c_str(), s.step, max_,
+                     number_text(s.f).c_str(), number_text(std::sqrt(g)).c_str());
+        std::fflush(stderr);
+        shown_ = true;
+        return true;
+    }
+    ~Progress() {
+        if (shown_) std::fputs("\r\033[K", stderr);
+    }
+
+private:
+    std::size_t max_;
+    std::string label_;
+    mutable std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+    mutable bool shown_ = false;
+};
+
+struct Run {
+    double lr;
+    Report report;
+    Verdict verdict;
+};
+
+std::string point_text(std::span<const Expr> vars, std::span<const double> x) {
+    std::string s;
+    for (std::size_t i = 0; i < x.size(); ++i)
+        s += (i ? "," : "") + vars[i].name() + "=" + number_text(x[i]);
+    return s;
+}
+
+void write_trace(const std::string& path, std::span<const Expr> vars, const std::vector<Run>& runs) {
+    std::ofstream out(path);
+    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
+    const bool many = runs.size() > 1;
+    out << (many ? "run,lr,step" : "step");
+    for (Expr v : vars) out << ',' << v.name();
+    out << ",f,grad_norm\n";
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+        const Trace& t = runs[r].report.trace;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            if (many) out << r + 1 << ',' << number_text(runs[r].lr) << ',';
+            out << t.step[i];
+            for (double v : t.point(i)) out << ',' << number_text(v);
+            out << ',' << number_text(t.f[i]) << ',' << number_text(t.grad_norm[i]) << '\n';
+        }
+    }
+    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
+}
+
+std::string json_point(std::span<const Expr> vars, std::span<const double> x) {
+    std::string s = "{";
+    for (std::size_t i = 0; i < x.size(); ++i)
+        s += (i ? ", " : "") + json_string(vars[i].name()) + ": " + json_number(x[i]);
+    return s + "}";
+}
+
+void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool show_start) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> head;
+    if (show_start) head.push_back("start");
+    head.push_back("lr");
+    for (Expr v : vars) head.push_back(v.name());
+    for (const char* h : {"f", "|grad f|", "steps", "verdict"}) head.push_back(h);
+    rows.push_back(head);
+    for (const Run& r : runs) {
+        std::vector<std::string> row;
+        if (show_start) row.push_back(point_text(vars, r.report.start));
+        row.push_back(number_text(r.lr));
+        for (double v : r.report.x) row.push_back(number_text(v));
+        row.push_back(number_text(r.report.f));
+        row.push_back(number_text(r.report.grad_norm));
+        row.push_back(std::to_string(r.report.steps));
+        std::string verdict(verdict_name(r.verdict));
+        if (r.report.reason == StopReason::Diverged)
+            verdict += " (" + r.report.message.substr(r.report.message.find(':') + 2) + ")";
+        row.push_back(verdict);
+        rows.push_back(std::move(row));
+    }
+    std::vector<std::size_t> width(head.size(), 0);
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+        }
+        print_line(line);
+    }
+}
+
+void run_minimize(const MinimizeOptions& m) {
+    Context ctx;
+    Input in = read_input(ctx, m.common);
+    const std::vector<Expr> vars = wrt_variables(ctx, m.common, in);
+    if (vars.empty()) throw Error("the expression has no variables to minimise over");
+    for (Expr v : free_symbols(in.parsed.expr)) {
+        if (std::find(vars.begin(), vars.end(), v) == vars.end())
+            throw Error(fmt::format("'{}' is a variable of the expression but not of --wrt", v.name()));
+    }
+    const auto points = start_points(ctx, m.from, vars);
+    const auto rates = learning_rates(ctx, m.lr);
+    symdiff::Options base = optimiser_options(m);
+    const Objective objective(in.parsed.expr, vars, m.interpreter ? Backend::Interpreter : Backend::Jit);
+
+    const bool progress = !m.no_progress && ::isatty(STDERR_FILENO);
+    std::vector<Run> runs;
+    for (const auto& start : points) {
+        for (double lr : rates) {
+            symdiff::Options o = base;
+            o.lr = lr;
+            Report r;
+            try {
+                if (progress && o.max_steps >= 100000) {
+                    const Progress p(o.max_steps,
+                                     rates.size() * points.size() > 1 ? "lr " + number_text(lr) + "  " : "");
+                    r = objective.minimize(start, o, CallbackRef(p));
+                } else {
+                    r = objective.minimize(start, o);
+                }
+            } catch (const Error& e) {
+                // The optimiser refuses only option values (a momentum of 1, ...): wrong usage.
+                throw UsageError(e.what());
+            }
+            // Converged: a tolerance stopped it, or the slope fell a thousandfold (or below --converged).
+            const double converged = m.converged >= 0 ? m.converged : std::max(m.tol, 1e-3 * r.grad_norm_start);
+            const Verdict v = classify(r, converged);
+            runs.push_back(Run{lr, std::move(r), v});
+        }
+    }
+    if (!m.trace.empty()) write_trace(m.trace, vars, runs);
+
+    if (m.common.format == Format::Json) {
+        std::string list = "[";
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            const Report& r = runs[i].report;
+            JsonObject j;
+            j.raw("start", json_point(vars, r.start))
+                .number("lr", runs[i].lr)
+                .raw("end", json_point(vars, r.x))
+                .number("f_start", r.f_start)
+                .number("f", r.f)
+                .number("grad_norm", r.grad_norm)
+                .raw("steps", std::to_string(r.steps))
+                .raw("evaluations", std::to_string(r.evaluations))
+                .string("stopped", stop_reason_name(r.reason))
+                .string("message", r.message)
+                .string("verdict", verdict_name(runs[i].verdict))
+                .number("seconds", r.seconds);
+            list += (i ? ", " : "") + j.str();
+        }
+        list += "]";
+        print_line(json_header("minimize", in)
+                       .string("method", m.method)
+                       .raw("wrt", json_names(vars))
+                       .raw("runs", list)
+                       .str());
+        return;
+    }
+    if (runs.size() == 1) {
+        std::vector<std::string> names;
+        for (Expr v : vars) names.push_back(v.name());
+        std::fputs(format_report(runs[0].report, names).c_str(), stdout);
+        print_line("verdict:  " + std::string(verdict_name(runs[0].verdict)));
+        return;
+    }
+    print_table(vars, runs, points.size() > 1);
+}
+
+} // namespace
+
+void register_minimize(CLI::App& app) {
+    auto m = std::make_shared<MinimizeOptions>();
+    auto* cmd = add_command(app, "minimize", "Minimise an expression with gradient descent, Adam, L-BFGS, Newton, ...");
+    add_expr_argument(cmd, m->common);
+    add_wrt_option(cmd, m->common);
+    add_vars_option(cmd, m->common);
+    add_format_option(cmd, m->common);
+    cmd->add_option("--from", m->from,
+                    "Start point, e.g. x=-1,y=1; several with ';' (\"x=-1,y=1;x=2,y=0\") or a repeated --from")
+        ->required()
+        ->type_name("x=V,...");
+    cmd->add_option("--method", m->method, "gd, momentum, nesterov, adam, rmsprop, lbfgs or newton")
+        ->check(CLI::IsMember({"gd", "momentum", "nesterov", "adam", "rmsprop", "lbfgs", "newton"}))
+        ->capture_default_str();
+    cmd->add_option("--lr", m->lr, "Learning rate; a list (0.001,0.01,0.1) runs one row per rate")
+        ->type_name("R[,R...]")
+        ->capture_default_str();
+    cmd->add_option("--steps", m->steps, "Maximum updates (iterations for lbfgs, newton)")->capture_default_str();
+    cmd->add_option("--tol", m->tol, "Stop when |grad f| < TOL (0: never)")->capture_default_str();
+    cmd->add_option("--ftol", m->ftol, "Stop when f changes by at most FTOL*max(1,|f|) in a step (0: never)");
+    cmd->add_option("--momentum", m->momentum, "Momentum coefficient beta")->capture_default_str();
+    cmd->add_option("--momentum-form", m->momentum_form,
+                    "accumulate: v = beta*v + grad, x -= lr*v; velocity: v = beta*v - lr*grad, x += v")
+        ->capture_default_str();
+    cmd->add_option("--beta1", m->beta1, "Adam: decay of the first moment")->capture_default_str();
+    cmd->add_option("--beta2", m->beta2, "Adam: decay of the second moment")->capture_default_str();
+    cmd->add_option("--rho", m->rho, "RMSProp: decay of the squared gradient")->capture_default_str();
+    cmd->add_option("--eps", m->eps, "Adam, RMSProp: epsilon in the denominator")->capture_default_str();
+    cmd->add_option("--schedule", m->schedule,
+                    "Learning-rate schedule: constant, step:GAMMA:EVERY, exp:GAMMA (lr*GAMMA^t), inv:GAMMA (lr/(1+GAMMA*t))")
+        ->capture_default_str();
+    cmd->add_option("--trace", m->trace, "Write step, the variables, f and |grad f| as CSV (runs: run,lr,step,...)")
+        ->type_name("FILE.csv");
+    cmd->add_option("--trace-every", m->trace_every, "Keep every Nth step in the trace (and the last)")
+        ->capture_default_str();
+    cmd->add_option("--converged", m->converged,
+                    "Verdict 'converged' when |grad f| ends below this (default: max(--tol, 1e-3 * |grad f(start)|))");
+    cmd->add_flag("--interpreter", m->interpreter, "Evaluate with the reference interpreter instead of the JIT");
+    cmd->add_flag("--no-progress", m->no_progress, "No progress line on a terminal");
+    cmd->callback([m] { run_minimize(*m); });
+}
+
+} // namespace symdiff::cli
