@@ -19,6 +19,8 @@ bool is_zero(Expr e) { return e.is_number() && e.number().is_zero(); }
 
 bool negative_number(Expr e) { return e.is_number() && e.number().is_negative(); }
 
+constexpr int kPlaceholderDepth = 40;
+
 class Builder {
 public:
     Builder(Derivation& d) : d_(d), c_(ctx_of(d.function)), x_(d.var) {}
@@ -62,7 +64,12 @@ private:
         if (!depends(u)) return c_.integer(0);
         if (u == x_) return c_.integer(1);
         if (auto it = pending_.find(u.id()); it != pending_.end()) return it->second;
+        // A pending derivative stands in the expression as a node of its own that nothing can
+        // simplify away: a fresh symbol wrapped in sign() calls, big enough that the printers'
+        // display order (smaller factors first) writes it last, as 2*(3*x + 1)*d/dx[3*x + 1].
+        // Renderers replace its printed form by d/dx[u].
         Expr ph = c_.symbol("DerivativeOfPending" + std::to_string(d_.pending.size()));
+        for (int k = 0; k < kPlaceholderDepth; ++k) ph = c_.call(Op::Sign, {ph});
         pending_.emplace(u.id(), ph);
         d_.pending.emplace_back(ph, u);
         queue_.emplace_back(ph, u);
