@@ -2,6 +2,11 @@
 // that instantiates the grammar (grammars/expr_def.hpp).
 #include "symdiff/parse.hpp"
 
+#include <pthread.h>
+
+#include <algorithm>
+#include <exception>
+#include <optional>
 #include <vector>
 
 #include "expr_def.hpp"
@@ -43,8 +48,9 @@ std::size_t valid_sequence(std::string_view s, std::size_t i) {
 }
 
 // Everything that must hold before the recursive grammar may run: size, encoding, no control
-// characters, balanced brackets nested at most options.max_depth deep. One linear pass.
-void check_input(std::string_view input, const ParseOptions& options) {
+// characters, balanced brackets nested at most options.max_depth deep. One linear pass;
+// returns the deepest nesting found.
+std::size_t check_input(std::string_view input, const ParseOptions& options) {
     if (input.size() > options.max_bytes)
         throw Error("input too long: " + std::to_string(input.size()) + " bytes (the limit is " +
                     std::to_string(options.max_bytes) + ")");
@@ -53,6 +59,7 @@ void check_input(std::string_view input, const ParseOptions& options) {
         std::size_t offset;
     };
     std::vector<Open> open;
+    std::size_t deepest = 0;
     bool blank = true;
     for (std::size_t i = 0; i < input.size();) {
         unsigned char c = static_cast<unsigned char>(input[i]);
@@ -67,6 +74,7 @@ void check_input(std::string_view input, const ParseOptions& options) {
                 fail_at(input, i, "brackets nested too deeply (the limit is " + std::to_string(options.max_depth) +
                                       " levels)");
             open.push_back({static_cast<char>(c), i});
+            deepest = std::max(deepest, open.size());
         } else if (c == ')' || c == ']') {
             char expected_open = c == ')' ? '(' : '[';
             if (open.empty()) fail_at(input, i, std::string("unmatched '") + static_cast<char>(c) + "'");
@@ -83,6 +91,7 @@ void check_input(std::string_view input, const ParseOptions& options) {
     if (blank) fail_at(input, 0, "empty expression");
     if (!open.empty())
         fail_at(input, open.back().offset, std::string("unclosed '") + open.back().bracket + "'");
+    return deepest;
 }
 
 // The message for input left over after a complete expression.
@@ -93,10 +102,7 @@ std::string leftover_message(const parser::ErrorHandler& handler, std::size_t at
     return "expected an operator or the end of the input, found " + handler.describe(at);
 }
 
-} // namespace
-
-Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options) {
-    check_input(text, options);
+Parsed parse_checked(Context& ctx, std::string_view text, const ParseOptions& options) {
     parser::ErrorHandler handler(text);
     ast::Expression tree;
     const char* first = text.data();
@@ -110,6 +116,54 @@ Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options) {
     std::size_t rest = handler.skip_blanks(static_cast<std::size_t>(first - text.data()));
     if (rest != text.size()) fail_at(text, rest, leftover_message(handler, rest, text));
     return detail::lower(ctx, text, tree, options);
+}
+
+// Stack the grammar and lowering may need per bracket level, generously: sanitizer builds
+// use over 15 KB a level, optimised builds far less.
+constexpr std::size_t kStackPerLevel = 64 * 1024;
+// Nesting that any thread's stack holds without a second thought.
+constexpr std::size_t kShallow = 8;
+
+// Runs parse_checked on a thread whose stack is sized for `depth` levels, so that deep (but
+// allowed) nesting cannot overflow the caller's stack, whatever its size.
+Parsed parse_on_big_stack(Context& ctx, std::string_view text, const ParseOptions& options, std::size_t depth) {
+    struct Job {
+        Context& ctx;
+        std::string_view text;
+        const ParseOptions& options;
+        std::optional<Parsed> result;
+        std::exception_ptr error;
+    } job{ctx, text, options, std::nullopt, nullptr};
+    auto run = [](void* p) -> void* {
+        auto* j = static_cast<Job*>(p);
+        try {
+            j->result = parse_checked(j->ctx, j->text, j->options);
+        } catch (...) {
+            j->error = std::current_exception();
+        }
+        return nullptr;
+    };
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    std::size_t stack = (std::size_t{1} << 20) + depth * kStackPerLevel;
+    pthread_attr_setstacksize(&attr, stack);
+    pthread_t thread;
+    int rc = pthread_create(&thread, &attr, run, &job);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        throw Error("brackets nested too deeply: no memory for a " + std::to_string(stack >> 20) +
+                    " MB parser stack");
+    pthread_join(thread, nullptr);
+    if (job.error) std::rethrow_exception(job.error);
+    return std::move(*job.result);
+}
+
+} // namespace
+
+Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options) {
+    std::size_t depth = check_input(text, options);
+    if (depth <= kShallow) return parse_checked(ctx, text, options);
+    return parse_on_big_stack(ctx, text, options, depth);
 }
 
 Expr parse_expr(Context& ctx, std::string_view text, const ParseOptions& options) {

@@ -2,6 +2,8 @@
 // its stated meaning; none may crash, hang, overflow the stack or throw anything else.
 #include <catch2/catch.hpp>
 
+#include <pthread.h>
+
 #include <string>
 
 #include "symdiff/diagnostic.hpp"
@@ -178,6 +180,43 @@ TEST_CASE("parse errors: nesting beyond max_depth is refused before the grammar 
     o.max_depth = 3;
     CHECK(parse_expr(ctx, "((sin(x)))", {}) == parse_expr(ctx, "sin(x)"));
     CHECK_THROWS_WITH(parse(ctx, "(((sin(x))))", o), "brackets nested too deeply (the limit is 3 levels)");
+}
+
+TEST_CASE("parse errors: allowed nesting never overflows the caller's stack, however small", "[parse][errors]") {
+    // A thread with a 512 KB stack parses the deepest nesting allowed, and more when the
+    // limit is raised: deep input is parsed on a stack sized for it.
+    struct Job {
+        std::size_t depth;
+        bool ok = false;
+    };
+    auto run = [](void* p) -> void* {
+        auto* job = static_cast<Job*>(p);
+        Context ctx;
+        ParseOptions o;
+        o.max_depth = job->depth;
+        std::string s;
+        for (std::size_t i = 0; i < job->depth; ++i) s += (i % 2 ? "sin(x+" : "(");
+        s += "x" + std::string(job->depth, ')');
+        job->ok = parse_expr(ctx, s, o).op() != Op::Num;
+        return nullptr;
+    };
+    for (std::size_t depth : {8u, 9u, 200u, 3000u}) {
+        Job job{depth};
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 512 * 1024);
+        pthread_t t;
+        REQUIRE(pthread_create(&t, &attr, run, &job) == 0);
+        pthread_join(t, nullptr);
+        pthread_attr_destroy(&attr);
+        CAPTURE(depth);
+        CHECK(job.ok);
+    }
+    Context ctx;
+    ParseOptions o;
+    o.max_depth = 5000;
+    std::string deep = std::string(5000, '(') + "x" + std::string(5000, ')');
+    CHECK(parse_expr(ctx, deep, o) == ctx.symbol("x"));
 }
 
 TEST_CASE("parse errors: a 1 MB expression parses; one over max_bytes does not", "[parse][errors]") {
