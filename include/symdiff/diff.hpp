@@ -6,7 +6,8 @@
 ///
 /// Conventions at non-smooth points (the machine-learning ones): relu'(0) = 0, abs'(0) = 0,
 /// sign' = heaviside' = 0 everywhere, and max/min pass the derivative of the strictly larger
-/// (smaller) argument, 0 at a tie: max(a, b)' = heaviside(a - b)*a' + heaviside(b - a)*b'.
+/// (smaller) argument and share it equally at a tie, as PyTorch does:
+/// max(a, b)' = (1 + sign(a - b))/2*a' + (1 - sign(a - b))/2*b'.
 ///
 /// Errors: symdiff::Error (diagnostic.hpp) when asked for something that has no derivative,
 /// e.g. differentiating with respect to something that is not a variable, or the gradient of

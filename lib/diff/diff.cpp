@@ -138,12 +138,18 @@ Expr local_partial(Expr e, std::size_t i) {
     case Op::Softplus:
         // softplus(u) = ln(1 + exp(u)), softplus' = exp(u)/(1 + exp(u)) = sigmoid(u)
         return c.call(Op::Sigmoid, {u});
-    case Op::Max:
-        // max(a, b) = a where a > b, b where b > a: d/da = heaviside(a - b), d/db = heaviside(b - a)
-        return i == 0 ? c.call(Op::Heaviside, {c.sub(e[0], e[1])}) : c.call(Op::Heaviside, {c.sub(e[1], e[0])});
-    case Op::Min:
-        // min(a, b): d/da = heaviside(b - a), d/db = heaviside(a - b)
-        return i == 0 ? c.call(Op::Heaviside, {c.sub(e[1], e[0])}) : c.call(Op::Heaviside, {c.sub(e[0], e[1])});
+    case Op::Max: {
+        // max(a, b): d/da = 1 where a > b, 0 where a < b, and 1/2 at a tie (the gradient is
+        // shared, as PyTorch does), so that max(u, u) and ties along a whole region, where the
+        // two arguments agree with equal derivatives, still get u': (1 +- sign(a - b))/2.
+        Expr s = c.call(Op::Sign, {c.sub(e[0], e[1])});
+        return c.mul({c.rational(1, 2), i == 0 ? c.add({one(), s}) : c.sub(one(), s)});
+    }
+    case Op::Min: {
+        // min(a, b) = -max(-a, -b): d/da = (1 - sign(a - b))/2, d/db = (1 + sign(a - b))/2
+        Expr s = c.call(Op::Sign, {c.sub(e[0], e[1])});
+        return c.mul({c.rational(1, 2), i == 0 ? c.sub(one(), s) : c.add({one(), s})});
+    }
     }
     throw Error("'" + std::string(op_name(e.op())) + "' has no derivative with respect to its operands");
 }

@@ -148,11 +148,11 @@ TEST_CASE("diff: a rule for every function", "[diff]") {
     Expr r2 = t.sq(x) + t.sq(t.y);
     REQUIRE(diff(t.f(Op::Atan2, t.y, x), x) == -t.y / r2);
     REQUIRE(diff(t.f(Op::Atan2, t.y, x), t.y) == x / r2);
-    // max/min pass the derivative of the active argument
-    REQUIRE(diff(t.f(Op::Max, x, t.sq(x)), x) ==
-            t.f(Op::Heaviside, x - t.sq(x)) + t.n(2) * x * t.f(Op::Heaviside, t.sq(x) - x));
-    REQUIRE(diff(t.f(Op::Min, x, t.y), x) == t.f(Op::Heaviside, t.y - x));
-
+    // max/min pass the derivative of the active argument, shared equally at a tie
+    Expr sg = t.f(Op::Sign, x - t.sq(x));
+    REQUIRE(diff(t.f(Op::Max, x, t.sq(x)), x) == t.q(1, 2) * (one + sg) + x * (one - sg));
+    REQUIRE(diff(t.f(Op::Min, x, t.y), x) == t.q(1, 2) * (one - t.f(Op::Sign, x - t.y)));
+    REQUIRE(diff(t.f(Op::Max, x, t.y), t.y) == t.q(1, 2) * (one - t.f(Op::Sign, x - t.y)));
     // Every function of ops.def has a rule: none throws, whatever its arity.
     for (std::size_t k = 0; k < op_count(); ++k) {
         Op op = static_cast<Op>(k);
