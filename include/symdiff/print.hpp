@@ -50,7 +50,8 @@ std::string_view format_name(Format f);
 
 /// Prints e. Throws symdiff::Error("expression too deep to print") if e is nested too deeply
 /// (height above 100,000); below that the printers use no native recursion. A DAG prints as
-/// a tree: shared subexpressions are printed at each use.
+/// a tree: shared subexpressions are printed at each use, and a tree of more than 2^25 nodes
+/// or a text beyond 256 MiB throws symdiff::Error("expression too large to print").
 std::string to_string(Expr e, Format format = Format::Text);
 
 /// A fully parenthesised s-expression with every node as stored, for debugging and tests:

@@ -1,6 +1,7 @@
 // The printers. Infix formats walk the display tree of layout.hpp; JSON and s-expressions walk
 // the DAG as stored. Every walk keeps its own stack of pending pieces on the heap, so the depth
 // of an expression costs memory, never native stack.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -20,10 +21,31 @@ using detail::DocKind;
 using detail::Layout;
 
 constexpr std::uint32_t kMaxPrintHeight = 100000;
+// A DAG prints as a tree, which can be exponentially larger than the DAG (a derivative of
+// high order); past this size printing stops rather than exhaust memory.
+constexpr std::size_t kMaxPrintBytes = std::size_t{1} << 28;
+
+void check_size(const std::string& out) {
+    if (out.size() > kMaxPrintBytes) throw Error("expression too large to print");
+}
 constexpr std::uint32_t kNoDoc = ~std::uint32_t{0};
 
-void check_height(Expr e) {
+// A printed tree has at least one character per node, so a tree of more nodes than this is
+// refused before any work, in time linear in the DAG.
+constexpr std::uint64_t kMaxPrintNodes = std::uint64_t{1} << 25;
+
+void check_printable(Expr e) {
     if (e.height() > kMaxPrintHeight) throw Error("expression too deep to print");
+    std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
+    std::vector<std::uint64_t> tree(order.size());
+    const Context& ctx = e.context();
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        std::uint64_t n = 1;
+        for (NodeId k : ctx[order[i]].child_ids())
+            n += tree[std::lower_bound(order.begin(), order.end(), k) - order.begin()];
+        tree[i] = std::min(n, kMaxPrintNodes + 1);
+    }
+    if (tree.back() > kMaxPrintNodes) throw Error("expression too large to print");
 }
 
 // Binding strength of what a Doc prints as; a child printed where at least `min` is needed
@@ -161,8 +183,12 @@ public:
         while (!stack_.empty()) {
             Piece p = std::move(stack_.back());
             stack_.pop_back();
-            if (p.doc == kNoDoc) out_ += p.text;
-            else expand(p.doc, p.min);
+            if (p.doc == kNoDoc) {
+                out_ += p.text;
+                check_size(out_);
+            } else {
+                expand(p.doc, p.min);
+            }
         }
         return std::move(out_);
     }
@@ -459,6 +485,7 @@ std::string walk_stored(Expr root, Atom atom, Open open, Sep sep, Close close) {
     while (!stack.empty()) {
         RawPiece p = std::move(stack.back());
         stack.pop_back();
+        check_size(out);
         if (p.e.is_null()) {
             out += p.text;
             continue;
@@ -515,14 +542,14 @@ std::string_view format_name(Format f) {
 }
 
 std::string to_string(Expr e, Format format) {
-    check_height(e);
+    check_printable(e);
     if (format == Format::Json) return to_json(e);
     Layout layout = detail::make_layout(e, format != Format::C);
     return InfixPrinter(layout, format).run();
 }
 
 std::string to_sexpr(Expr e) {
-    check_height(e);
+    check_printable(e);
     auto atom = [](Expr a) -> std::string {
         switch (a.op()) {
         case Op::Num: return a.number().to_string();

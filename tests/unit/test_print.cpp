@@ -265,6 +265,14 @@ TEST_CASE("print: deep expressions print without recursion", "[print][deep]") {
     REQUIRE(!to_string(g).empty());
 }
 
+TEST_CASE("print: a DAG too large to print as a tree is an error, not an endless loop", "[print][deep]") {
+    Fixture f;
+    Expr d = f.x;
+    for (int i = 0; i < 60; ++i) d = f.c.call(Op::Cos, {d}) + f.c.call(Op::Sin, {d});
+    REQUIRE_THROWS_WITH(to_string(d), "expression too large to print");
+    REQUIRE_THROWS_WITH(to_string(d, Format::Json), "expression too large to print");
+}
+
 TEST_CASE("print: golden files", "[print][golden]") {
     const bool update = std::getenv("SYMDIFF_UPDATE_GOLDEN") && std::string(std::getenv("SYMDIFF_UPDATE_GOLDEN")) == "1";
     int files = 0;
