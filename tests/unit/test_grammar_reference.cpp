@@ -1,0 +1,112 @@
+// The language reference (grammars/README.md) checked: every row of its example and error
+// tables is parsed, so the page cannot drift from the parser.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "symdiff/diagnostic.hpp"
+#include "symdiff/parse.hpp"
+
+using namespace symdiff;
+
+namespace {
+
+std::string read_reference() {
+    std::ifstream in(SYMDIFF_SOURCE_DIR "/grammars/README.md");
+    REQUIRE(in.good());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The cells of each table row between `<!-- name:begin -->` and `<!-- name:end -->`, header
+// and separator rows left out.
+std::vector<std::vector<std::string>> table(const std::string& doc, const std::string& name) {
+    auto begin = doc.find("<!-- " + name + ":begin -->");
+    auto end = doc.find("<!-- " + name + ":end -->");
+    REQUIRE(begin != std::string::npos);
+    REQUIRE(end != std::string::npos);
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream lines(doc.substr(begin, end - begin));
+    std::string line;
+    int row = 0;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] != '|') continue;
+        if (row++ < 2) continue;
+        std::vector<std::string> cells;
+        std::size_t at = 1;
+        for (std::size_t bar = line.find('|', at); bar != std::string::npos; bar = line.find('|', at)) {
+            std::string cell = line.substr(at, bar - at);
+            auto first = cell.find_first_not_of(' ');
+            auto last = cell.find_last_not_of(' ');
+            cells.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
+            at = bar + 1;
+        }
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+// The text of a `code` cell, with \n and \t as newline and tab.
+std::string code(const std::string& cell) {
+    std::string s = cell;
+    if (s.size() >= 2 && s.front() == '`' && s.back() == '`') s = s.substr(1, s.size() - 2);
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == 'n' || s[i + 1] == 't')) {
+            out += s[++i] == 'n' ? '\n' : '\t';
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> names(const std::string& cell) {
+    std::vector<std::string> out;
+    std::istringstream in(cell);
+    std::string n;
+    while (std::getline(in, n, ',')) {
+        auto first = n.find_first_not_of(' ');
+        if (first != std::string::npos) out.push_back(n.substr(first, n.find_last_not_of(' ') - first + 1));
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("grammar reference: every example means its explicit form", "[parse][reference]") {
+    auto rows = table(read_reference(), "examples");
+    REQUIRE(rows.size() >= 50);
+    for (const auto& r : rows) {
+        REQUIRE(r.size() == 3);
+        Context ctx;
+        ParseOptions o;
+        o.variables = names(r[2]);
+        std::string input = code(r[0]), meaning = code(r[1]);
+        CAPTURE(input, meaning, r[2]);
+        CHECK(parse_expr(ctx, input, o) == parse_expr(ctx, meaning, o));
+    }
+}
+
+TEST_CASE("grammar reference: every error example has its exact message and position", "[parse][reference]") {
+    auto rows = table(read_reference(), "errors");
+    REQUIRE(rows.size() >= 20);
+    for (const auto& r : rows) {
+        REQUIRE(r.size() == 3);
+        std::string input = code(r[0]);
+        CAPTURE(input, r[1], r[2]);
+        Context ctx;
+        try {
+            parse(ctx, input);
+            FAIL("accepted");
+        } catch (const Error& e) {
+            const Diagnostic& d = e.diagnostic();
+            CHECK(d.message == r[1]);
+            CHECK(std::to_string(d.line) + ":" + std::to_string(d.column) == r[2]);
+        }
+    }
+}
