@@ -4,12 +4,13 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build ccache git ca-certificates
+  g++ cmake ninja-build ccache git ca-certificates pkgconf
   libboost1.74-dev            # Spirit X3 (header-only, build time only)
   libfmt-dev
   libcli11-dev                # the symdiff program's arguments
-  llvm-19-dev                 # the JIT; its CMake package also wants the five below
-  zlib1g-dev libzstd-dev libedit-dev libffi-dev libxml2-dev libncurses-dev libz3-dev
+  libedit-dev                 # the REPL's line editing (found through pkg-config)
+  llvm-19-dev                 # the JIT; its CMake package also looks for the libraries below
+  zlib1g-dev libzstd-dev libffi-dev libxml2-dev libncurses-dev libz3-dev
   catch2                      # Catch2 v2 (2.13)
   nlohmann-json3-dev          # the tests read ../shared/acceptance/seed_cases.json
   libbenchmark-dev            # bench/
