@@ -41,8 +41,9 @@ std::span<const RuleInfo> simplify_rules();
 /// returns a null Expr if it does not match. For testing each rule on its own.
 Expr apply_rule(std::string_view name, Expr e);
 
-/// The cost simplify() minimises: a weighted size of e's printed tree (shared subexpressions
-/// counted once per occurrence), saturating instead of overflowing.
+/// The cost simplify() minimises: the size of e's printed tree (shared subexpressions counted
+/// once per occurrence; a negative constant counts 2 for its minus sign), saturating instead
+/// of overflowing.
 std::uint64_t simplify_cost(Expr e);
 
 /// e with every occurrence of each `from` (any node) replaced by its `to`, rebuilt with the

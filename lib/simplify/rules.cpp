@@ -116,6 +116,16 @@ Expr pythagorean_scaled(Expr e) {
     return Expr();
 }
 
+// cos(-2*x) -> cos(2*x): cos, cosh and abs are even, so a negative coefficient of their
+// argument can change sign.
+Expr even_function(Expr e) {
+    if (!(e.is(Op::Cos) || e.is(Op::Cosh) || e.is(Op::Abs))) return Expr();
+    Expr a = e[0];
+    if (!a.is(Op::Mul) || !a[0].is_number() || !a[0].number().is_negative()) return Expr();
+    Context& c = ctx_of(e);
+    return c.call(e.op(), {c.neg(a)});
+}
+
 struct RuleDef {
     RuleInfo info;
     Expr (*code)(Expr) = nullptr; // for rules written as code; lhs/rhs then describe them
@@ -145,9 +155,7 @@ const RuleDef kRules[] = {
     // --- functions
     // exp(ln a) = a for a > 0, and at a = 0 (exp(-inf) = 0); ln a is nan for a < 0.
     {{"exp-ln", "(exp (ln ?a))", "?a", ""}},
-    {{"cos-even", "(cos (mul -1 ?a..))", "(cos ?a..)", ""}},
-    {{"cosh-even", "(cosh (mul -1 ?a..))", "(cosh ?a..)", ""}},
-    {{"abs-even", "(abs (mul -1 ?a..))", "(abs ?a..)", ""}},
+    {{"even-function", "f(c*a) for f in cos, cosh, abs and a number c < 0", "f(-c*a)", ""}, even_function},
 };
 
 struct Compiled {

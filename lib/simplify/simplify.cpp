@@ -35,7 +35,8 @@ public:
                     if (!cost_.count(n.child_ids()[i])) stack.emplace_back(n[i], false);
                 continue;
             }
-            std::uint64_t c = 1;
+            // A negative constant costs one more: its minus sign is printed.
+            std::uint64_t c = n.is_number() && n.number().is_negative() ? 2 : 1;
             for (NodeId k : n.child_ids()) c = std::min(kSaturated, c + cost_.at(k));
             cost_.emplace(n.id(), c);
         }
