@@ -381,9 +381,11 @@ struct Observer {
 };
 
 /// The first-order loop. One kernel call per step, then the checks that are switched on, then
-/// the update.
-template <bool Checked, bool Scheduled, bool Observed, class Rule, class Kernel, class Obs>
-void run_first_order(const Kernel& kernel, std::size_t n, const Options& o, Report& r, Obs& observe) {
+/// the update. Dims is the number of coordinates when it is known at compile time (0: not),
+/// so that the update of a small problem is straight-line code, as in a hand-written loop.
+template <bool Checked, bool Scheduled, bool Observed, class Rule, std::size_t Dims, class Kernel, class Obs>
+void run_first_order(const Kernel& kernel, std::size_t n_runtime, const Options& o, Report& r, Obs& observe) {
+    const std::size_t n = Dims != 0 ? Dims : n_runtime;
     Rule rule(n, o);
     std::vector<double> out(n + 1);
     double* x = r.x.data();
@@ -455,8 +457,16 @@ void dispatch_flags(const Kernel& kernel, std::size_t n, const Options& o, Repor
     const bool scheduled = o.schedule.kind != Schedule::Kind::Constant;
     const bool observed = cb != nullptr || o.trace_every > 0;
     Observer<Callback> obs{cb, o.trace_every > 0 ? &r.trace : nullptr, o.trace_every, n};
-    // Eight instantiations; each is the plain loop with exactly its checks.
-    auto go = [&]<bool C, bool S, bool O>() { run_first_order<C, S, O, Rule>(kernel, n, o, r, obs); };
+    // Eight instantiations, each the plain loop with exactly its checks; the unobserved ones
+    // also come for one and two coordinates (the tutorials' problems), where a runtime-length
+    // update loop would cost as much as the update itself.
+    auto go = [&]<bool C, bool S, bool O>() {
+        if constexpr (!O) {
+            if (n == 1) return run_first_order<C, S, O, Rule, 1>(kernel, n, o, r, obs);
+            if (n == 2) return run_first_order<C, S, O, Rule, 2>(kernel, n, o, r, obs);
+        }
+        run_first_order<C, S, O, Rule, 0>(kernel, n, o, r, obs);
+    };
     if (checked) {
         if (scheduled) observed ? go.template operator()<true, true, true>() : go.template operator()<true, true, false>();
         else observed ? go.template operator()<true, false, true>() : go.template operator()<true, false, false>();
