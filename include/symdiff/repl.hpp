@@ -27,6 +27,10 @@ struct ReplOptions {
     /// Polled by long-running commands (minimize) between steps; when it returns true they
     /// stop early and say so. Typically reads a flag set by a SIGINT handler.
     std::function<bool()> interrupted;
+    /// Called by long-running commands about five times a second with a one-line status
+    /// ("step 12288 of 1000000  f = 0.31  |grad f| = 2.4"), and with "" when they finish, so a
+    /// terminal front end can show progress on a line it then clears. May be empty.
+    std::function<void(std::string_view)> progress;
 };
 
 /// One session: its definitions (`f(x, y) = …`, `a = 3`), its output format and its own

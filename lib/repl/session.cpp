@@ -4,6 +4,7 @@
 #include "symdiff/repl.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -199,6 +200,7 @@ struct Session::Impl {
             Shadow shadow(*this, params);
             r = query(rhs);
         }
+        std::string notes;
         if (explicit_params) {
             r.params = params;
             std::vector<std::string> strays;
@@ -207,8 +209,9 @@ struct Session::Impl {
             if (!strays.empty()) {
                 std::string list;
                 for (auto& v : strays) list += (list.empty() ? "'" : ", '") + v + "'";
-                reply.output += style.note("note:") + " " + list + (strays.size() == 1 ? " is" : " are") +
-                                " not a parameter of " + name + " and not defined; it stays a free variable\n";
+                notes += style.note("note:") + " " + list +
+                         (strays.size() == 1 ? " is not a parameter of " + name + " and not defined; it stays a free variable\n"
+                                             : " are not parameters of " + name + " and not defined; they stay free variables\n");
             }
         }
         std::string previous;
@@ -220,6 +223,7 @@ struct Session::Impl {
         if (!previous.empty())
             reply.output += style.note("note:") + " redefined " + name + " (it was " + previous +
                             "); definitions made from the old " + name + " keep it\n";
+        reply.output += notes;
     }
 
     void define(Definition d) {
@@ -499,6 +503,14 @@ struct Session::Impl {
 
     std::string body_text(Expr e) const {
         if (!is_matrix(e)) return to_string(e, format);
+        if (format == Format::Latex) {
+            std::string s = "\\begin{bmatrix}";
+            for (std::size_t i = 0; i < e.size(); ++i) {
+                s += i ? " \\\\ " : " ";
+                for (std::size_t j = 0; j < e[i].size(); ++j) s += (j ? " & " : "") + to_string(e[i][j], format);
+            }
+            return s + " \\end{bmatrix}";
+        }
         std::string s = "[";
         for (std::size_t i = 0; i < e.size(); ++i) s += (i ? ",\n " : "") + to_string(e[i], format);
         return s + "]";
@@ -635,11 +647,15 @@ struct Session::Impl {
         if (t.expr.is(Op::List)) fail_at(target_span, "minimize needs a scalar function");
         if (t.params.empty()) fail_at(target_span, "this has no variables to minimise over");
 
-        // The options follow the point; the first option word ends it.
+        // The options follow the point: after its ')', or else from the first option word.
         Span tail = s.trim({from->end, all.end});
         std::size_t point_end = tail.end;
-        for (std::string_view w : {"method", "lr", "steps", "tol"})
-            if (auto k = s.find_keyword(tail, w)) point_end = std::min(point_end, k->begin);
+        if (!tail.empty() && text[tail.begin] == '(' && s.closing(tail.begin) < tail.end) {
+            point_end = s.closing(tail.begin) + 1;
+        } else {
+            for (std::string_view w : {"method", "lr", "steps", "tol"})
+                if (auto k = s.find_keyword(tail, w)) point_end = std::min(point_end, k->begin);
+        }
         std::vector<double> start = numeric_point(t, s.trim({tail.begin, point_end}), "minimize");
 
         Options o;
@@ -680,12 +696,26 @@ struct Session::Impl {
         Report r;
         try {
             Objective objective(t.expr, t.params, Backend::Jit);
-            // The flag is polled every 1024 steps: a few nanoseconds per step at most, and a
-            // reaction well under a second even for large functions.
-            auto stop = [this](const StepInfo& info) {
-                return (info.step & 1023) != 0 || !options.interrupted || !options.interrupted();
+            // Interrupts and progress are looked at every 1024 steps: a few nanoseconds per
+            // step at most, and a reaction well under a second even for large functions.
+            using clock = std::chrono::steady_clock;
+            auto last = clock::now();
+            bool shown = false;
+            auto observe = [&](const StepInfo& info) {
+                if ((info.step & 1023) != 0) return true;
+                if (options.interrupted && options.interrupted()) return false;
+                if (options.progress && clock::now() - last > std::chrono::milliseconds(200)) {
+                    last = clock::now();
+                    double g = 0;
+                    for (double v : info.grad) g += v * v;
+                    options.progress(fmt::format("step {} of {}  f = {}  |grad f| = {}", info.step, o.max_steps,
+                                                 format_double(info.f), format_double(std::sqrt(g))));
+                    shown = true;
+                }
+                return true;
             };
-            r = objective.minimize(start, o, stop);
+            r = objective.minimize(start, o, observe);
+            if (shown) options.progress("");
         } catch (const Error& e) {
             if (e.diagnostic().has_position()) throw;
             fail_at(target_span, e.diagnostic().message);
@@ -780,11 +810,11 @@ struct Session::Impl {
                 pending.clear();
                 return;
             }
-            std::size_t before = defs.size();
             ReplReply r = run(pending);
-            defined += defs.size() - before;
             if (r.quit) reply.quit = true;
-            bool is_definition = repl::Scanner(pending).top_level_equals({0, pending.size()}).has_value();
+            std::string stripped = repl::strip_comments(pending);
+            bool is_definition = repl::Scanner(stripped).top_level_equals({0, stripped.size()}).has_value();
+            if (is_definition && r.ok()) ++defined;
             if (!is_definition) reply.output += r.output;
             if (!r.errors.empty()) {
                 ++errors;
@@ -808,7 +838,7 @@ struct Session::Impl {
         text = std::move(saved_text);
         sc = saved_sc;
         reply.quit = false;
-        reply.output += fmt::format("loaded {}: {}{}\n", path, plural(defined, "new definition"),
+        reply.output += fmt::format("loaded {}: {}{}\n", path, plural(defined, "definition"),
                                     errors ? ", " + plural(errors, "error") : "");
     }
 };

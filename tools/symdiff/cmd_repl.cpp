@@ -56,7 +56,7 @@ void show(const ReplReply& r) {
 // continues on the next, and a blank line ends an unfinished statement (reported as an
 // error). Errors do not stop the script; they make the exit status 1.
 void run_script(bool echo) {
-    Session session(ReplOptions{use_color(STDOUT_FILENO), {}});
+    Session session(ReplOptions{use_color(STDOUT_FILENO), {}, {}});
     std::string pending, line;
     std::size_t failed = 0;
     auto submit = [&] {
@@ -161,8 +161,15 @@ int read_char(EditLine* el, wchar_t* out) {
     return result;
 }
 
+// Ctrl-C at the prompt drops the line (and any unfinished statement). libedit only moves to a
+// new line for its own newline command, so the rest of the line is written again (which
+// leaves the cursor at its end) before "^C" and the newline.
 unsigned char cancel_line(EditLine* el, int) {
     terminal_of(el)->cancelled = true;
+    const LineInfo* li = el_line(el);
+    std::string rest(li->cursor, li->lastchar);
+    std::fputs((rest + "^C\n").c_str(), stdout);
+    std::fflush(stdout);
     return CC_NEWLINE;
 }
 
@@ -227,7 +234,12 @@ void use_utf8_locale() {
 void run_terminal() {
     use_utf8_locale();
     const bool color = use_color(STDOUT_FILENO);
-    Session session(ReplOptions{color, [] { return g_interrupted != 0; }});
+    // Progress of a long minimise goes to standard error on a line that is then cleared.
+    auto progress = [](std::string_view status) {
+        std::fputs(status.empty() ? "\r\x1b[K" : ("\r\x1b[K" + std::string(status)).c_str(), stderr);
+        std::fflush(stderr);
+    };
+    Session session(ReplOptions{color, [] { return g_interrupted != 0; }, progress});
     Terminal term{&session, false, false, color};
 
     struct sigaction sa {};
@@ -292,7 +304,12 @@ void run_terminal() {
         g_interrupted = 0;
         ReplReply r = session.run(pending);
         pending.clear();
-        if (g_interrupted) g_interrupted = 0; // Ctrl-C after the command finished cancels nothing
+        if (g_interrupted) {
+            // The terminal echoed ^C where the cursor was; the reply starts on a line of its own.
+            // A Ctrl-C that came after the command finished cancels nothing.
+            g_interrupted = 0;
+            std::fputs("\n", stdout);
+        }
         show(r);
         if (r.quit) break;
     }

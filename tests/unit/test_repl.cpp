@@ -1,0 +1,245 @@
+// The REPL: symdiff::Session statement by statement, the golden transcripts of
+// tests/golden/repl (each NAME.input piped through `symdiff repl --echo`, compared with
+// NAME.expected; SYMDIFF_UPDATE_GOLDEN=1 rewrites them), and 10,000 piped lines.
+//
+// An expected file may hold `<% regex %>` holes for text that varies between runs (timings).
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "symdiff/repl.hpp"
+
+namespace fs = std::filesystem;
+using symdiff::ReplReply;
+using symdiff::Session;
+
+namespace {
+
+const fs::path kGoldenDir = fs::path(SYMDIFF_SOURCE_DIR) / "tests" / "golden" / "repl";
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A scratch folder that is removed at the end of the test.
+struct Scratch {
+    fs::path path;
+    explicit Scratch(const std::string& name) {
+        path = fs::temp_directory_path() / ("symdiff_repl_" + name + "_" + std::to_string(::getpid()));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~Scratch() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// Runs statements one by one and returns what each printed (output, then errors).
+std::string run(Session& s, const std::string& input) {
+    ReplReply r = s.run(input);
+    return r.output + r.errors;
+}
+
+bool matches(const std::string& expected, const std::string& actual) {
+    if (expected.find("<%") == std::string::npos) return expected == actual;
+    static const std::regex hole(R"(<%\s*(.*?)\s*%>)");
+    static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
+    std::string pattern;
+    std::size_t last = 0;
+    for (std::sregex_iterator it(expected.begin(), expected.end(), hole), end; it != end; ++it) {
+        pattern += std::regex_replace(expected.substr(last, it->position() - last), special, R"(\$&)");
+        pattern += "(?:" + (*it)[1].str() + ")";
+        last = it->position() + it->length();
+    }
+    pattern += std::regex_replace(expected.substr(last), special, R"(\$&)");
+    return std::regex_match(actual, std::regex(pattern));
+}
+
+} // namespace
+
+TEST_CASE("repl: definitions, calls and values", "[repl]") {
+    Session s;
+    CHECK(run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2") == "f(x, y) = (1 - x)^2 + 100*(y - x^2)^2\n");
+    CHECK(run(s, "f(1, 2)") == "100\n");
+    CHECK(run(s, "f") == "(1 - x)^2 + 100*(y - x^2)^2\n");
+    CHECK(run(s, "a = 3") == "a = 3\n");
+    CHECK(run(s, "2^10") == "1024\n");
+    CHECK(run(s, "x^2*sin(x)") == "x^2*sin(x)\n");
+    CHECK(s.names() == std::vector<std::string>{"f", "a"});
+}
+
+TEST_CASE("repl: derivatives and evaluation at a point", "[repl]") {
+    Session s;
+    run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2");
+    CHECK(run(s, "grad(f)") == "[-2*(1 - x) - 400*x*(y - x^2), 200*(y - x^2)]\n");
+    CHECK(run(s, "grad(f)(0.5, 0.5)") == "[-51, 50]\n");
+    CHECK(run(s, "grad f at (0.5, 0.5)") == "[-51, 50]\n");
+    CHECK(run(s, "grad(f) at (y=0.5, x=0.5)") == "[-51, 50]\n");
+    CHECK(run(s, "g = diff(f, y)") == "g(x, y) = 200*(y - x^2)\n");
+    CHECK(run(s, "g(2, 3)") == "-200\n");
+    CHECK(run(s, "diff(x^3, x, 2)") == "6*x\n");
+    CHECK(run(s, "hessian(f)(1, 1)") == "[[802, -400],\n [-400, 200]]\n");
+}
+
+TEST_CASE("repl: redefinition is allowed and says what it replaced", "[repl]") {
+    Session s;
+    run(s, "a = 3");
+    run(s, "f(x) = a*x");
+    ReplReply r = s.run("a = 4");
+    CHECK(r.ok());
+    CHECK(r.output == "a = 4\nnote: redefined a (it was a = 3); definitions made from the old a keep it\n");
+}
+
+TEST_CASE("repl: errors point into the line and the session goes on", "[repl]") {
+    Session s;
+    ReplReply r = s.run("f(x) = f(x) + 1");
+    CHECK_FALSE(r.ok());
+    CHECK(r.errors == "error: 'f' is used in its own definition: recursive definitions are not supported (to "
+                      "build on the old f, give the new definition another name)\n  f(x) = f(x) + 1\n         ^\n");
+    r = s.run("grad(q)");
+    CHECK(r.errors == "error: 'q' is not defined (:vars lists the definitions)\n  grad(q)\n       ^\n");
+    r = s.run("2 + * 3");
+    CHECK_FALSE(r.ok());
+    CHECK(r.errors.find("\n  2 + * 3\n") != std::string::npos);
+    CHECK(run(s, "1 + 1") == "2\n");
+}
+
+TEST_CASE("repl: unfinished brackets ask for more", "[repl]") {
+    CHECK(Session::incomplete("f(1,"));
+    CHECK(Session::incomplete("[x, (y"));
+    CHECK_FALSE(Session::incomplete("f(1, 2)"));
+    CHECK_FALSE(Session::incomplete("f(1))"));
+    CHECK_FALSE(Session::incomplete("1 # a comment ("));
+    Session s;
+    run(s, "f(x, y) = x*y");
+    CHECK(run(s, "f(2,\n 3)") == "6\n");
+}
+
+TEST_CASE("repl: completion offers commands, keywords, built-ins and names", "[repl]") {
+    Session s;
+    run(s, "rosen(x, y) = (1-x)^2 + 100*(y-x^2)^2");
+    CHECK(s.completions(":h") == std::vector<std::string>{":help"});
+    CHECK(s.completions("gr") == std::vector<std::string>{"grad"});
+    CHECK(s.completions("ro") == std::vector<std::string>{"rosen"});
+    CHECK(s.completions("si") == std::vector<std::string>{"sigmoid", "sign", "sin", "sinh"});
+}
+
+TEST_CASE("repl: :save writes what :load reads back", "[repl]") {
+    Scratch dir("save");
+    const std::string file = (dir.path / "defs.txt").string();
+    {
+        Session s;
+        run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2");
+        run(s, "g = grad(f)");
+        run(s, "a = 2*pi");
+        CHECK(run(s, ":save " + file) == "saved 3 definitions to " + file + "\n");
+    }
+    Session t;
+    CHECK(run(t, ":load " + file) == "loaded " + file + ": 3 definitions\n");
+    CHECK(t.names() == std::vector<std::string>{"f", "g", "a"});
+    CHECK(run(t, "g(0.5, 0.5)") == "[-51, 50]\n");
+    CHECK(run(t, "a") == "6.283185307179586\n");
+}
+
+TEST_CASE("repl: an interrupt stops a long minimise and the session goes on", "[repl]") {
+    int polls = 0;
+    symdiff::ReplOptions o;
+    o.interrupted = [&] { return ++polls > 3; };
+    Session s(o);
+    run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2");
+    ReplReply r = s.run("minimize f from (-1, 1) steps 1000000000");
+    CHECK(r.ok());
+    CHECK(r.output.find("stopped:  interrupted (Ctrl-C) at step") != std::string::npos);
+    CHECK(run(s, "f(1, 1)") == "0\n");
+}
+
+#ifdef SYMDIFF_CLI // the program is built (SYMDIFF_BUILD_TOOLS)
+
+TEST_CASE("repl: golden transcripts", "[repl][golden]") {
+    const bool update = std::getenv("SYMDIFF_UPDATE_GOLDEN") != nullptr;
+    std::vector<fs::path> inputs;
+    for (const auto& entry : fs::directory_iterator(kGoldenDir))
+        if (entry.path().extension() == ".input") inputs.push_back(entry.path());
+    std::sort(inputs.begin(), inputs.end());
+    REQUIRE(inputs.size() >= 5);
+    for (const fs::path& input : inputs) {
+        // Each transcript runs in a scratch folder (for :save and :load) with HOME there too.
+        Scratch dir(input.stem().string());
+        const fs::path out = dir.path / "transcript";
+        std::string line = "cd '" + dir.path.string() + "' && HOME='" + dir.path.string() + "' NO_COLOR=1 '" +
+                           std::string(SYMDIFF_CLI) + "' repl --echo <'" + input.string() + "' >'" + out.string() +
+                           "' 2>&1";
+        int raw = std::system(line.c_str());
+        std::string actual = "--- exit " + std::to_string(WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw)) +
+                             "\n" + slurp(out);
+        fs::path expected_path = input;
+        expected_path.replace_extension(".expected");
+        if (update) {
+            std::ofstream(expected_path, std::ios::binary) << actual;
+            continue;
+        }
+        INFO("golden " << input.filename().string() << " (SYMDIFF_UPDATE_GOLDEN=1 rewrites it)\n" << actual);
+        CHECK(matches(slurp(expected_path), actual));
+    }
+}
+
+// 10,000 lines through the program: each statement prints one line, flushed as it is done,
+// so the time at which the 1,000th and the 10,000th lines arrive measures the first and the
+// last 1,000 statements. Only a generous ratio is asserted: a session that slows down as it
+// grows (a quadratic walk over its definitions, say) fails it, a busy machine does not.
+TEST_CASE("repl: 10,000 piped lines do not slow down", "[repl][scale]") {
+    Scratch dir("scale");
+    const fs::path script = dir.path / "session.txt";
+    {
+        std::ofstream out(script);
+        for (int i = 0; i < 10000; ++i) {
+            switch (i % 5) {
+            // 2,000 distinct definitions: the session grows all along.
+            case 0: out << "f" << i << "(x, y) = (1-x)^2 + " << i % 97 << "*(y-x^2)^2\n"; break;
+            case 1: out << "f" << i - 1 << "(0.5, " << i % 7 << ")\n"; break;
+            case 2: out << "grad(f" << i - 2 << ")(1, 2)\n"; break;
+            case 3: out << "diff(sin(x)^" << i % 13 + 1 << "*exp(y), x)\n"; break;
+            default: out << "(" << i << " + 1)*2\n"; break;
+            }
+        }
+    }
+    std::string command = "HOME='" + dir.path.string() + "' '" + std::string(SYMDIFF_CLI) + "' repl <'" +
+                          script.string() + "' 2>&1";
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::vector<clock::time_point> at; // arrival time of each output line
+    std::string line;
+    int c;
+    while ((c = std::fgetc(pipe)) != EOF) {
+        if (c == '\n') at.push_back(clock::now());
+    }
+    int status = ::pclose(pipe);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    REQUIRE(at.size() == 10000);
+    auto seconds = [](clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    const double first = seconds(at[999] - start);
+    const double last = seconds(at[9999] - at[8999]);
+    std::printf("repl scale: first 1,000 lines %.3f s, last 1,000 lines %.3f s (ratio %.2f)\n", first, last,
+                last / first);
+    CHECK(last < 5 * first + 0.5);
+}
+
+#endif // SYMDIFF_CLI
