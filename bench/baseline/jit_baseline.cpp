@@ -1,0 +1,39 @@
+// The careful engineer's Rosenbrock kernels: one pass, each shared term computed once.
+#include "jit_baseline.hpp"
+
+namespace symdiff::baseline {
+
+void rosenbrock_grad(const double* in, double* out) {
+    const double x = in[0], y = in[1];
+    const double a = 1 - x;
+    const double b = y - x * x;
+    out[0] = a * a + 100 * b * b;
+    out[1] = -2 * a - 400 * x * b;
+    out[2] = 200 * b;
+}
+
+double ext_rosenbrock(const double* x, std::size_t n) {
+    double f = 0;
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+        const double a = 1 - x[i];
+        const double b = x[i + 1] - x[i] * x[i];
+        f += 100 * b * b + a * a;
+    }
+    return f;
+}
+
+void ext_rosenbrock_grad(const double* x, std::size_t n, double* out) {
+    double f = 0;
+    double* g = out + 1;
+    for (std::size_t i = 0; i < n; ++i) g[i] = 0;
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+        const double a = 1 - x[i];
+        const double b = x[i + 1] - x[i] * x[i];
+        f += 100 * b * b + a * a;
+        g[i] += -400 * x[i] * b - 2 * a;
+        g[i + 1] += 200 * b;
+    }
+    out[0] = f;
+}
+
+} // namespace symdiff::baseline

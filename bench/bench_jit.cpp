@@ -1,0 +1,203 @@
+// JIT-compiled kernels against hand-written -O3 -march=native C++ in the same process:
+// Rosenbrock f+∇f, extended Rosenbrock f and f+∇f for n = 10..10,000, compile latency
+// (parse -> gradient -> callable), and memory over 10,000 compile/destroy cycles.
+// bench/README.md "## JIT" has the measured table and the command.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "jit_baseline.hpp"
+#include "symdiff/diff.hpp"
+#include "symdiff/jit.hpp"
+#include "symdiff/parse.hpp"
+
+namespace {
+
+using namespace symdiff;
+
+constexpr const char* kRosenbrock = "(1-x)^2 + 100*(y-x^2)^2";
+
+// sum_{i=1}^{n-1} 100*(x_{i+1} - x_i^2)^2 + (1 - x_i)^2, written out flat.
+std::string ext_rosenbrock_text(std::size_t n) {
+    std::string s;
+    s.reserve(n * 40);
+    for (std::size_t i = 1; i < n; ++i) {
+        if (i > 1) s += " + ";
+        s += "100*(x" + std::to_string(i + 1) + " - x" + std::to_string(i) + "^2)^2 + (1 - x" + std::to_string(i) + ")^2";
+    }
+    return s;
+}
+
+std::vector<Expr> ext_vars(Context& ctx, std::size_t n) {
+    std::vector<Expr> v;
+    for (std::size_t i = 1; i <= n; ++i) v.push_back(ctx.symbol("x" + std::to_string(i)));
+    return v;
+}
+
+std::vector<double> start_point(std::size_t n) {
+    std::vector<double> x(n);
+    for (std::size_t i = 0; i < n; ++i) x[i] = i % 2 ? 1.0 : -1.2;
+    return x;
+}
+
+// A kernel and the Context its expressions live in, built once per n and kept for the run.
+struct Compiled {
+    Context ctx;
+    CompiledFunction f, grad;
+};
+
+Compiled& ext_kernels(std::size_t n) {
+    static std::vector<std::pair<std::size_t, std::unique_ptr<Compiled>>> cache;
+    for (auto& [k, c] : cache)
+        if (k == n) return *c;
+    auto c = std::make_unique<Compiled>();
+    Expr e = parse_expr(c->ctx, ext_rosenbrock_text(n));
+    std::vector<Expr> vars = ext_vars(c->ctx, n);
+    c->f = compile(std::vector<Expr>{e}, vars);
+    c->grad = compile_gradient(e, vars);
+    cache.emplace_back(n, std::move(c));
+    return *cache.back().second;
+}
+
+void rosenbrock_jit(benchmark::State& state) {
+    Context ctx;
+    Parsed p = parse(ctx, kRosenbrock);
+    CompiledFunction k = compile_gradient(p.expr, p.variables);
+    double in[2] = {-1.2, 1.0}, out[3];
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(in);
+        k(in, out);
+        benchmark::DoNotOptimize(out);
+    }
+}
+BENCHMARK(rosenbrock_jit);
+
+void rosenbrock_hand(benchmark::State& state) {
+    double in[2] = {-1.2, 1.0}, out[3];
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(in);
+        baseline::rosenbrock_grad(in, out);
+        benchmark::DoNotOptimize(out);
+    }
+}
+BENCHMARK(rosenbrock_hand);
+
+void ext_grad_jit(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    Compiled& c = ext_kernels(n);
+    std::vector<double> x = start_point(n), out(n + 1);
+    for (auto _ : state) {
+        c.grad(x.data(), out.data());
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+}
+BENCHMARK(ext_grad_jit)->RangeMultiplier(10)->Range(10, 10000);
+
+void ext_grad_hand(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::vector<double> x = start_point(n), out(n + 1);
+    for (auto _ : state) {
+        baseline::ext_rosenbrock_grad(x.data(), n, out.data());
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+}
+BENCHMARK(ext_grad_hand)->RangeMultiplier(10)->Range(10, 10000);
+
+void ext_f_jit(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    Compiled& c = ext_kernels(n);
+    std::vector<double> x = start_point(n);
+    double out = 0;
+    for (auto _ : state) {
+        c.f(x.data(), &out);
+        benchmark::DoNotOptimize(out);
+        benchmark::ClobberMemory();
+    }
+}
+BENCHMARK(ext_f_jit)->RangeMultiplier(10)->Range(10, 10000);
+
+void ext_f_hand(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::vector<double> x = start_point(n);
+    for (auto _ : state) {
+        double f = baseline::ext_rosenbrock(x.data(), n);
+        benchmark::DoNotOptimize(f);
+        benchmark::ClobberMemory();
+    }
+}
+BENCHMARK(ext_f_hand)->RangeMultiplier(10)->Range(10, 10000);
+
+// Compile latency: text -> parse -> gradient -> callable, in a fresh Context each time.
+void compile_rosenbrock(benchmark::State& state) {
+    for (auto _ : state) {
+        Context ctx;
+        Parsed p = parse(ctx, kRosenbrock);
+        CompiledFunction k = compile_gradient(p.expr, p.variables);
+        benchmark::DoNotOptimize(k.point_function());
+    }
+}
+BENCHMARK(compile_rosenbrock)->Unit(benchmark::kMillisecond);
+
+void compile_ext(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const std::string text = ext_rosenbrock_text(n);
+    std::size_t nodes = 0;
+    for (auto _ : state) {
+        Context ctx;
+        Expr e = parse_expr(ctx, text);
+        std::vector<Expr> vars = ext_vars(ctx, n);
+        std::vector<Expr> outs = value_and_gradient(e, vars);
+        CompiledFunction k = compile(outs, vars);
+        benchmark::DoNotOptimize(k.point_function());
+        state.PauseTiming();
+        nodes = topological_order(outs).size();
+        state.ResumeTiming();
+    }
+    state.counters["dag_nodes"] = static_cast<double>(nodes);
+}
+BENCHMARK(compile_ext)->RangeMultiplier(10)->Range(10, 10000)->Unit(benchmark::kMillisecond);
+
+long status_kb(const char* key) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(key, 0) == 0) return std::stol(line.substr(std::string(key).size()));
+    return -1;
+}
+
+// 10,000 distinct Rosenbrock-like kernels compiled, called and destroyed one after another:
+// resident memory after 1,000 and after 10,000 must be about the same.
+void compile_destroy_10000(benchmark::State& state) {
+    for (auto _ : state) {
+        Context ctx;
+        Expr x = ctx.symbol("x"), y = ctx.symbol("y");
+        const Expr vars[] = {x, y};
+        double rss_1000 = 0, rss_10000 = 0;
+        for (int i = 1; i <= 10000; ++i) {
+            Expr f = pow(ctx.integer(i) - x, ctx.integer(2)) +
+                     ctx.integer(100) * pow(y - pow(x, ctx.integer(2)), ctx.integer(2));
+            CompiledFunction k = compile_gradient(f, vars);
+            const double in[] = {0.5, 0.5};
+            double out[3];
+            k(in, out);
+            benchmark::DoNotOptimize(out);
+            if (i == 1000) rss_1000 = static_cast<double>(status_kb("VmRSS:"));
+            if (i == 10000) rss_10000 = static_cast<double>(status_kb("VmRSS:"));
+        }
+        state.counters["rss_kB_at_1000"] = rss_1000;
+        state.counters["rss_kB_at_10000"] = rss_10000;
+        state.counters["peak_rss_kB"] = static_cast<double>(status_kb("VmHWM:"));
+        std::printf("compile/destroy: RSS %.0f kB after 1,000 kernels, %.0f kB after 10,000 (peak %ld kB)\n",
+                    rss_1000, rss_10000, status_kb("VmHWM:"));
+    }
+}
+BENCHMARK(compile_destroy_10000)->Iterations(1)->Unit(benchmark::kSecond);
+
+} // namespace
+
+BENCHMARK_MAIN();
