@@ -232,6 +232,32 @@ bool Context::canonical_less(Expr a, Expr b) {
 
 namespace {
 
+// The position of an Expr in a vector of distinct Exprs: a linear search while the vector
+// is short (the common case, with no allocation), a hash map once it grows.
+class BaseIndex {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    std::size_t find(const std::vector<Expr>& items, Expr e) {
+        if (items.size() <= kLinear) {
+            for (std::size_t j = 0; j < items.size(); ++j)
+                if (items[j] == e) return j;
+            return npos;
+        }
+        if (map_.empty())
+            for (std::size_t j = 0; j < items.size(); ++j) map_.emplace(items[j].id(), j);
+        auto it = map_.find(e.id());
+        return it == map_.end() ? npos : it->second;
+    }
+    void insert(std::vector<Expr>& items, Expr e) {
+        if (!map_.empty()) map_.emplace(e.id(), items.size());
+        items.push_back(e);
+    }
+
+private:
+    static constexpr std::size_t kLinear = 16;
+    std::unordered_map<NodeId, std::size_t> map_;
+};
+
 void sort_canonical(std::vector<Expr>& v) { std::sort(v.begin(), v.end(), Context::canonical_less); }
 
 } // namespace
@@ -240,7 +266,7 @@ Expr Context::add(std::span<const Expr> terms) {
     Number constant = Number::integer(0);
     std::vector<Expr> rests;
     std::vector<Number> coefs;
-    std::unordered_map<NodeId, std::size_t> where;
+    BaseIndex where;
     std::vector<Expr> work(terms.begin(), terms.end());
     for (std::size_t i = 0; i < work.size(); ++i) {
         Expr t = work[i];
@@ -259,12 +285,12 @@ Expr Context::add(std::span<const Expr> terms) {
             c = t[0].number();
             rest = t.size() == 2 ? t[1] : SYMDIFF_RAW(Op::Mul, t.child_ids().subspan(1));
         }
-        auto [it, fresh] = where.emplace(rest.id(), rests.size());
-        if (fresh) {
-            rests.push_back(rest);
+        std::size_t at = where.find(rests, rest);
+        if (at == BaseIndex::npos) {
+            where.insert(rests, rest);
             coefs.push_back(c);
         } else {
-            coefs[it->second] = coefs[it->second] + c;
+            coefs[at] = coefs[at] + c;
         }
     }
     std::vector<Expr> out;
@@ -291,9 +317,13 @@ Expr Context::add(std::span<const Expr> terms) {
 
 Expr Context::mul(std::span<const Expr> factors) {
     Number coef = Number::integer(1);
+    // Distinct bases in order of first appearance with the exponent each first came with (null
+    // for 1); repeated bases go to `more` as (index, exponent). No per-base allocation, and
+    // no hash map for the usual few factors (the parser builds millions of small products).
     std::vector<Expr> bases;
-    std::vector<std::vector<Expr>> exps;
-    std::unordered_map<NodeId, std::size_t> where;
+    std::vector<Expr> first_exp;
+    std::vector<std::pair<std::size_t, Expr>> more;
+    BaseIndex where;
     std::vector<Expr> work(factors.begin(), factors.end());
     for (std::size_t i = 0; i < work.size(); ++i) {
         Expr f = work[i];
@@ -305,24 +335,34 @@ Expr Context::mul(std::span<const Expr> factors) {
             coef = coef * f.number();
             continue;
         }
-        Expr base = f, ex = integer(1);
+        Expr base = f, ex;
         if (f.is(Op::Pow)) {
             base = f[0];
             ex = f[1];
         }
-        auto [it, fresh] = where.emplace(base.id(), bases.size());
-        if (fresh) {
-            bases.push_back(base);
-            exps.push_back({ex});
+        std::size_t at = where.find(bases, base);
+        if (at == BaseIndex::npos) {
+            where.insert(bases, base);
+            first_exp.push_back(ex);
         } else {
-            exps[it->second].push_back(ex);
+            more.emplace_back(at, ex);
         }
     }
     if (coef.is_zero()) return integer(0);
+    std::stable_sort(more.begin(), more.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<Expr> out;
     std::vector<Expr> again; // powers that came back as products and must be merged once more
+    std::size_t m = 0;
     for (std::size_t i = 0; i < bases.size(); ++i) {
-        Expr p = exps[i].size() == 1 && exps[i][0].is_integer(1) ? bases[i] : pow(bases[i], add(exps[i]));
+        Expr p;
+        if (m < more.size() && more[m].first == i) {
+            std::vector<Expr> exps{first_exp[i].is_null() ? integer(1) : first_exp[i]};
+            for (; m < more.size() && more[m].first == i; ++m)
+                exps.push_back(more[m].second.is_null() ? integer(1) : more[m].second);
+            p = pow(bases[i], add(exps));
+        } else {
+            p = first_exp[i].is_null() ? bases[i] : pow(bases[i], add({first_exp[i]}));
+        }
         if (p.is_number()) coef = coef * p.number();
         else if (p.is(Op::Mul)) again.push_back(p);
         else out.push_back(p);
