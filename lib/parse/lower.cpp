@@ -113,6 +113,7 @@ class Lowering {
 public:
     Lowering(Context& ctx, std::string_view input, const ParseOptions& options)
         : ctx_(ctx), input_(input), declared_(options.variables.begin(), options.variables.end()) {}
+    // declared_ views the strings of options.variables, which outlive the lowering.
 
     Parsed run(const ast::Expression& tree) {
         collect_standalone(tree);
@@ -252,7 +253,7 @@ private:
     // The letters of a name that reads as a product of one-letter variables, else nothing.
     std::vector<std::string_view> juxtaposed(const ast::Primary& p) const {
         const auto* n = boost::get<ast::Name>(&p.get());
-        if (!n || declared_.count(std::string(n->text)) || find_constant(n->text) != Constant::None ||
+        if (!n || declared_.count(n->text) || find_constant(n->text) != Constant::None ||
             find_function(n->text))
             return {};
         return split(n->text);
@@ -312,7 +313,7 @@ private:
 
     // A name used as a value (not called).
     Expr name(const ast::Name& n) {
-        if (!declared_.count(std::string(n.text)) && !is_sigma(n.text)) {
+        if (!declared_.count(n.text) && !is_sigma(n.text)) {
             if (const FnSpec* f = find_function(n.text); f && f->kind != FnKind::DataReduction) {
                 std::string fn(n.text);
                 fail(n.text, "function '" + fn + "' needs its arguments in parentheses, as in " + fn + "(x)");
@@ -324,7 +325,7 @@ private:
     // The value of a name that is not a function: declared variable, constant, product of
     // juxtaposed one-letter variables, or a new variable.
     Expr resolve(std::string_view text) {
-        if (declared_.count(std::string(text))) return variable(text);
+        if (declared_.count(text)) return variable(text);
         switch (find_constant(text)) {
         case Constant::Pi: return ctx_.pi();
         case Constant::E: return ctx_.e();
@@ -344,13 +345,14 @@ private:
     // The one-letter variables (and constants e) `text` is the juxtaposition of, or nothing
     // (see "Juxtaposed letters" in grammars/README.md). At least one part must be a variable.
     std::vector<std::string_view> split(std::string_view text) const {
+        if (text.size() < 2 || charset::utf8_length(static_cast<unsigned char>(text[0])) == text.size()) return {};
         std::vector<std::string_view> parts;
         bool any_variable = false;
         for (std::size_t i = 0; i < text.size();) {
             charset::CodePoint cp = charset::decode(text, i);
             std::string_view part = text.substr(i, cp.length);
             bool is_letter = cp.value != '_' && !(cp.value >= '0' && cp.value <= '9');
-            bool known = declared_.count(std::string(part)) || standalone_.count(part);
+            bool known = declared_.count(part) || standalone_.count(part);
             if (!is_letter || find_function(part)) return {};
             if (part != "e" && (!known || find_constant(part) != Constant::None)) return {};
             any_variable = any_variable || part != "e";
@@ -362,7 +364,7 @@ private:
     }
 
     bool resolves_as_value(std::string_view text) const {
-        return declared_.count(std::string(text)) || find_constant(text) != Constant::None ||
+        return declared_.count(text) || find_constant(text) != Constant::None ||
                code_point_count(text) == 1 || !split(text).empty();
     }
 
@@ -440,7 +442,7 @@ private:
 
     Context& ctx_;
     std::string_view input_;
-    std::unordered_set<std::string> declared_;
+    std::unordered_set<std::string_view> declared_;
     std::unordered_set<std::string_view> standalone_;
     std::vector<Expr> variables_;
     std::unordered_set<NodeId> seen_;
