@@ -47,11 +47,10 @@ void print_result(const Options& o, const Input& in, JsonObject json, std::strin
         print_line(json.str());
         return;
     }
+    // An unbound variable is reported before anything is printed.
+    if (in.has_at) require_bound(in, e);
     print_line(to_string(e, o.format));
-    if (in.has_at) {
-        require_bound(in, e);
-        print_line(value_text(evaluate_value(e, bindings(in))));
-    }
+    if (in.has_at) print_line(value_text(evaluate_value(e, bindings(in))));
 }
 
 /// The JSON of a derivation's steps: [{"rule", "target", "expansion", "result"}, ...] as text.

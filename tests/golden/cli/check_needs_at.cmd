@@ -1,0 +1,1 @@
+symdiff check "x^2"

@@ -1,0 +1,1 @@
+symdiff check "x^3+2*x*y+y^2" --at x=2,y=3

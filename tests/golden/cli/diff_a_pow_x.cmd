@@ -1,0 +1,1 @@
+symdiff diff "a^x" --wrt x

@@ -1,0 +1,1 @@
+symdiff diff "(3x+1)^2" --at x=2

@@ -1,0 +1,1 @@
+symdiff diff "sigmoid(x)" --order 2

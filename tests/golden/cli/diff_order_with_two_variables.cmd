@@ -1,0 +1,1 @@
+symdiff diff "x*y" --wrt x,y --order 2

@@ -1,0 +1,1 @@
+symdiff diff "relu(x)" --at x=0

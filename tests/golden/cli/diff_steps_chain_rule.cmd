@@ -1,0 +1,1 @@
+symdiff diff "(3x + 1)^2" --steps --at x=2

@@ -1,0 +1,1 @@
+symdiff diff "sin(x^2)" --steps --format unicode

@@ -1,0 +1,1 @@
+symdiff diff "x^2*y^3 + sin(x*y)" --wrt x,y

@@ -1,0 +1,1 @@
+symdiff diff "x^2*y" --wrt x --at x=1

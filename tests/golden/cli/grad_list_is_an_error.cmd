@@ -1,0 +1,1 @@
+symdiff grad "[x, y]"

@@ -1,0 +1,1 @@
+symdiff grad "(w*x+b-y)^2" --wrt w,b

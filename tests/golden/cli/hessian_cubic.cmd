@@ -1,0 +1,1 @@
+symdiff hessian "x^3+2*x*y+y^2"

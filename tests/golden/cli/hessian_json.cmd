@@ -1,0 +1,1 @@
+symdiff hessian "x^2-y^2" --format json

@@ -1,0 +1,1 @@
+symdiff jacobian "[r*cos(t), r*sin(t)]" --wrt r,t
