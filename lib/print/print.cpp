@@ -20,19 +20,19 @@ using detail::Doc;
 using detail::DocKind;
 using detail::Layout;
 
+constexpr std::uint32_t kNoDoc = ~std::uint32_t{0};
+
 constexpr std::uint32_t kMaxPrintHeight = 100000;
 // A DAG prints as a tree, which can be exponentially larger than the DAG (a derivative of
-// high order); past this size printing stops rather than exhaust memory.
+// high order). A printed tree has at least one character per node, so a tree of more nodes
+// than this is refused up front, in time linear in the DAG; the byte limit catches the C
+// format, whose formulas repeat their argument.
+constexpr std::uint64_t kMaxPrintNodes = std::uint64_t{1} << 25;
 constexpr std::size_t kMaxPrintBytes = std::size_t{1} << 28;
 
 void check_size(const std::string& out) {
     if (out.size() > kMaxPrintBytes) throw Error("expression too large to print");
 }
-constexpr std::uint32_t kNoDoc = ~std::uint32_t{0};
-
-// A printed tree has at least one character per node, so a tree of more nodes than this is
-// refused before any work, in time linear in the DAG.
-constexpr std::uint64_t kMaxPrintNodes = std::uint64_t{1} << 25;
 
 void check_printable(Expr e) {
     if (e.height() > kMaxPrintHeight) throw Error("expression too deep to print");

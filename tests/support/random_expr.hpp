@@ -88,6 +88,15 @@ public:
     }
 
     std::uint64_t seed() const { return seed_; }
+    const RandomExprOptions& options() const { return opt_; }
+
+    /// The variables as symbols of the context, in the order of options().variables: the
+    /// `vars` of gradient() and the inputs of an Interpreter or a compiled kernel.
+    std::vector<Expr> variables() const {
+        std::vector<Expr> v;
+        for (const std::string& name : opt_.variables) v.push_back(ctx_.symbol(name));
+        return v;
+    }
     std::mt19937_64& engine() { return rng_; }
 
     /// The next expression of the sequence.
