@@ -55,12 +55,12 @@ Commands:
   :quit                leave (Ctrl-D too)
 
 From tutorial 001 (calculus refresh):
-  f(x, y) = (1-x)^2 + 100*(y-x^2)^2
+  f(x, y) = (1-x)^2 + 100*(y-x^2)^2         Rosenbrock, the week 1 milestone
   grad(f)                                   [-2*(1 - x) - 400*x*(y - x^2), 200*(y - x^2)]
-  check f at (0.5, 0.5)
+  check f at (0.5, 0.5)                     the tutorial's numerical verification
   minimize f from (-1, 1) lr 0.001 steps 10000
-  h(x) = sin(x)^2                           the chain rule: diff(h, x) is 2*sin(x)*cos(x)
-  sigmoid(w*x + b)                          diff(sigmoid(w*x + b), w)
+  h(x) = sin(x)^2   then   diff(h, x)       the chain rule: 2*sin(x)*cos(x)
+  diff(sigmoid(w*x + b), w)                 a neuron's dy/dw
 )";
 
 } // namespace
