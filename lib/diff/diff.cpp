@@ -255,7 +255,9 @@ std::vector<Expr> gradient(Expr e, std::span<const Expr> vars) {
         for (std::size_t i = 0; i < node.size(); ++i) {
             std::uint32_t kp = o.pos[node.child_ids()[i]];
             if (!live[kp]) continue;
-            contrib[kp].push_back(node.is(Op::Add) ? a : c.mul({a, local_partial(node, i)}));
+            if (node.is(Op::Add)) contrib[kp].push_back(a);
+            else if (a.is_integer(1)) contrib[kp].push_back(local_partial(node, i));
+            else contrib[kp].push_back(c.mul({a, local_partial(node, i)}));
         }
     }
     std::vector<Expr> out;
