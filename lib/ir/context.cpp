@@ -10,6 +10,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/expr.hpp"
 
@@ -185,8 +187,17 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
 
 namespace {
 
-std::vector<NodeId> ids_of(std::span<const Expr> v) {
-    std::vector<NodeId> r;
+// Operand lists are short; small vectors keep the smart constructors off the heap.
+template <typename T>
+struct Small : boost::container::small_vector<T, 8> {
+    using boost::container::small_vector<T, 8>::small_vector;
+    operator std::span<const T>() const { return {this->data(), this->size()}; }
+};
+using SmallIds = Small<NodeId>;
+using SmallExprs = Small<Expr>;
+
+SmallIds ids_of(std::span<const Expr> v) {
+    SmallIds r;
     r.reserve(v.size());
     for (Expr e : v) r.push_back(e.id());
     return r;
@@ -237,7 +248,8 @@ namespace {
 class BaseIndex {
 public:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
-    std::size_t find(const std::vector<Expr>& items, Expr e) {
+    template <typename Exprs>
+    std::size_t find(const Exprs& items, Expr e) {
         if (items.size() <= kLinear) {
             for (std::size_t j = 0; j < items.size(); ++j)
                 if (items[j] == e) return j;
@@ -248,7 +260,8 @@ public:
         auto it = map_.find(e.id());
         return it == map_.end() ? npos : it->second;
     }
-    void insert(std::vector<Expr>& items, Expr e) {
+    template <typename Exprs>
+    void insert(Exprs& items, Expr e) {
         if (!map_.empty()) map_.emplace(e.id(), items.size());
         items.push_back(e);
     }
@@ -258,16 +271,17 @@ private:
     std::unordered_map<NodeId, std::size_t> map_;
 };
 
-void sort_canonical(std::vector<Expr>& v) { std::sort(v.begin(), v.end(), Context::canonical_less); }
+template <typename Exprs>
+void sort_canonical(Exprs& v) { std::sort(v.begin(), v.end(), Context::canonical_less); }
 
 } // namespace
 
 Expr Context::add(std::span<const Expr> terms) {
     Number constant = Number::integer(0);
-    std::vector<Expr> rests;
-    std::vector<Number> coefs;
+    SmallExprs rests;
+    boost::container::small_vector<Number, 8> coefs;
     BaseIndex where;
-    std::vector<Expr> work(terms.begin(), terms.end());
+    SmallExprs work(terms.begin(), terms.end());
     for (std::size_t i = 0; i < work.size(); ++i) {
         Expr t = work[i];
         if (t.is(Op::Add)) {
@@ -293,7 +307,7 @@ Expr Context::add(std::span<const Expr> terms) {
             coefs[at] = coefs[at] + c;
         }
     }
-    std::vector<Expr> out;
+    SmallExprs out;
     out.reserve(rests.size() + 1);
     for (std::size_t i = 0; i < rests.size(); ++i) {
         if (coefs[i].is_zero()) continue;
@@ -301,7 +315,7 @@ Expr Context::add(std::span<const Expr> terms) {
             out.push_back(rests[i]);
             continue;
         }
-        std::vector<NodeId> kids{number(coefs[i]).id()};
+        SmallIds kids{number(coefs[i]).id()};
         if (rests[i].is(Op::Mul)) {
             for (NodeId k : rests[i].child_ids()) kids.push_back(k);
         } else {
@@ -320,11 +334,11 @@ Expr Context::mul(std::span<const Expr> factors) {
     // Distinct bases in order of first appearance with the exponent each first came with (null
     // for 1); repeated bases go to `more` as (index, exponent). No per-base allocation, and
     // no hash map for the usual few factors (the parser builds millions of small products).
-    std::vector<Expr> bases;
-    std::vector<Expr> first_exp;
-    std::vector<std::pair<std::size_t, Expr>> more;
+    SmallExprs bases;
+    SmallExprs first_exp;
+    boost::container::small_vector<std::pair<std::size_t, Expr>, 4> more;
     BaseIndex where;
-    std::vector<Expr> work(factors.begin(), factors.end());
+    SmallExprs work(factors.begin(), factors.end());
     for (std::size_t i = 0; i < work.size(); ++i) {
         Expr f = work[i];
         if (f.is(Op::Mul)) {
@@ -350,13 +364,14 @@ Expr Context::mul(std::span<const Expr> factors) {
     }
     if (coef.is_zero()) return integer(0);
     std::stable_sort(more.begin(), more.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<Expr> out;
-    std::vector<Expr> again; // powers that came back as products and must be merged once more
+    SmallExprs out;
+    SmallExprs again; // powers that came back as products and must be merged once more
+    bool reshaped = false;
     std::size_t m = 0;
     for (std::size_t i = 0; i < bases.size(); ++i) {
         Expr p;
         if (m < more.size() && more[m].first == i) {
-            std::vector<Expr> exps{first_exp[i].is_null() ? integer(1) : first_exp[i]};
+            SmallExprs exps{first_exp[i].is_null() ? integer(1) : first_exp[i]};
             for (; m < more.size() && more[m].first == i; ++m)
                 exps.push_back(more[m].second.is_null() ? integer(1) : more[m].second);
             p = pow(bases[i], add(exps));
@@ -366,6 +381,20 @@ Expr Context::mul(std::span<const Expr> factors) {
         if (p.is_number()) coef = coef * p.number();
         else if (p.is(Op::Mul)) again.push_back(p);
         else out.push_back(p);
+        if (!p.is_number() && !p.is(Op::Mul) && (p.is(Op::Pow) ? p[0] : p) != bases[i]) reshaped = true;
+    }
+    // A power that changed its base (exp(a)*exp(a) -> exp(2*a)) can meet another factor of the
+    // new base (exp(2*a)); then the product is merged once more, with strictly fewer factors.
+    if (reshaped && again.empty()) {
+        std::vector<Expr> seen;
+        for (Expr p : out) {
+            Expr b = p.is(Op::Pow) ? p[0] : p;
+            if (std::find(seen.begin(), seen.end(), b) != seen.end()) {
+                out.push_back(number(coef));
+                return mul(out);
+            }
+            seen.push_back(b);
+        }
     }
     if (!again.empty()) {
         again.insert(again.end(), out.begin(), out.end());

@@ -125,3 +125,15 @@ TEST_CASE("ir: a rational prints as a decimal only if the decimal is that ration
     REQUIRE((-*Number::from_decimal("1.0012")).to_string() == "-1.0012");
     REQUIRE(Number::rational(-1, 2).to_string() == "-0.5");
 }
+
+TEST_CASE("ir: a merged power that changes its base merges with that base", "[ir]") {
+    // exp(y)*exp(y) becomes exp(2*y), which must then meet the factor exp(2*y).
+    Context c;
+    Expr y = c.symbol("y");
+    Expr ey = c.call(Op::Exp, {y}), e2y = c.call(Op::Exp, {c.integer(2) * y});
+    REQUIRE(c.mul({ey, ey, e2y}) == c.call(Op::Exp, {c.integer(4) * y}));
+    REQUIRE(c.mul({e2y, y, ey, ey}) == y * c.call(Op::Exp, {c.integer(4) * y}));
+    Expr e1 = c.e(), e2 = c.call(Op::Exp, {c.integer(2)});
+    REQUIRE(c.mul({e1, e1, e2}) == c.call(Op::Exp, {c.integer(4)}));
+    REQUIRE(c.mul({e1, c.integer(3), e2, e1}) == c.integer(3) * c.call(Op::Exp, {c.integer(4)}));
+}
