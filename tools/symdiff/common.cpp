@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <iostream>
-#include <iterator>
+#include <optional>
 #include <unordered_set>
 
 namespace symdiff::cli {

@@ -2,10 +2,9 @@
 // and turns every failure into a message on standard error and an exit status (README "Exit status").
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
-#include <cstring>
 #include <exception>
-#include <iostream>
 #include <new>
 #include <string>
 #include <vector>
