@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+# Paths relative to the checkout in ccache's keys: every clone (CI's included) shares the cache.
+export CCACHE_BASEDIR="$PWD"
 
 build_and_test() {
   local dir=$1
