@@ -723,6 +723,10 @@ struct Session::Impl {
         for (Expr v : t.params) names.push_back(v.name());
         if (r.reason == StopReason::Callback) r.message = "interrupted (Ctrl-C) at step " + std::to_string(r.steps);
         reply.output += format_report(r, names);
+        // The verdict of `symdiff minimize`: converged when a tolerance stopped the run or the
+        // slope fell a thousandfold.
+        const double converged = std::max(o.grad_tol, 1e-3 * r.grad_norm_start);
+        reply.output += "verdict:  " + std::string(verdict_name(classify(r, converged))) + "\n";
     }
 
     double constant(Span at) {
