@@ -79,7 +79,9 @@ struct error_handler_tag;
 struct error_handler_base {
     template <typename Iterator, typename Exception, typename Context>
     x3::error_handler_result on_error(Iterator&, const Iterator&, const Exception& x, const Context& context) {
-        x3::get<error_handler_tag>(context).get().expected(&*x.where(), x.which());
+        // The grammar runs on `const char*` (config.hpp), so where() is the position itself;
+        // it may be the end of the input, which must not be dereferenced.
+        x3::get<error_handler_tag>(context).get().expected(x.where(), x.which());
         return x3::error_handler_result::fail;
     }
 };
