@@ -33,10 +33,11 @@ struct JitOptions {
     int opt_level = 2;
     /// Lets LLVM reassociate, contract to fma and use approximate functions (like -ffast-math).
     bool fast_math = false;
-    /// Kernels with more DAG nodes than this get a linear-time pipeline instead of the full
-    /// -O2/-O3 one (see bench/README.md "## JIT": LLVM's full pipeline is superlinear on huge
-    /// straight-line code, and the DAG is already free of common subexpressions). 0 = never.
-    std::size_t large_kernel_nodes = 20000;
+    /// Kernels with more DAG nodes than this skip LLVM's IR pipeline (all but EarlyCSE): the
+    /// DAG is already free of common subexpressions, and the full -O2 pipeline is superlinear
+    /// on long straight-line code (bench/README.md "## JIT"). Long kernels are also split into
+    /// parts of about a thousand instructions for the code generator, at every size. 0 = never.
+    std::size_t large_kernel_nodes = 2000;
 };
 
 /// One kernel to emit: a function named `name` computing `outputs` (see emit_*).

@@ -61,9 +61,17 @@ std::unique_ptr<llvm::Module> make_module(llvm::LLVMContext& ctx, llvm::TargetMa
 
 namespace {
 
-// Below this many tape instructions the point kernel is inlined into its batch loop, so the
-// loop over rows can be optimised (and vectorised) as a whole.
-constexpr std::size_t kInlineIntoBatch = 4000;
+// At -O3 a kernel of at most this many tape instructions is inlined into its batch loop, so
+// the loop vectoriser and unroller can work on the whole row. Below -O3 the batch loop calls
+// the kernel and is neither vectorised nor unrolled: rows are stored one after another, so a
+// vectorised loop needs gathers and scatters, and generating them made the Rosenbrock compile
+// ten times slower (15 ms instead of 1.5; see bench/README.md "## JIT").
+constexpr std::size_t kInlineIntoBatch = 256;
+
+// Instructions per part of a split kernel (see KernelEmitter::point), and the largest scratch
+// array kept on the stack (in doubles, 256 kB); larger ones are allocated per call.
+constexpr std::size_t kChunkOps = 1024;
+constexpr std::int64_t kStackSlots = 32768;
 
 llvm::Function* declare_libm(llvm::Module& m, Libm fn) {
     llvm::LLVMContext& c = m.getContext();
@@ -94,12 +102,49 @@ public:
         auto* ty = llvm::FunctionType::get(llvm::Type::getVoidTy(c_), {ptr_, ptr_}, false);
         llvm::Function* f = llvm::Function::Create(ty, llvm::Function::ExternalLinkage, name, m_);
         set_attributes(f, 1);
-        if (tape_.code.size() <= kInlineIntoBatch) f->addFnAttr(llvm::Attribute::AlwaysInline);
+        if (options_.opt_level == 3 && tape_.code.size() <= kInlineIntoBatch)
+            f->addFnAttr(llvm::Attribute::AlwaysInline);
+        else
+            f->addFnAttr(llvm::Attribute::NoInline);
         f->getArg(0)->setName("in");
         f->getArg(1)->setName("out");
-        b_.SetInsertPoint(llvm::BasicBlock::Create(c_, "entry", f));
         if (options_.fast_math) b_.setFastMathFlags(llvm::FastMathFlags::getFast());
-        body(f->getArg(0), f->getArg(1));
+        plan_chunks();
+        b_.SetInsertPoint(llvm::BasicBlock::Create(c_, "entry", f));
+        if (chunks_ <= 1) {
+            emit_chunk(f->getArg(0), f->getArg(1), nullptr, 0);
+            b_.CreateRetVoid();
+            return f;
+        }
+        // Long kernels are split into parts of kChunkOps instructions, each its own function;
+        // values that one part computes and a later part uses go through a scratch array.
+        // The register allocator then works on short functions, so compile time stays linear
+        // in the DAG (one 100,000-instruction function costs the greedy allocator minutes).
+        llvm::Value* scratch = nullptr;
+        llvm::Value* n_bytes = b_.getInt64(slots_ * 8);
+        llvm::FunctionCallee free_fn;
+        if (slots_ <= kStackSlots) {
+            scratch = b_.CreateAlloca(dbl_, b_.getInt64(std::max<std::uint64_t>(slots_, 1)), "scratch");
+        } else {
+            llvm::FunctionCallee malloc_fn = m_.getOrInsertFunction("malloc", ptr_, i64_);
+            free_fn = m_.getOrInsertFunction("free", llvm::Type::getVoidTy(c_), ptr_);
+            scratch = b_.CreateCall(malloc_fn, {n_bytes}, "scratch");
+        }
+        auto* part_ty = llvm::FunctionType::get(llvm::Type::getVoidTy(c_), {ptr_, ptr_, ptr_}, false);
+        for (std::uint32_t c = 0; c < chunks_; ++c) {
+            llvm::Function* part = llvm::Function::Create(part_ty, llvm::Function::InternalLinkage,
+                                                          name + ".part" + std::to_string(c), m_);
+            set_attributes(part, 1);
+            part->removeParamAttr(2, llvm::Attribute::ReadOnly);
+            part->addFnAttr(llvm::Attribute::NoInline);
+            llvm::IRBuilderBase::InsertPoint caller = b_.saveIP();
+            b_.SetInsertPoint(llvm::BasicBlock::Create(c_, "entry", part));
+            emit_chunk(part->getArg(0), part->getArg(1), part->getArg(2), c);
+            b_.CreateRetVoid();
+            b_.restoreIP(caller);
+            b_.CreateCall(part, {f->getArg(0), f->getArg(1), scratch})->setDoesNotThrow();
+        }
+        if (free_fn) b_.CreateCall(free_fn, {scratch});
         b_.CreateRetVoid();
         return f;
     }
@@ -129,7 +174,16 @@ public:
         call->setDoesNotThrow();
         llvm::Value* next = b_.CreateAdd(i, b_.getInt64(1), "", true, true);
         i->addIncoming(next, loop);
-        b_.CreateCondBr(b_.CreateICmpEQ(next, rows), done, loop);
+        llvm::BranchInst* back = b_.CreateCondBr(b_.CreateICmpEQ(next, rows), done, loop);
+        if (options_.opt_level < 3) {
+            llvm::Metadata* off[] = {llvm::MDString::get(c_, "llvm.loop.vectorize.enable"),
+                                     llvm::ConstantAsMetadata::get(b_.getFalse())};
+            llvm::Metadata* no_unroll[] = {llvm::MDString::get(c_, "llvm.loop.unroll.disable")};
+            llvm::MDNode* loop_id = llvm::MDNode::getDistinct(
+                c_, {nullptr, llvm::MDNode::get(c_, off), llvm::MDNode::get(c_, no_unroll)});
+            loop_id->replaceOperandWith(0, loop_id);
+            back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+        }
         b_.SetInsertPoint(done);
         b_.CreateRetVoid();
         return f;
@@ -162,37 +216,98 @@ private:
         return call;
     }
 
-    void body(llvm::Value* in, llvm::Value* out) {
-        std::vector<llvm::Value*> v(tape_.code.size(), nullptr);
-        for (std::size_t i = 0; i < tape_.code.size(); ++i) {
-            const TapeInst& t = tape_.code[i];
+    static bool is_free(TapeOp op) { return op == TapeOp::Const || op == TapeOp::Input; }
+    static bool is_bool(TapeOp op) {
+        return op == TapeOp::CmpGt || op == TapeOp::CmpGe || op == TapeOp::CmpLt || op == TapeOp::CmpEq ||
+               op == TapeOp::CmpUno;
+    }
+    template <class F>
+    static void for_operands(const TapeInst& t, F&& f) {
+        switch (t.op) {
+        case TapeOp::Const: case TapeOp::Input: break;
+        case TapeOp::Neg: case TapeOp::Sqrt: case TapeOp::Fabs: case TapeOp::Store: f(t.a); break;
+        case TapeOp::Call: f(t.a); if (libm_arity(t.fn) == 2) f(t.b); break;
+        case TapeOp::Select: f(t.index); f(t.a); f(t.b); break;
+        case TapeOp::Add: case TapeOp::Sub: case TapeOp::Mul: case TapeOp::Div: case TapeOp::CmpGt:
+        case TapeOp::CmpGe: case TapeOp::CmpLt: case TapeOp::CmpEq: case TapeOp::CmpUno:
+            f(t.a); f(t.b); break;
+        }
+    }
+
+    // Assigns instructions to parts and a scratch slot to each value used outside its part.
+    // Constants and inputs are never passed: each part materialises or loads its own.
+    void plan_chunks() {
+        const auto& code = tape_.code;
+        part_.assign(code.size(), 0);
+        slot_.assign(code.size(), -1);
+        std::size_t work = 0;
+        for (std::size_t i = 0; i < code.size(); ++i)
+            if (!is_free(code[i].op)) part_[i] = static_cast<std::uint32_t>(work++ / kChunkOps);
+        chunks_ = static_cast<std::uint32_t>((work + kChunkOps - 1) / kChunkOps);
+        slots_ = 0;
+        if (chunks_ <= 1) return;
+        for (std::size_t i = 0; i < code.size(); ++i) {
+            if (is_free(code[i].op)) continue;
+            for_operands(code[i], [&](std::uint32_t u) {
+                if (!is_free(code[u].op) && part_[u] != part_[i] && slot_[u] < 0) slot_[u] = slots_++;
+            });
+        }
+    }
+
+    // Emits the instructions of part `chunk` (all of them when the kernel is not split).
+    void emit_chunk(llvm::Value* in, llvm::Value* out, llvm::Value* scratch, std::uint32_t chunk) {
+        const auto& code = tape_.code;
+        std::vector<llvm::Value*> v(code.size(), nullptr);
+        auto get = [&](std::uint32_t u) -> llvm::Value* {
+            if (v[u]) return v[u];
+            const TapeInst& t = code[u];
+            if (t.op == TapeOp::Const) return v[u] = llvm::ConstantFP::get(dbl_, t.value);
+            if (t.op == TapeOp::Input) return v[u] = b_.CreateLoad(dbl_, b_.CreateConstInBoundsGEP1_64(dbl_, in, t.index));
+            // Computed by an earlier part.
+            llvm::Value* x = b_.CreateLoad(dbl_, b_.CreateConstInBoundsGEP1_64(dbl_, scratch, slot_[u]));
+            if (is_bool(t.op)) x = b_.CreateFCmpONE(x, llvm::ConstantFP::get(dbl_, 0.0));
+            return v[u] = x;
+        };
+        for (std::size_t i = 0; i < code.size(); ++i) {
+            const TapeInst& t = code[i];
+            if (is_free(t.op) || part_[i] != chunk) continue;
+            llvm::Value* r = nullptr;
             switch (t.op) {
-            case TapeOp::Const: v[i] = llvm::ConstantFP::get(dbl_, t.value); break;
-            case TapeOp::Input:
-                v[i] = b_.CreateLoad(dbl_, b_.CreateConstInBoundsGEP1_64(dbl_, in, t.index));
-                break;
-            case TapeOp::Add: v[i] = b_.CreateFAdd(v[t.a], v[t.b]); break;
-            case TapeOp::Sub: v[i] = b_.CreateFSub(v[t.a], v[t.b]); break;
-            case TapeOp::Mul: v[i] = b_.CreateFMul(v[t.a], v[t.b]); break;
-            case TapeOp::Div: v[i] = b_.CreateFDiv(v[t.a], v[t.b]); break;
-            case TapeOp::Neg: v[i] = b_.CreateFNeg(v[t.a]); break;
-            case TapeOp::Sqrt: v[i] = b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, v[t.a]); break;
-            case TapeOp::Fabs: v[i] = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v[t.a]); break;
+            case TapeOp::Const: case TapeOp::Input: break;
+            case TapeOp::Add: r = b_.CreateFAdd(get(t.a), get(t.b)); break;
+            case TapeOp::Sub: r = b_.CreateFSub(get(t.a), get(t.b)); break;
+            case TapeOp::Mul: r = b_.CreateFMul(get(t.a), get(t.b)); break;
+            case TapeOp::Div: r = b_.CreateFDiv(get(t.a), get(t.b)); break;
+            case TapeOp::Neg: r = b_.CreateFNeg(get(t.a)); break;
+            case TapeOp::Sqrt: r = b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, get(t.a)); break;
+            case TapeOp::Fabs: r = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, get(t.a)); break;
             case TapeOp::Call: {
-                llvm::Value* args[] = {v[t.a], v[t.b]};
-                v[i] = libm_call(t.fn, std::span<llvm::Value* const>(args, static_cast<std::size_t>(libm_arity(t.fn))));
+                llvm::Value* args[] = {get(t.a), libm_arity(t.fn) == 2 ? get(t.b) : nullptr};
+                r = libm_call(t.fn, std::span<llvm::Value* const>(args, static_cast<std::size_t>(libm_arity(t.fn))));
                 break;
             }
-            case TapeOp::CmpGt: v[i] = b_.CreateFCmpOGT(v[t.a], v[t.b]); break;
-            case TapeOp::CmpGe: v[i] = b_.CreateFCmpOGE(v[t.a], v[t.b]); break;
-            case TapeOp::CmpLt: v[i] = b_.CreateFCmpOLT(v[t.a], v[t.b]); break;
-            case TapeOp::CmpEq: v[i] = b_.CreateFCmpOEQ(v[t.a], v[t.b]); break;
-            case TapeOp::CmpUno: v[i] = b_.CreateFCmpUNO(v[t.a], v[t.b]); break;
-            case TapeOp::Select: v[i] = b_.CreateSelect(v[t.index], v[t.a], v[t.b]); break;
-            case TapeOp::Store: b_.CreateStore(v[t.a], b_.CreateConstInBoundsGEP1_64(dbl_, out, t.index)); break;
+            case TapeOp::CmpGt: r = b_.CreateFCmpOGT(get(t.a), get(t.b)); break;
+            case TapeOp::CmpGe: r = b_.CreateFCmpOGE(get(t.a), get(t.b)); break;
+            case TapeOp::CmpLt: r = b_.CreateFCmpOLT(get(t.a), get(t.b)); break;
+            case TapeOp::CmpEq: r = b_.CreateFCmpOEQ(get(t.a), get(t.b)); break;
+            case TapeOp::CmpUno: r = b_.CreateFCmpUNO(get(t.a), get(t.b)); break;
+            case TapeOp::Select: r = b_.CreateSelect(get(t.index), get(t.a), get(t.b)); break;
+            case TapeOp::Store: b_.CreateStore(get(t.a), b_.CreateConstInBoundsGEP1_64(dbl_, out, t.index)); break;
+            }
+            v[i] = r;
+            if (r && slot_.size() > i && slot_[i] >= 0) {
+                llvm::Value* stored = is_bool(t.op) ? b_.CreateSelect(r, llvm::ConstantFP::get(dbl_, 1.0),
+                                                                      llvm::ConstantFP::get(dbl_, 0.0))
+                                                    : r;
+                b_.CreateStore(stored, b_.CreateConstInBoundsGEP1_64(dbl_, scratch, slot_[i]));
             }
         }
     }
+
+    std::vector<std::uint32_t> part_;
+    std::vector<std::int64_t> slot_;
+    std::uint32_t chunks_ = 0;
+    std::int64_t slots_ = 0;
 
     llvm::Module& m_;
     llvm::LLVMContext& c_;
@@ -219,8 +334,10 @@ llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& nam
 }
 
 int codegen_level(const JitOptions& options, std::size_t dag_nodes) {
-    bool large = options.large_kernel_nodes != 0 && dag_nodes > options.large_kernel_nodes;
-    return large ? std::min(options.opt_level, 1) : options.opt_level;
+    // Split kernels (see KernelEmitter::point) keep the code generator linear at every level,
+    // so the level is the one asked for; only the IR pipeline depends on the size.
+    (void)dag_nodes;
+    return options.opt_level;
 }
 
 void optimize_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options, std::size_t dag_nodes) {
