@@ -258,6 +258,10 @@ TEST_CASE("seed corpus: L-BFGS and Newton on expressions built with the Context 
         CHECK(nt.reason == StopReason::GradientTolerance);
         CHECK(nt.steps < 30);
         CHECK(nt.x[0] == Approx(1).epsilon(1e-9));
+        // The Interpreter's Hessian performs the JIT's operations: the same iterates.
+        const Report ni = Objective(f, vars, Backend::Interpreter).minimize(start, o);
+        CHECK(ni.steps == nt.steps);
+        CHECK(ni.x == nt.x);
     }
     SECTION("extended Rosenbrock, n = 1000") {
         const std::size_t n = 1000;
