@@ -49,10 +49,11 @@ std::size_t count(const std::string& text, const std::string& what) {
 // One tmux server of our own (-L), so that the user's sessions are never touched.
 class Terminal {
 public:
-    Terminal(const fs::path& home, bool color)
+    // Runs `symdiff ARGS` (`symdiff` alone on a terminal starts the REPL too).
+    Terminal(const fs::path& home, bool color, const std::string& args = "repl")
         : socket_("symdiff_repl_test_" + std::to_string(::getpid()) + "_" + std::to_string(++instances_)) {
         std::string env = "HOME=" + quote(home.string()) + " TERM=xterm-256color" + (color ? "" : " NO_COLOR=1");
-        std::string program = "env " + env + " " + quote(SYMDIFF_CLI) + " repl; echo REPL-EXITED $?; sleep 60";
+        std::string program = "env " + env + " " + quote(SYMDIFF_CLI) + " " + args + "; echo REPL-EXITED $?; sleep 60";
         tmux("-f /dev/null new-session -d -s repl -x 132 -y 50 " + quote(program));
     }
     ~Terminal() { tmux("kill-server"); }
@@ -183,14 +184,14 @@ TEST_CASE("repl pty: typing, completion, history, continuation, Ctrl-C and Ctrl-
     CHECK(saved.str().find("grad(f)") != std::string::npos);
 }
 
-TEST_CASE("repl pty: colour on a terminal, history from the last session", "[repl][pty]") {
+TEST_CASE("repl pty: symdiff alone starts it, in colour, with the last session's history", "[repl][pty]") {
     if (!have_tmux()) {
         WARN("tmux is not installed: the terminal test of the REPL is skipped");
         return;
     }
     Home home;
     std::ofstream(home.path / ".symdiff_history") << "_HiStOrY_V2_\n1\\040+\\0401\n";
-    Terminal t(home.path, true);
+    Terminal t(home.path, true, "");
     REQUIRE(t.wait_for_text("type :help"));
     t.key("Up");
     t.key("Enter");
