@@ -280,3 +280,39 @@ TEST_CASE("parse errors: rendering never emits invalid UTF-8 or control bytes", 
     Diagnostic bidi = make_diagnostic("m", "a\xe2\x80\xae" "b", 4, 1);
     CHECK(bidi.render() == "error: m\n  a?b\n    ^\n");
 }
+
+TEST_CASE("parse errors: random token soup either parses or fails with a positioned Error", "[parse][errors]") {
+    // Pieces chosen to hit every rule and token edge: operators, brackets, numbers, names,
+    // functions, unicode operators and superscripts, stray UTF-8 bytes, blanks.
+    const std::vector<std::string> pieces = {
+        "x", "y", "xy", "2", ".5", "1e", "1e-3", "2.", ".", "..", "(", ")", "[", "]", ",", "+", "-", "*", "/",
+        "^", "**", "sin", "log", "max", "(", "e", "π", "θ", "σ", "²", "⁻", "¹⁰", "ˣ", "√", "·", "×", "−", " ",
+        "\t", "\n", "=", "$", "\xff", "\xc3", "\xe2\x88", "inf", "nan", "1e400", "sqrt", "mean", "_",
+    };
+    std::uint64_t state = 0x9E3779B97F4A7C15ull;
+    auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    std::size_t parsed = 0, rejected = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string s;
+        std::size_t n = 1 + next() % 12;
+        for (std::size_t i = 0; i < n; ++i) s += pieces[next() % pieces.size()];
+        Context ctx;
+        try {
+            parse(ctx, s);
+            ++parsed;
+        } catch (const Error& e) {
+            const Diagnostic& d = e.diagnostic();
+            CAPTURE(s, d.message);
+            CHECK(!d.message.empty());
+            CHECK((d.line >= 1 && d.column >= 1 && d.offset <= s.size()));
+            ++rejected;
+        }
+    }
+    CHECK(parsed > 100);
+    CHECK(rejected > 100);
+}
