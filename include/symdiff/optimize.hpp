@@ -554,7 +554,7 @@ enum class Backend : std::uint8_t {
 /// for Newton its Hessian kernel, compiled when Newton first asks for it.
 ///
 /// With the JIT, minimize() hands the loop the kernel's raw function pointer, so each step
-/// is one direct call into the generated code.
+/// is one call through a plain function pointer into the generated code.
 class Objective {
 public:
     /// Throws symdiff::Error if f is a list, if it has a free symbol not in vars, if a var is
