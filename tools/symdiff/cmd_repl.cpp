@@ -264,9 +264,11 @@ void run_terminal() {
     el_set(el, EL_PROMPT_ESC, prompt, '\1');
     el_set(el, EL_HIST, history, hist);
     el_set(el, EL_GETCFN, read_char);
-    el_set(el, EL_ADDFN, "symdiff-complete", "Complete a command, function or defined name", complete);
+    // The wide el_wset keeps these static names as they are; the narrow el_set copies them
+    // and never frees the copies (a leak that libedit's source acknowledges).
+    el_wset(el, EL_ADDFN, L"symdiff-complete", L"Complete a command, function or defined name", complete);
     el_set(el, EL_BIND, "^I", "symdiff-complete", nullptr);
-    el_set(el, EL_ADDFN, "symdiff-cancel", "Cancel the line being typed", cancel_line);
+    el_wset(el, EL_ADDFN, L"symdiff-cancel", L"Cancel the line being typed", cancel_line);
     el_set(el, EL_BIND, "^C", "symdiff-cancel", nullptr);
     el_source(el, nullptr); // the user's ~/.editrc, as every libedit program reads it
 
