@@ -178,8 +178,10 @@ TEST_CASE("repl: golden transcripts", "[repl][golden]") {
     std::sort(inputs.begin(), inputs.end());
     REQUIRE(inputs.size() >= 5);
     for (const fs::path& input : inputs) {
-        // Each transcript runs in a scratch folder (for :save and :load) with HOME there too.
+        // Each transcript runs in a scratch folder (for :save and :load) with HOME there too,
+        // holding a copy of tests/golden/repl/files for :load.
         Scratch dir(input.stem().string());
+        for (const auto& f : fs::directory_iterator(kGoldenDir / "files")) fs::copy(f.path(), dir.path / f.path().filename());
         const fs::path out = dir.path / "transcript";
         std::string line = "cd '" + dir.path.string() + "' && HOME='" + dir.path.string() + "' NO_COLOR=1 '" +
                            std::string(SYMDIFF_CLI) + "' repl --echo <'" + input.string() + "' >'" + out.string() +
