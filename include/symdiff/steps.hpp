@@ -26,6 +26,9 @@ struct DerivationStep {
     /// For the chain rule: the outer function written in `inner_name` (u^2), its derivative
     /// (2*u), and the inner function (3*x + 1). Null otherwise.
     Expr outer, outer_derivative, inner;
+    /// For the sum rule: the terms that do not depend on the variable (their derivative is 0
+    /// and they drop out), so the step can say so.
+    std::vector<Expr> constant_terms;
 };
 
 /// A complete derivation of d/d(var) of function.

@@ -98,7 +98,10 @@ private:
             // sum rule: (a + b)' = a' + b'
             s.rule = "sum rule";
             std::vector<Expr> terms;
-            for (std::size_t i = 0; i < u.size(); ++i) terms.push_back(derivative_of(u[i]));
+            for (std::size_t i = 0; i < u.size(); ++i) {
+                if (!depends(u[i])) s.constant_terms.push_back(u[i]);
+                terms.push_back(derivative_of(u[i]));
+            }
             return c_.add(terms);
         }
         case Op::Mul:
@@ -263,6 +266,13 @@ std::string render_steps(const Derivation& d, Format f) {
                     (tex ? ",\\ \\text{inner } " : ", inner ") + u + eq + to_string(s.inner, f);
         }
         if (!s.target.is_null()) line += (tex ? ":\\ " : ": ") + op + bracket(to_string(s.target, f), f) + eq + ex(s.expansion);
+        if (!s.constant_terms.empty()) {
+            // 2. sum rule: d/dx[3*x + 1] = d/dx[3*x], since d/dx[1] = 0
+            line += tex ? ",\\ \\text{since } " : ", since ";
+            for (std::size_t k = 0; k < s.constant_terms.size(); ++k)
+                line += (k ? eq : "") + op + bracket(to_string(s.constant_terms[k], f), f);
+            line += eq + "0";
+        }
         out += line + (tex ? " \\\\\n" : "\n");
         if (s.target.is_null() || s.result != s.expansion || i > 0)
             out += (tex ? "\\quad = " : "   = ") + ex(s.result) + (tex ? " \\\\\n" : "\n");

@@ -73,7 +73,7 @@ TEST_CASE("steps: the chain rule names its outer and inner functions", "[steps]"
             "d/dx[(3*x + 1)^2]\n"
             "1. chain rule with the power rule, outer f(u) = u^2, f'(u) = 2*u, inner u = 3*x + 1: "
             "d/dx[(3*x + 1)^2] = 2*(3*x + 1)*d/dx[3*x + 1]\n"
-            "2. sum rule: d/dx[3*x + 1] = d/dx[3*x]\n"
+            "2. sum rule: d/dx[3*x + 1] = d/dx[3*x], since d/dx[1] = 0\n"
             "   = 2*(3*x + 1)*d/dx[3*x]\n"
             "3. constant multiple rule: d/dx[3*x] = 3\n"
             "   = 6*(3*x + 1)\n");
