@@ -97,8 +97,9 @@ struct Session::Impl {
     std::unordered_map<std::string, std::size_t> index;
     std::size_t load_depth = 0;
 
-    // The statement being run, so that helpers can position their errors.
-    std::string text;
+    // The statement being run (owned by run()'s frame), so that helpers can position their
+    // errors. :load runs statements within a statement; each run() restores the outer one.
+    std::string_view text;
     const Scanner* sc = nullptr;
 
     explicit Impl(ReplOptions o) : options(std::move(o)), style{options.color} {}
@@ -107,8 +108,11 @@ struct Session::Impl {
 
     ReplReply run(std::string_view input) {
         ReplReply reply;
-        text = repl::strip_comments(input);
-        Scanner scanner(text);
+        const std::string own = repl::strip_comments(input);
+        Scanner scanner(own);
+        const std::string_view outer_text = text;
+        const Scanner* outer_sc = sc;
+        text = own;
         sc = &scanner;
         try {
             statement(reply);
@@ -119,7 +123,8 @@ struct Session::Impl {
         } catch (const std::exception& e) {
             reply.errors += render_message(e.what());
         }
-        sc = nullptr;
+        text = outer_text;
+        sc = outer_sc;
         return reply;
     }
 
@@ -803,8 +808,6 @@ struct Session::Impl {
         if (load_depth >= kMaxLoadDepth) fail_at(arg, ":load is nested too deeply (does the file load itself?)");
         std::ifstream in(path);
         if (!in) fail_at(arg, "cannot read '" + path + "'");
-        std::string saved_text = text;
-        const Scanner* saved_sc = sc;
         ++load_depth;
         std::size_t line_no = 0, first_line = 0, errors = 0, defined = 0;
         std::string pending, line;
@@ -838,8 +841,6 @@ struct Session::Impl {
         }
         if (!reply.quit) flush();
         --load_depth;
-        text = std::move(saved_text);
-        sc = saved_sc;
         reply.quit = false;
         reply.output += fmt::format("loaded {}: {}{}\n", path, plural(defined, "definition"),
                                     errors ? ", " + plural(errors, "error") : "");
