@@ -69,9 +69,10 @@ namespace {
 constexpr std::size_t kInlineIntoBatch = 256;
 
 // Instructions per part of a split kernel (see KernelEmitter::point), and the largest scratch
-// array kept on the stack (in doubles, 256 kB); larger ones are allocated per call.
+// array kept on the stack (in doubles, 64 kB); larger ones are allocated per call (a malloc
+// per call is noise beside the microseconds such a kernel runs).
 constexpr std::size_t kChunkOps = 1024;
-constexpr std::int64_t kStackSlots = 32768;
+constexpr std::int64_t kStackSlots = 8192;
 
 llvm::Function* declare_libm(llvm::Module& m, Libm fn) {
     llvm::LLVMContext& c = m.getContext();
@@ -129,6 +130,9 @@ public:
             llvm::FunctionCallee malloc_fn = m_.getOrInsertFunction("malloc", ptr_, i64_);
             free_fn = m_.getOrInsertFunction("free", llvm::Type::getVoidTy(c_), ptr_);
             scratch = b_.CreateCall(malloc_fn, {n_bytes}, "scratch");
+            // It allocates and frees, so it can no longer promise nofree and nosync.
+            f->removeFnAttr(llvm::Attribute::NoFree);
+            f->removeFnAttr(llvm::Attribute::NoSync);
         }
         auto* part_ty = llvm::FunctionType::get(llvm::Type::getVoidTy(c_), {ptr_, ptr_, ptr_}, false);
         for (std::uint32_t c = 0; c < chunks_; ++c) {
