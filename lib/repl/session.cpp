@@ -150,12 +150,15 @@ struct Session::Impl {
         Span all = s.trim({0, text.size()});
         if (all.empty()) return;
         if (text[all.begin] == ':') return command(all, reply);
-        if (auto eq = s.top_level_equals(all)) return definition(all, *eq, reply);
         Span head = s.name_at(all.begin);
         std::string_view word = s.view(head);
         if (word == "steps") return steps(all, head, reply);
         if (word == "check") return check(all, head, reply);
         if (word == "minimize") return minimize(all, head, reply);
+        // An '=' after `at` names a value (`f at x=1, y=2`); before it, it defines.
+        auto eq = s.top_level_equals(all);
+        auto at = s.find_keyword(all, "at");
+        if (eq && !(at && at->begin < *eq)) return definition(all, *eq, reply);
         reply.output += show(query(all));
     }
 
@@ -433,8 +436,8 @@ struct Session::Impl {
         if (text[point.begin] == '(' && s.closing(point.begin) + 1 == point.end)
             inside = s.trim({point.begin + 1, point.end - 1});
         std::vector<Span> parts = inside.empty() ? std::vector<Span>{} : s.split_commas(inside);
-        std::vector<std::pair<Expr, Expr>> subst;
-        std::vector<Expr> vars_left;
+        // The value given to each parameter, if any; parameters left out stay variables.
+        std::vector<std::optional<Parsed>> given(r.params.size());
         bool named = !parts.empty() && s.top_level_equals(parts[0]).has_value();
         if (named) {
             for (Span p : parts) {
@@ -442,36 +445,49 @@ struct Session::Impl {
                 Span lhs = s.trim({p.begin, eq ? *eq : p.begin});
                 if (!eq || !s.is_name(lhs)) fail_at(s.trim(p), "give every value by name (x=1, y=2) or none");
                 Expr v = ctx.symbol(s.view(lhs));
-                if (std::find(r.params.begin(), r.params.end(), v) == r.params.end())
+                auto i = static_cast<std::size_t>(std::find(r.params.begin(), r.params.end(), v) - r.params.begin());
+                if (i == r.params.size())
                     fail_at(lhs, fmt::format("'{}' is not a variable of {} ({})", v.name(), what,
                                              r.params.empty() ? "it has none" : join_names(r.params)));
-                Expr value = point_value(s.trim({*eq + 1, p.end}), vars_left);
-                subst.emplace_back(v, value);
+                if (given[i]) fail_at(lhs, "'" + v.name() + "' is given twice");
+                given[i] = point_value(s.trim({*eq + 1, p.end}));
             }
         } else {
             if (parts.size() != r.params.size())
                 fail_at(point, fmt::format("{} takes {} ({}), got {}", what, plural(r.params.size(), "value"),
                                            r.params.empty() ? "it has no variables" : join_names(r.params),
                                            parts.size()));
-            for (std::size_t i = 0; i < parts.size(); ++i)
-                subst.emplace_back(r.params[i], point_value(s.trim(parts[i]), vars_left));
+            for (std::size_t i = 0; i < parts.size(); ++i) given[i] = point_value(s.trim(parts[i]));
         }
-        return Result{substitute(r.expr, subst), vars_left};
+        std::vector<std::pair<Expr, Expr>> subst;
+        std::vector<Expr> params;
+        auto add = [&](Expr v) {
+            if (std::find(params.begin(), params.end(), v) == params.end()) params.push_back(v);
+        };
+        for (std::size_t i = 0; i < r.params.size(); ++i) {
+            if (!given[i]) {
+                add(r.params[i]);
+                continue;
+            }
+            subst.emplace_back(r.params[i], given[i]->expr);
+            for (Expr v : ordered_free_variables(*given[i])) add(v);
+        }
+        return Result{substitute(r.expr, subst), params};
     }
 
-    Expr point_value(Span at, std::vector<Expr>& vars) {
+    Parsed point_value(Span at) {
         if (at.empty()) fail_at({at.begin, at.begin + 1}, "expected a value here");
-        Parsed p = parse_span(at);
-        for (Expr v : ordered_free_variables(p))
-            if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
-        return p.expr;
+        return parse_span(at);
     }
 
     // The numbers of a point whose every coordinate must be a constant.
     std::vector<double> numeric_point(const Result& r, Span point, std::string_view what) {
         Result at = apply_point(Result{ctx.list(r.params), r.params}, point, what);
-        if (!at.params.empty())
-            fail_at(point, "the point must be numbers, but it uses " + join_names(at.params));
+        std::vector<Expr> missing, others;
+        for (Expr v : at.params)
+            (std::find(r.params.begin(), r.params.end(), v) != r.params.end() ? missing : others).push_back(v);
+        if (!missing.empty()) fail_at(point, "the point gives no value to " + join_names(missing));
+        if (!others.empty()) fail_at(point, "the point must be numbers, but it uses " + join_names(others));
         std::vector<double> x;
         for (std::size_t i = 0; i < at.expr.size(); ++i) x.push_back(evaluate(at.expr[i], {}));
         return x;
