@@ -34,6 +34,7 @@ Statements (one per line; a line with unclosed brackets continues on the next):
   g = diff(f, x)                       define the derivative, then g(2, 3)
   grad(f)        grad(f)(0.5, 0.5)     gradient [df/dx, df/dy], at a point
   grad f at (0.5, 0.5)                 the same: `at` evaluates any result at a point
+  f at x=1                             by name; a variable left out stays: 100*(y - 1)^2
   hessian(f)     jacobian([x*y, x+y])  second derivatives; Jacobian of a list
   steps diff(x^2*sin(x), x)            a derivation, one rule per step
   check f at (0.5, 0.5)                gradient check: symbolic vs central differences
@@ -53,6 +54,9 @@ Commands:
   :load FILE           run the statements of a file (# starts a comment)
   :save FILE           write the definitions to a file that :load reads back
   :quit                leave (Ctrl-D too)
+
+Keys: Tab completes names, the up arrow recalls earlier statements (kept in ~/.symdiff_history),
+Ctrl-C drops the line or stops a running minimize, Ctrl-D leaves.
 
 From tutorial 001 (calculus refresh):
   f(x, y) = (1-x)^2 + 100*(y-x^2)^2         Rosenbrock, the week 1 milestone
