@@ -252,6 +252,7 @@ std::vector<Expr> gradient(Expr e, std::span<const Expr> vars) {
         adjoint[k] = a;
         if (is_zero(a)) continue;
         const Expr node = c[o.ids[k]];
+        if (node.is(Op::List)) throw Error("a list cannot appear inside an expression that is differentiated");
         for (std::size_t i = 0; i < node.size(); ++i) {
             std::uint32_t kp = o.pos[node.child_ids()[i]];
             if (!live[kp]) continue;

@@ -206,6 +206,7 @@ TEST_CASE("diff: errors name what cannot be differentiated", "[diff]") {
     // a list nested inside a function has no meaning
     Expr bad = t.f(Op::Sin, t.c.list({t.x}));
     REQUIRE_THROWS_WITH(diff(bad, t.x), "a list cannot appear inside an expression that is differentiated");
+    REQUIRE_THROWS_WITH(gradient(bad, v), "a list cannot appear inside an expression that is differentiated");
 }
 
 TEST_CASE("gradient: equals the partial derivatives (Rosenbrock)", "[gradient]") {
