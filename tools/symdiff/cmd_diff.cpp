@@ -1,5 +1,17 @@
 // `symdiff diff EXPR [--wrt x] [--order N] [--at x=1] [--dir 1,1] [--steps]`: a derivative,
 // simplified for reading, optionally with its value, its steps, or along a direction.
+//
+// JSON members the derivative commands add after json_header's (README "JSON output"):
+//   diff      "wrt": [names], "order": N, "steps": [{"rule", "target", "expansion", "result"}]
+//             with --steps (pending derivatives written d/dx[u]), "derivative": expr,
+//             "value" with --at; with --dir: "wrt", "directional_derivative": expr, "value"
+//   grad      "wrt", "gradient": expr (a list), "directional_derivative" with --dir; with --at:
+//             "value": [..], "magnitude", "direction": [..] or null for a zero gradient,
+//             "directional_value" with --dir
+//   hessian   "wrt", "hessian": expr (a list of rows), "value" with --at
+//   jacobian  "wrt", "jacobian": expr (a list of rows), "value" with --at
+//   check     "wrt", "step", "threshold", "components": [{"variable", "symbolic", "numeric",
+//             "relative_error", "passed"}], "max_relative_error", "passed"
 #include <fmt/format.h>
 
 #include "common.hpp"
