@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cwchar>
+#include <functional>
 #include <iostream>
 #include <langinfo.h>
 #include <memory>
@@ -75,7 +76,6 @@ void run_script(bool echo) {
         pending += pending.empty() ? line : "\n" + line;
         if (Session::incomplete(pending)) continue;
         if (submit()) break;
-        if (blank(pending)) pending.clear();
     }
     if (!blank(pending)) submit();
     if (failed) throw Error(std::to_string(failed) + (failed == 1 ? " statement" : " statements") + " failed");
@@ -234,11 +234,14 @@ void use_utf8_locale() {
 void run_terminal() {
     use_utf8_locale();
     const bool color = use_color(STDOUT_FILENO);
-    // Progress of a long minimise goes to standard error on a line that is then cleared.
-    auto progress = [](std::string_view status) {
-        std::fputs(status.empty() ? "\r\x1b[K" : ("\r\x1b[K" + std::string(status)).c_str(), stderr);
-        std::fflush(stderr);
-    };
+    // Progress of a long minimise goes to standard error, when it is a terminal, on a line
+    // that is then cleared.
+    std::function<void(std::string_view)> progress;
+    if (::isatty(STDERR_FILENO))
+        progress = [](std::string_view status) {
+            std::fputs(("\r\x1b[K" + std::string(status)).c_str(), stderr);
+            std::fflush(stderr);
+        };
     Session session(ReplOptions{color, [] { return g_interrupted != 0; }, progress});
     Terminal term{&session, false, false, color};
 
