@@ -23,11 +23,24 @@ namespace {
 
 constexpr int kOk = 0, kBadInput = 1, kUsage = 2;
 
+// The letters of the short options of the program and its subcommands (-h, -O, ...).
+std::string short_option_letters(const CLI::App& app) {
+    std::string letters;
+    auto add = [&](const CLI::App& a) {
+        for (const CLI::Option* opt : a.get_options())
+            for (const std::string& name : opt->get_snames()) letters += name;
+    };
+    add(app);
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) add(*sub);
+    return letters;
+}
+
 // CLI11 reads "-x^2" as the short option -x: an expression that starts with a minus sign
 // would be refused. Such arguments move behind a "--" (after which everything is
 // positional), so `symdiff eval "-x^2" --at x=1` works. Negative numbers are already values
-// for CLI11, and "-h", "-" and "--name" keep their meaning.
-std::vector<std::string> protect_negative_expressions(int argc, char** argv) {
+// for CLI11; "-", "--name" and arguments that start with a real short option ("-h", "-O2")
+// keep their meaning.
+std::vector<std::string> protect_negative_expressions(int argc, char** argv, const std::string& shorts) {
     std::vector<std::string> head, moved, tail;
     bool positional = false;
     for (int i = 0; i < argc; ++i) {
@@ -36,7 +49,7 @@ std::vector<std::string> protect_negative_expressions(int argc, char** argv) {
             tail.push_back(std::move(a));
         } else if (a == "--") {
             positional = true;
-        } else if (i > 0 && a.size() > 1 && a[0] == '-' && a[1] != '-' && a != "-h" &&
+        } else if (i > 0 && a.size() > 1 && a[0] == '-' && a[1] != '-' && shorts.find(a[1]) == std::string::npos &&
                    !std::isdigit(static_cast<unsigned char>(a[1]))) {
             moved.push_back(std::move(a));
         } else {
@@ -82,7 +95,7 @@ int run(int argc, char** argv) {
         app.get_subcommands([&](const CLI::App* c) { return c->check_name(first); }).empty())
         throw UsageError("unknown command '" + first + "' (symdiff --help lists the commands)");
 
-    std::vector<std::string> args = protect_negative_expressions(argc, argv);
+    std::vector<std::string> args = protect_negative_expressions(argc, argv, short_option_letters(app));
     std::vector<char*> ptrs;
     for (auto& a : args) ptrs.push_back(a.data());
     try {

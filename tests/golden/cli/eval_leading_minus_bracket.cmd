@@ -1,0 +1,1 @@
+symdiff eval "-(x+1)" --at x=1

@@ -1,0 +1,1 @@
+symdiff compile "x^2" -O2 --at x=3
