@@ -61,11 +61,10 @@ std::unique_ptr<llvm::Module> make_module(llvm::LLVMContext& ctx, llvm::TargetMa
 
 namespace {
 
-// At -O3 a kernel of at most this many tape instructions is inlined into its batch loop, so
-// the loop vectoriser and unroller can work on the whole row. Below -O3 the batch loop calls
-// the kernel and is neither vectorised nor unrolled: rows are stored one after another, so a
-// vectorised loop needs gathers and scatters, and generating them made the Rosenbrock compile
-// ten times slower (15 ms instead of 1.5; see bench/README.md "## JIT").
+// The batch loop exists at -O3 only (see add_kernel). A kernel of at most this many tape
+// instructions is inlined into it, so the loop vectoriser and unroller can work on the whole
+// row. Rows are stored one after another, so the vectorised loop needs gathers and scatters,
+// which made the Rosenbrock compile three times slower (bench/README.md "## JIT").
 constexpr std::size_t kInlineIntoBatch = 256;
 
 // Instructions per part of a split kernel (see KernelEmitter::point), and the largest scratch
@@ -178,16 +177,7 @@ public:
         call->setDoesNotThrow();
         llvm::Value* next = b_.CreateAdd(i, b_.getInt64(1), "", true, true);
         i->addIncoming(next, loop);
-        llvm::BranchInst* back = b_.CreateCondBr(b_.CreateICmpEQ(next, rows), done, loop);
-        if (options_.opt_level < 3) {
-            llvm::Metadata* off[] = {llvm::MDString::get(c_, "llvm.loop.vectorize.enable"),
-                                     llvm::ConstantAsMetadata::get(b_.getFalse())};
-            llvm::Metadata* no_unroll[] = {llvm::MDString::get(c_, "llvm.loop.unroll.disable")};
-            llvm::MDNode* loop_id = llvm::MDNode::getDistinct(
-                c_, {nullptr, llvm::MDNode::get(c_, off), llvm::MDNode::get(c_, no_unroll)});
-            loop_id->replaceOperandWith(0, loop_id);
-            back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
-        }
+        b_.CreateCondBr(b_.CreateICmpEQ(next, rows), done, loop);
         b_.SetInsertPoint(done);
         b_.CreateRetVoid();
         return f;
@@ -329,10 +319,12 @@ private:
 llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& name, const JitOptions& options) {
     KernelEmitter emit(m, tape, options);
     llvm::Function* p = emit.point(name);
-    llvm::Function* b = emit.batch(name + "_batch", p);
+    // Below -O3 the loop over rows would only call the kernel, which CompiledFunction does in
+    // C++ just as well; generating it anyway doubled the compile time of small kernels.
+    llvm::Function* b = options.opt_level == 3 ? emit.batch(name + "_batch", p) : nullptr;
     std::string problems;
     llvm::raw_string_ostream os(problems);
-    if (llvm::verifyFunction(*p, &os) || llvm::verifyFunction(*b, &os))
+    if (llvm::verifyFunction(*p, &os) || (b && llvm::verifyFunction(*b, &os)))
         return llvm::createStringError(llvm::inconvertibleErrorCode(), "generated invalid IR: " + os.str());
     return llvm::Error::success();
 }

@@ -23,8 +23,8 @@ void initialize_llvm();
 /// A target machine for the host CPU (its features included) at codegen level 0..3.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>> host_target_machine(int opt_level);
 
-/// Adds `void name(ptr in, ptr out)` and `void name_batch(ptr in, i64 rows, ptr out)` for the
-/// tape to `m`, and verifies them.
+/// Adds `void name(ptr in, ptr out)` for the tape to `m`, and at -O3 also
+/// `void name_batch(ptr in, i64 rows, ptr out)`, and verifies them.
 llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& name, const JitOptions& options);
 
 /// Runs the IR pipeline chosen for the module's size and options.opt_level (see JitOptions).

@@ -150,10 +150,12 @@ CompiledFunction compile(std::span<const Expr> outputs, std::span<const Expr> in
         detail::throw_llvm_error(std::move(err), "JIT linking failed");
     auto point = jit.lookup(name);
     if (!point) detail::throw_llvm_error(point.takeError(), "JIT linking failed");
-    auto batch = jit.lookup(name + "_batch");
-    if (!batch) detail::throw_llvm_error(batch.takeError(), "JIT linking failed");
     f.point_ = point->toPtr<CompiledFunction::PointFn>();
-    f.batch_ = batch->toPtr<CompiledFunction::BatchFn>();
+    if (options.opt_level == 3) {
+        auto batch = jit.lookup(name + "_batch");
+        if (!batch) detail::throw_llvm_error(batch.takeError(), "JIT linking failed");
+        f.batch_ = batch->toPtr<CompiledFunction::BatchFn>();
+    }
     f.n_in_ = inputs.size();
     f.n_out_ = n_out;
     return f;
