@@ -205,4 +205,19 @@ TEST_CASE("repl pty: symdiff alone starts it, in colour, with the last session's
     REQUIRE(t.wait_for_text("REPL-EXITED 0"));
 }
 
+TEST_CASE("repl pty: a history that cannot be written is no error", "[repl][pty]") {
+    if (!have_tmux()) {
+        WARN("tmux is not installed: the terminal test of the REPL is skipped");
+        return;
+    }
+    Terminal t(fs::path("/nonexistent-symdiff-home/sub"), false);
+    REQUIRE(t.wait_for_text("type :help"));
+    t.type("1 + 1");
+    t.key("Enter");
+    REQUIRE(t.wait_for([](const std::string& s) { return s.find("\n2\n") != std::string::npos; }, "2"));
+    t.key("C-d");
+    REQUIRE(t.wait_for_text("REPL-EXITED 0"));
+    CHECK(t.screen().find("error") == std::string::npos);
+}
+
 #endif // SYMDIFF_CLI
