@@ -154,6 +154,35 @@ Expr local_partial(Expr e, std::size_t i) {
     throw Error("'" + std::string(op_name(e.op())) + "' has no derivative with respect to its operands");
 }
 
+namespace {
+
+// a * d node/d child_i, built with one call of the constructors in the common cases (sums,
+// products, constant powers), so that the sweep makes no intermediate node it then discards.
+Expr scaled_partial(Context& c, Expr node, std::size_t i, Expr a) {
+    switch (node.op()) {
+    case Op::Add:
+        return a;
+    case Op::Mul: {
+        // a * (the other factors)
+        std::vector<Expr> f{a};
+        for (std::size_t j = 0; j < node.size(); ++j)
+            if (j != i) f.push_back(node[j]);
+        return c.mul(f);
+    }
+    case Op::Pow:
+        // a * n*b^(n-1) for a constant exponent n
+        if (i == 0 && node[1].is_number())
+            return c.mul({a, node[1], c.pow(node[0], c.number(node[1].number() - Number::integer(1)))});
+        break;
+    default:
+        break;
+    }
+    if (a.is_integer(1)) return local_partial(node, i);
+    return c.mul({a, local_partial(node, i)});
+}
+
+} // namespace
+
 Expr diff(Expr e, Expr x) {
     require_symbol(x, "a derivative");
     Context& c = ctx_of(e);
@@ -256,9 +285,7 @@ std::vector<Expr> gradient(Expr e, std::span<const Expr> vars) {
         for (std::size_t i = 0; i < node.size(); ++i) {
             std::uint32_t kp = o.pos[node.child_ids()[i]];
             if (!live[kp]) continue;
-            if (node.is(Op::Add)) contrib[kp].push_back(a);
-            else if (a.is_integer(1)) contrib[kp].push_back(local_partial(node, i));
-            else contrib[kp].push_back(c.mul({a, local_partial(node, i)}));
+            contrib[kp].push_back(scaled_partial(c, node, i, a));
         }
     }
     std::vector<Expr> out;
