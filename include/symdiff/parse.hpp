@@ -4,11 +4,18 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "symdiff/expr.hpp"
 
 namespace symdiff {
+
+/// A name defined outside the text being parsed, such as the REPL's `f(x, y) = …` or `a = 3`.
+struct UserFunction {
+    std::vector<Expr> params; ///< distinct symbols; none for a named value
+    Expr body;                ///< an expression of the parsing Context (a list is allowed)
+};
 
 /// Limits and declarations for one parse.
 struct ParseOptions {
@@ -22,6 +29,15 @@ struct ParseOptions {
     /// Brackets and function calls nested deeper than this are rejected with a diagnostic
     /// (the parser is recursive; this keeps it far from the end of the stack).
     std::size_t max_depth = 200;
+    /// Definitions by name. A call `f(a, b)` lowers to the body with each parameter replaced
+    /// by its argument (all at once), and a wrong number of arguments is an error at the name,
+    /// as for a built-in; a bare `f` lowers to the body itself. A definition without
+    /// parameters is a named value: `a(x + 1)` is then a·(x + 1), as for a variable. Bodies
+    /// are already lowered, so expansion never recurses (the caller keeps a name out of the
+    /// table while reading its own definition). Built-in function and constant names keep
+    /// their meaning: a definition of one is ignored. The free variables a body brings in
+    /// join Parsed::variables where it is used, its parameters first.
+    std::unordered_map<std::string, UserFunction> functions;
 };
 
 /// The result of parsing: the expression and its free variables in order of first appearance

@@ -2,12 +2,14 @@
 // iterative folding of operator chains. No X3 here; the grammar is in grammars/.
 #include "parse/lower.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "charset.hpp"
 #include "symdiff/diagnostic.hpp"
+#include "symdiff/simplify.hpp"
 
 namespace symdiff::detail {
 namespace {
@@ -112,7 +114,8 @@ std::string arity_text(const FnSpec& spec) {
 class Lowering {
 public:
     Lowering(Context& ctx, std::string_view input, const ParseOptions& options)
-        : ctx_(ctx), input_(input), declared_(options.variables.begin(), options.variables.end()) {}
+        : ctx_(ctx), input_(input), declared_(options.variables.begin(), options.variables.end()),
+          user_(options.functions) {}
     // declared_ views the strings of options.variables, which outlive the lowering.
 
     Parsed run(const ast::Expression& tree) {
@@ -141,9 +144,11 @@ private:
         struct Visitor {
             Lowering& self;
             void operator()(const ast::Number&) const {}
-            void operator()(const ast::Name& n) const { self.note_standalone(n.text); }
+            void operator()(const ast::Name& n) const {
+                if (!self.user(n.text)) self.note_standalone(n.text);
+            }
             void operator()(const ast::Call& c) const {
-                if (!find_function(c.name.text)) self.note_standalone(c.name.text);
+                if (!find_function(c.name.text) && !self.user(c.name.text)) self.note_standalone(c.name.text);
                 for (const auto& a : c.args) self.collect_standalone(a);
             }
             void operator()(const ast::Expression& e) const { self.collect_standalone(e); }
@@ -254,7 +259,7 @@ private:
     std::vector<std::string_view> juxtaposed(const ast::Primary& p) const {
         const auto* n = boost::get<ast::Name>(&p.get());
         if (!n || declared_.count(n->text) || find_constant(n->text) != Constant::None ||
-            find_function(n->text))
+            find_function(n->text) || user(n->text))
             return {};
         return split(n->text);
     }
@@ -313,6 +318,7 @@ private:
 
     // A name used as a value (not called).
     Expr name(const ast::Name& n) {
+        if (const UserFunction* u = user(n.text)) return user_value(*u);
         if (!declared_.count(n.text) && !is_sigma(n.text)) {
             if (const FnSpec* f = find_function(n.text); f && f->kind != FnKind::DataReduction) {
                 std::string fn(n.text);
@@ -325,6 +331,7 @@ private:
     // The value of a name that is not a function: declared variable, constant, product of
     // juxtaposed one-letter variables, or a new variable.
     Expr resolve(std::string_view text) {
+        if (const UserFunction* u = user(text)) return user_value(*u);
         if (declared_.count(text)) return variable(text);
         switch (find_constant(text)) {
         case Constant::Pi: return ctx_.pi();
@@ -365,7 +372,44 @@ private:
 
     bool resolves_as_value(std::string_view text) const {
         return declared_.count(text) || find_constant(text) != Constant::None ||
-               code_point_count(text) == 1 || !split(text).empty();
+               code_point_count(text) == 1 || !split(text).empty() || user(text);
+    }
+
+    // --- user definitions (ParseOptions::functions)
+
+    const UserFunction* user(std::string_view name) const {
+        if (user_.empty() || find_function(name) || find_constant(name) != Constant::None) return nullptr;
+        auto it = user_.find(std::string(name));
+        return it == user_.end() ? nullptr : &it->second;
+    }
+
+    // A defined name used as a value: its body, whose variables join the parse's, parameters
+    // first (so `grad(f)` over a parse of `f` follows f's parameter order).
+    Expr user_value(const UserFunction& u) {
+        std::vector<Expr> free = free_symbols(u.body);
+        for (Expr p : u.params)
+            if (std::find(free.begin(), free.end(), p) != free.end()) variable(p.name());
+        for (Expr v : free) variable(v.name());
+        return u.body;
+    }
+
+    // f(a, b) for f(x, y) = body: body with x and y replaced by a and b at once.
+    Expr user_call(const ast::Call& c, const UserFunction& u) {
+        std::string_view fn = c.name.text;
+        if (c.args.size() != u.params.size()) {
+            std::string names;
+            for (Expr p : u.params) names += (names.empty() ? "" : ", ") + p.name();
+            fail(fn, std::string(fn) + " takes " + plural(u.params.size(), "argument") + " (" + names + "), got " +
+                         std::to_string(c.args.size()));
+        }
+        if (c.sup) check_function_superscript(c);
+        std::vector<std::pair<Expr, Expr>> replacements;
+        replacements.reserve(u.params.size());
+        for (std::size_t i = 0; i < u.params.size(); ++i) replacements.emplace_back(u.params[i], expression(c.args[i]));
+        Expr v = substitute(u.body, replacements);
+        for (Expr s : free_symbols(v)) variable(s.name());
+        if (c.sup) v = ctx_.pow(v, superscript(*c.sup));
+        return v;
     }
 
     Expr variable(std::string_view text) {
@@ -376,6 +420,7 @@ private:
 
     Expr call(const ast::Call& c) {
         std::string_view fn = c.name.text;
+        if (const UserFunction* u = user(fn); u && !u->params.empty()) return user_call(c, *u);
         const FnSpec* spec = find_function(fn);
         if (!spec) return product_call(c);
         if (spec->kind == FnKind::DataReduction)
@@ -446,6 +491,7 @@ private:
     std::unordered_set<std::string_view> standalone_;
     std::vector<Expr> variables_;
     std::unordered_set<NodeId> seen_;
+    const std::unordered_map<std::string, UserFunction>& user_;
 };
 
 } // namespace

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "symdiff/diagnostic.hpp"
+#include "symdiff/parse.hpp"
 #include "symdiff/repl.hpp"
 
 namespace fs = std::filesystem;
@@ -166,6 +168,49 @@ TEST_CASE("repl: an interrupt stops a long minimise and the session goes on", "[
     CHECK(r.ok());
     CHECK(r.output.find("stopped:  interrupted (Ctrl-C) at step") != std::string::npos);
     CHECK(run(s, "f(1, 1)") == "0\n");
+}
+
+// ParseOptions::functions, the parser's side of the REPL's definitions.
+TEST_CASE("parse: user functions expand by substitution", "[repl][parse]") {
+    using namespace symdiff;
+    Context ctx;
+    ParseOptions o;
+    Expr x = ctx.symbol("x"), y = ctx.symbol("y"), z = ctx.symbol("z");
+    auto p = [&](std::string_view text) { return parse_expr(ctx, text, o); };
+    o.functions["f"] = UserFunction{{x, y}, parse_expr(ctx, "x^2*y")};
+    o.functions["a"] = UserFunction{{}, ctx.integer(3)};
+    o.functions["g"] = UserFunction{{x}, parse_expr(ctx, "[x, 2*x]")};
+
+    CHECK(p("f(2, 3)") == ctx.integer(12));
+    CHECK(p("f(y, x)") == parse_expr(ctx, "y^2*x")); // all parameters at once
+    CHECK(p("f(1, z) + a") == parse_expr(ctx, "z + 3"));
+    CHECK(p("f(f(1, 2), 1)") == ctx.integer(4));
+    CHECK(p("f + 1") == parse_expr(ctx, "x^2*y + 1"));
+    CHECK(p("a(x + 1)") == parse_expr(ctx, "3*(x + 1)")); // a value times a bracket, as for a variable
+    CHECK(p("2a") == ctx.integer(6));
+    CHECK(p("f²(1, 2)") == ctx.integer(4));
+    CHECK(p("g(5)") == parse_expr(ctx, "[5, 10]"));
+
+    // Variables in order of appearance, a body's parameters first.
+    CHECK(parse(ctx, "z + f", o).variables == std::vector<Expr>{z, x, y});
+    CHECK(parse(ctx, "f(z, 2)", o).variables == std::vector<Expr>{z});
+
+    // A wrong number of arguments is reported at the name, as for a built-in.
+    try {
+        p("1 + f(1)");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.diagnostic().message == "f takes 2 arguments (x, y), got 1");
+        CHECK(e.diagnostic().column == 5);
+        CHECK(e.diagnostic().length == 1);
+    }
+
+    // Built-in names keep their meaning; without a table nothing changes.
+    o.functions["sin"] = UserFunction{{x}, x};
+    o.functions["pi"] = UserFunction{{}, ctx.integer(3)};
+    CHECK(p("sin(0)") == ctx.integer(0));
+    CHECK(p("pi") == ctx.pi());
+    CHECK_THROWS_WITH(parse_expr(ctx, "f(1, 2)"), "unknown function 'f'");
 }
 
 #ifdef SYMDIFF_CLI // the program is built (SYMDIFF_BUILD_TOOLS)
