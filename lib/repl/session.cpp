@@ -95,6 +95,8 @@ struct Session::Impl {
     Format format = Format::Text;
     std::vector<Definition> defs;
     std::unordered_map<std::string, std::size_t> index;
+    // The definitions again, as the parser expands them inside expressions.
+    ParseOptions parse_options;
     std::size_t load_depth = 0;
 
     // The statement being run (owned by run()'s frame), so that helpers can position their
@@ -235,6 +237,7 @@ struct Session::Impl {
     }
 
     void define(Definition d) {
+        parse_options.functions[d.name] = UserFunction{d.params, d.body};
         if (auto it = index.find(d.name); it != index.end()) {
             defs[it->second] = std::move(d);
         } else {
@@ -252,17 +255,21 @@ struct Session::Impl {
     // Parameters hide definitions of the same name while the right side of a definition is
     // read, so that `f(a) = a^2` means the variable a even when `a = 3` is defined.
     struct Shadow {
+        using Node = decltype(ParseOptions::functions)::node_type;
         Impl& self;
         std::vector<std::pair<std::string, std::size_t>> hidden;
+        std::vector<Node> hidden_functions;
         Shadow(Impl& s, std::span<const Expr> params) : self(s) {
             for (Expr p : params)
                 if (auto it = self.index.find(p.name()); it != self.index.end()) {
                     hidden.emplace_back(it->first, it->second);
                     self.index.erase(it);
+                    hidden_functions.push_back(self.parse_options.functions.extract(p.name()));
                 }
         }
         ~Shadow() {
             for (auto& [name, i] : hidden) self.index.emplace(name, i);
+            for (Node& n : hidden_functions) self.parse_options.functions.insert(std::move(n));
         }
     };
 
@@ -304,7 +311,6 @@ struct Session::Impl {
             return operation(word, head, s.split_commas(after));
         }
         if (auto d = defined(all)) return Result{d->body, d->params};
-        if (auto call = call_of_definition(all)) return *call;
         Parsed p = parse_span(all);
         return Result{p.expr, ordered_free_variables(p)};
     }
@@ -314,18 +320,6 @@ struct Session::Impl {
         if (!sc->is_name(all)) return nullptr;
         auto it = index.find(std::string(sc->view(sc->trim(all))));
         return it == index.end() ? nullptr : &defs[it->second];
-    }
-
-    // `f(1, 2)` as a whole statement: the definition applied to the values.
-    std::optional<Result> call_of_definition(Span all) {
-        const Scanner& s = *sc;
-        Span name = s.name_at(all.begin);
-        if (name.empty() || name.end >= all.end || text[name.end] != '(') return std::nullopt;
-        auto it = index.find(std::string(s.view(name)));
-        if (it == index.end() || defs[it->second].params.empty()) return std::nullopt;
-        if (s.closing(name.end) + 1 != all.end) return std::nullopt;
-        const Definition& d = defs[it->second];
-        return apply_point(Result{d.body, d.params}, {name.end, all.end}, d.name);
     }
 
     // Free variables in the order the text shows them (then any others, such as those a
@@ -497,7 +491,7 @@ struct Session::Impl {
         at = sc->trim(at);
         std::string_view source = sc->view(at);
         try {
-            return parse(ctx, source, parse_options());
+            return parse(ctx, source, parse_options);
         } catch (const Error& e) {
             const Diagnostic& d = e.diagnostic();
             std::string message = d.message + hint(d.message);
@@ -512,8 +506,6 @@ struct Session::Impl {
                 return fmt::format(" ({} is a statement of its own: define g = {}(...) first, then use g)", op, op);
         return {};
     }
-
-    ParseOptions parse_options() const { return ParseOptions{}; }
 
     // ---------------------------------------------------------------- printing
 

@@ -105,6 +105,8 @@ TEST_CASE("repl: redefinition is allowed and says what it replaced", "[repl]") {
     ReplReply r = s.run("a = 4");
     CHECK(r.ok());
     CHECK(r.output == "a = 4\nnote: redefined a (it was a = 3); definitions made from the old a keep it\n");
+    // By value: f kept the a it was defined with.
+    CHECK(run(s, "f") == "3*x\n");
 }
 
 TEST_CASE("repl: errors point into the line and the session goes on", "[repl]") {
