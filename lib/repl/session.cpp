@@ -312,7 +312,24 @@ struct Session::Impl {
         }
         if (auto d = defined(all)) return Result{d->body, d->params};
         Parsed p = parse_span(all);
+        if (has_list_inside(p.expr))
+            fail_at(all, "a list (such as the result of grad) cannot take part in arithmetic: evaluate it, "
+                         "or define its items one by one");
         return Result{p.expr, ordered_free_variables(p)};
+    }
+
+    // True when a list appears below anything but a list: `g(1, 2) + 1` for a list-valued g
+    // (the parser refuses a written `[1, 2] + 1` itself).
+    static bool has_list_inside(Expr e) {
+        Expr roots[] = {e};
+        const Context& c = e.context();
+        for (NodeId id : topological_order(roots)) {
+            Expr n = c[id];
+            if (n.is(Op::List)) continue;
+            for (NodeId k : n.child_ids())
+                if (c[k].is(Op::List)) return true;
+        }
+        return false;
     }
 
     // The definition when `all` is exactly a defined name.
