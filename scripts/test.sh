@@ -18,9 +18,10 @@ build_and_test() {
   ctest --test-dir "$dir" --output-on-failure -j2
 }
 
-build_and_test out/release -DCMAKE_BUILD_TYPE=Release
+# Explicit options: demo.sh configures out/release with tests off, and the cache would keep that.
+build_and_test out/release -DCMAKE_BUILD_TYPE=Release -DSYMDIFF_BUILD_TESTS=ON -DSYMDIFF_BUILD_BENCH=ON
 
 # The sanitizer flags use -fno-sanitize-recover=all (CMakeLists.txt): a report ends the process.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-build_and_test out/asan -DCMAKE_BUILD_TYPE=Release -DSYMDIFF_SANITIZE=address,undefined -DSYMDIFF_BUILD_BENCH=OFF
+build_and_test out/asan -DCMAKE_BUILD_TYPE=Release -DSYMDIFF_SANITIZE=address,undefined -DSYMDIFF_BUILD_TESTS=ON -DSYMDIFF_BUILD_BENCH=OFF
