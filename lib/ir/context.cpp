@@ -14,6 +14,7 @@
 
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/expr.hpp"
+#include "ir/hash.hpp"
 
 namespace symdiff {
 
@@ -31,14 +32,7 @@ constexpr OpInfo kOps[] = {
 #undef SYMDIFF_OP
 };
 
-std::uint64_t mix(std::uint64_t h) {
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
-}
+using detail::mix;
 
 std::uint64_t fnv1a(std::string_view s) {
     std::uint64_t h = 0xcbf29ce484222325ULL;

@@ -9,6 +9,8 @@
 #include <numeric>
 #include <string>
 
+#include "ir/hash.hpp"
+
 namespace symdiff {
 namespace {
 
@@ -30,15 +32,7 @@ i128 gcd128(i128 a, i128 b) {
     return a;
 }
 
-std::uint64_t mix(std::uint64_t h) {
-    // splitmix64 finaliser: good avalanche, and the same on every platform.
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
-}
+using detail::mix;
 
 } // namespace
 
