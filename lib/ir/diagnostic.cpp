@@ -1,5 +1,6 @@
 // Positioned diagnostics rendered as the input line with a caret under the column.
 #include "symdiff/diagnostic.hpp"
+#include "ir/utf8.hpp"
 
 #include <algorithm>
 
@@ -8,29 +9,12 @@ namespace {
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
-// The length of the well-formed UTF-8 sequence at s[i], or 0 for a byte that does not start
-// one (RFC 3629: no overlong forms, surrogates, or code points above U+10FFFF).
-std::size_t sequence_length(std::string_view s, std::size_t i) {
-    auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-    auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
-    unsigned char b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) return 1;
-    if (b >= 0xC2 && b <= 0xDF) return cont(1) ? 2 : 0;
-    if (b == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-    if (b == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    if (b >= 0xE1 && b <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
-    if (b == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (b >= 0xF1 && b <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (b == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
-
 // Walks s one displayed column at a time: a valid sequence is one column, and so is every
 // byte of an invalid one (it is shown as '?'). Calls f(offset, length, valid).
 template <typename F>
 void for_each_column(std::string_view s, F f) {
     for (std::size_t i = 0; i < s.size();) {
-        std::size_t n = sequence_length(s, i);
+        std::size_t n = detail::utf8_sequence_length(s, i);
         f(i, n == 0 ? 1 : n, n != 0);
         i += n == 0 ? 1 : n;
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "expr_def.hpp"
+#include "ir/utf8.hpp"
 #include "parse/lower.hpp"
 #include "symdiff/diagnostic.hpp"
 
@@ -30,23 +31,6 @@ std::string hex_byte(unsigned char b) {
     return std::string("0x") + kDigits[b >> 4] + kDigits[b & 15];
 }
 
-// The length of the well-formed UTF-8 sequence at s[i], or 0 (RFC 3629: no overlong forms,
-// no surrogates, nothing above U+10FFFF).
-std::size_t valid_sequence(std::string_view s, std::size_t i) {
-    auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-    auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
-    unsigned char b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) return 1;
-    if (b >= 0xC2 && b <= 0xDF) return cont(1) ? 2 : 0;
-    if (b == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-    if (b == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    if (b >= 0xE1 && b <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
-    if (b == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (b >= 0xF1 && b <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (b == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
-
 // Everything that must hold before the recursive grammar may run: size, encoding, no control
 // characters, balanced brackets nested at most options.max_depth deep. One linear pass;
 // returns the deepest nesting found.
@@ -63,7 +47,7 @@ std::size_t check_input(std::string_view input, const ParseOptions& options) {
     bool blank = true;
     for (std::size_t i = 0; i < input.size();) {
         unsigned char c = static_cast<unsigned char>(input[i]);
-        std::size_t n = valid_sequence(input, i);
+        std::size_t n = detail::utf8_sequence_length(input, i);
         if (n == 0) fail_at(input, i, "invalid UTF-8 (byte " + hex_byte(c) + ")");
         if (c == 0) fail_at(input, i, "NUL byte in input");
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
