@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "symdiff/number.hpp"
@@ -166,6 +167,28 @@ public:
     Expr list(std::span<const Expr> items);
     Expr list(std::initializer_list<Expr> items) { return list(std::span<const Expr>(items.begin(), items.size())); }
 
+    // --- vectors and reductions (ops.def). Indices are 1-based. The makers check only the
+    // shape (the vector and index arguments are symbols); whether an index is an integer in
+    // range is known when values are bound, and the evaluators check it there.
+    /// x[k], element k of the vector variable x.
+    Expr at(Expr vector, Expr index);
+    /// len(x), the length of the vector variable x.
+    Expr len(Expr vector);
+    /// sum(i = lo..hi, body), which is 0 when hi < lo. A numeric coefficient of the body is
+    /// taken outside (sum(i = 1..n, 2*u) -> 2*sum(i = 1..n, u)), a zero body gives 0, and
+    /// constant bounds with hi < lo give 0.
+    Expr sum(Expr index, Expr lo, Expr hi, Expr body);
+    /// sum(body) over the rows of the data; a numeric coefficient goes outside, as for sum.
+    Expr row_sum(Expr body);
+    /// mean(body) over the rows of the data; mean(c) of a constant is c (there is at least
+    /// one row whenever a mean is evaluated), and a numeric coefficient goes outside.
+    Expr row_mean(Expr body);
+    /// body where lo <= k <= hi and 0 elsewhere; a zero body or constant bounds that exclude
+    /// every k give 0.
+    Expr guard(Expr index, Expr lo, Expr hi, Expr body);
+    /// The vector [body for k = lo..hi] (an output, like a List).
+    Expr vec(Expr index, Expr lo, Expr hi, Expr body);
+
     /// Rebuilds a node of kind op from new children with the canonicalising constructors
     /// (a Num or Sym `like` is returned as it is). Passes use it to map over children.
     Expr rebuild(Expr like, std::span<const Expr> kids);
@@ -205,9 +228,25 @@ Expr operator/(Expr a, Expr b);
 Expr operator-(Expr a);
 Expr pow(Expr base, Expr exponent);
 
-/// The distinct symbols of e in order of first appearance (left to right in canonical order
-/// of the tree walk; parse() reports the order of the source text separately).
+/// The distinct free symbols of e in order of first appearance (left to right in canonical
+/// order of the tree walk; parse() reports the order of the source text separately). The index
+/// of a Sum or Vec is bound in its body and is not free there; a vector variable x of x[k] or
+/// len(x) is free.
 std::vector<Expr> free_symbols(Expr e);
+
+/// True if e contains a free occurrence of the symbol s (as free_symbols counts them).
+bool depends_on(Expr e, Expr s);
+
+/// e with every occurrence of each pairs[j].first (any node; the first match wins) replaced by
+/// pairs[j].second, all at once, rebuilt with the canonicalising constructors. A symbol is
+/// not replaced where a Sum or Vec binds it, and substitution throws symdiff::Error if a
+/// replacement would put a free symbol under a reduction that binds the same name (capture).
+Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> pairs);
+
+/// True for the reductions and comprehensions that bind an index: Sum and Vec.
+inline bool binds_index(Op op) { return op == Op::Sum || op == Op::Vec; }
+/// True for any node that loops: Sum, Vec, RowSum and RowMean.
+inline bool is_reduction(Op op) { return op == Op::Sum || op == Op::Vec || op == Op::RowSum || op == Op::RowMean; }
 
 /// Number of distinct nodes reachable from e (its size as a DAG).
 std::size_t dag_size(Expr e);

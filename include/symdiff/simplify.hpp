@@ -46,8 +46,6 @@ Expr apply_rule(std::string_view name, Expr e);
 /// of overflowing.
 std::uint64_t simplify_cost(Expr e);
 
-/// e with every occurrence of each `from` (any node) replaced by its `to`, rebuilt with the
-/// canonicalising constructors. Iterative; unchanged subexpressions keep their ids.
-Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> replacements);
+// substitute(), which replaces subexpressions, is declared in expr.hpp.
 
 } // namespace symdiff

@@ -113,6 +113,8 @@ private:
         case Op::Num: case Op::Sym: case Op::Pi: return leaf(e);
         case Op::Add: case Op::Mul: return acc;
         case Op::List: throw Error("compile: a list can only be an output, not part of an expression");
+        case Op::At: case Op::Len: case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Guard: case Op::Vec:
+            throw Error("compile: sums, indexed vectors and data need compile_loops (jit.hpp)");
         case Op::Pow: {
             PowPlan plan = plan_power(e[1]);
             switch (plan.kind) {

@@ -51,6 +51,7 @@ Expr local_partial(Expr e, std::size_t i) {
     case Op::Sym:
     case Op::Pi:
     case Op::List:
+    case Op::At: case Op::Len: case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Guard: case Op::Vec:
         break;
     case Op::Add:
         // d/da (a + b + ...) = 1

@@ -26,6 +26,8 @@ Interpreter::Interpreter(std::span<const Expr> outputs, std::span<const Expr> in
             continue;
         }
         if (n.is(Op::List)) throw Error("cannot evaluate a list to a number");
+        if (is_reduction(n.op()) || n.is(Op::At) || n.is(Op::Len) || n.is(Op::Guard))
+            throw Error("sums, indexed vectors and data need a LoopInterpreter (eval.hpp)");
         Step s{n.op(), 0, 0, 0, 0, 0.0, 0, 0};
         auto kid = [&](std::size_t k) { return slot.at(n.child_ids()[k]); };
         switch (n.op()) {

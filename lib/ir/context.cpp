@@ -190,6 +190,11 @@ struct Small : boost::container::small_vector<T, 8> {
 using SmallIds = Small<NodeId>;
 using SmallExprs = Small<Expr>;
 
+template <typename... E>
+SmallIds ids_list(E... e) {
+    return SmallIds{e.id()...};
+}
+
 SmallIds ids_of(std::span<const Expr> v) {
     SmallIds r;
     r.reserve(v.size());
@@ -501,6 +506,71 @@ Expr Context::call(Op fn, std::span<const Expr> args) {
 
 Expr Context::list(std::span<const Expr> items) { return SYMDIFF_RAW(Op::List, ids_of(items)); }
 
+namespace {
+
+void require_symbol(Expr e, const char* what) {
+    if (!e.is_symbol()) throw Error(std::string(what) + " must be a name");
+}
+
+// A numeric coefficient of a product, for taking it outside a linear reduction.
+std::pair<Expr, Expr> split_coefficient(Context& ctx, Expr body) {
+    if (body.is(Op::Mul) && body[0].is_number()) {
+        SmallExprs rest;
+        for (std::size_t i = 1; i < body.size(); ++i) rest.push_back(body[i]);
+        return {body[0], ctx.mul(rest)};
+    }
+    return {Expr(), body};
+}
+
+bool excludes_all(Expr lo, Expr hi) {
+    return lo.is_number() && hi.is_number() && less(hi.number(), lo.number());
+}
+
+} // namespace
+
+Expr Context::at(Expr vector, Expr index) {
+    require_symbol(vector, "the vector of an index x[k]");
+    return SYMDIFF_RAW(Op::At, ids_list(vector, index));
+}
+
+Expr Context::len(Expr vector) {
+    require_symbol(vector, "the argument of len");
+    return SYMDIFF_RAW(Op::Len, ids_list(vector));
+}
+
+Expr Context::sum(Expr index, Expr lo, Expr hi, Expr body) {
+    require_symbol(index, "the index of a sum");
+    if (is_zero(body) || excludes_all(lo, hi)) return integer(0);
+    auto [c, rest] = split_coefficient(*this, body);
+    if (!c.is_null()) return mul({c, sum(index, lo, hi, rest)});
+    return SYMDIFF_RAW(Op::Sum, ids_list(index, lo, hi, body));
+}
+
+Expr Context::row_sum(Expr body) {
+    if (is_zero(body)) return integer(0);
+    auto [c, rest] = split_coefficient(*this, body);
+    if (!c.is_null()) return mul({c, row_sum(rest)});
+    return SYMDIFF_RAW(Op::RowSum, ids_list(body));
+}
+
+Expr Context::row_mean(Expr body) {
+    if (body.is_number()) return body;
+    auto [c, rest] = split_coefficient(*this, body);
+    if (!c.is_null()) return mul({c, row_mean(rest)});
+    return SYMDIFF_RAW(Op::RowMean, ids_list(body));
+}
+
+Expr Context::guard(Expr index, Expr lo, Expr hi, Expr body) {
+    require_symbol(index, "the index of a guard");
+    if (is_zero(body) || excludes_all(lo, hi)) return integer(0);
+    return SYMDIFF_RAW(Op::Guard, ids_list(index, lo, hi, body));
+}
+
+Expr Context::vec(Expr index, Expr lo, Expr hi, Expr body) {
+    require_symbol(index, "the index of a vector");
+    return SYMDIFF_RAW(Op::Vec, ids_list(index, lo, hi, body));
+}
+
 Expr Context::rebuild(Expr like, std::span<const Expr> kids) {
     switch (op_kind(like.op())) {
     case OpKind::Atom:
@@ -515,6 +585,13 @@ Expr Context::rebuild(Expr like, std::span<const Expr> kids) {
     case Op::Mul: return mul(kids);
     case Op::Pow: return pow(kids[0], kids[1]);
     case Op::List: return list(kids);
+    case Op::At: return at(kids[0], kids[1]);
+    case Op::Len: return len(kids[0]);
+    case Op::Sum: return sum(kids[0], kids[1], kids[2], kids[3]);
+    case Op::RowSum: return row_sum(kids[0]);
+    case Op::RowMean: return row_mean(kids[0]);
+    case Op::Guard: return guard(kids[0], kids[1], kids[2], kids[3]);
+    case Op::Vec: return vec(kids[0], kids[1], kids[2], kids[3]);
     default: break;
     }
     assert(false && "rebuild: unhandled operator");
@@ -534,18 +611,129 @@ Expr operator/(Expr a, Expr b) { return mutable_ctx(a).div(a, b); }
 Expr operator-(Expr a) { return mutable_ctx(a).neg(a); }
 Expr pow(Expr base, Expr exponent) { return mutable_ctx(base).pow(base, exponent); }
 
+namespace {
+
+// Walks the DAG of e once per distinct scope (the set of index symbols bound around a node),
+// calling on_free(sym) for each symbol occurrence that no enclosing Sum or Vec binds; stops
+// early when on_free returns true. Expressions without reductions have one scope, so this is
+// one ordinary DAG walk.
+template <typename OnFree>
+void walk_free(Expr e, OnFree on_free) {
+    std::vector<std::vector<NodeId>> scopes{{}};
+    auto scope_with = [&](unsigned s, NodeId bound) {
+        std::vector<NodeId> v = scopes[s];
+        if (std::find(v.begin(), v.end(), bound) == v.end()) v.push_back(bound);
+        std::sort(v.begin(), v.end());
+        for (unsigned i = 0; i < scopes.size(); ++i)
+            if (scopes[i] == v) return i;
+        scopes.push_back(std::move(v));
+        return static_cast<unsigned>(scopes.size() - 1);
+    };
+    std::unordered_set<std::uint64_t> seen;
+    std::vector<std::pair<Expr, unsigned>> stack{{e, 0u}};
+    while (!stack.empty()) {
+        auto [t, s] = stack.back();
+        stack.pop_back();
+        if (!seen.insert((std::uint64_t{s} << 32) | t.id()).second) continue;
+        if (t.is_symbol()) {
+            const auto& bound = scopes[s];
+            if (!std::binary_search(bound.begin(), bound.end(), t.id()) && on_free(t)) return;
+            continue;
+        }
+        if (binds_index(t.op())) {
+            stack.push_back({t[3], scope_with(s, t[0].id())});
+            stack.push_back({t[2], s});
+            stack.push_back({t[1], s});
+            continue;
+        }
+        for (std::size_t i = t.size(); i-- > 0;) stack.push_back({t[i], s});
+    }
+}
+
+} // namespace
+
 std::vector<Expr> free_symbols(Expr e) {
     std::vector<Expr> out;
-    std::unordered_set<NodeId> seen;
-    std::vector<Expr> stack{e};
-    while (!stack.empty()) {
-        Expr t = stack.back();
-        stack.pop_back();
-        if (!seen.insert(t.id()).second) continue;
-        if (t.is_symbol()) out.push_back(t);
-        for (std::size_t i = t.size(); i-- > 0;) stack.push_back(t[i]);
-    }
+    std::unordered_set<NodeId> got;
+    walk_free(e, [&](Expr sym) {
+        if (got.insert(sym.id()).second) out.push_back(sym);
+        return false;
+    });
     return out;
+}
+
+bool depends_on(Expr e, Expr s) {
+    bool found = false;
+    walk_free(e, [&](Expr sym) { return found = (sym == s); });
+    return found;
+}
+
+Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> pairs) {
+    if (pairs.empty()) return e;
+    Context& ctx = mutable_ctx(e);
+    // A scope is the set of pairs still active (not shadowed by an enclosing binder).
+    std::vector<std::vector<char>> scopes{std::vector<char>(pairs.size(), 1)};
+    auto shadow = [&](unsigned s, Expr index) {
+        std::vector<char> v = scopes[s];
+        for (std::size_t j = 0; j < pairs.size(); ++j)
+            if (pairs[j].first == index) v[j] = 0;
+        for (std::size_t j = 0; j < pairs.size(); ++j) {
+            if (v[j] && depends_on(pairs[j].second, index) && depends_on(e, pairs[j].first))
+                throw Error("cannot substitute an expression containing '" + index.name() +
+                            "' inside a reduction over '" + index.name() + "'");
+        }
+        for (unsigned i = 0; i < scopes.size(); ++i)
+            if (scopes[i] == v) return i;
+        scopes.push_back(std::move(v));
+        return static_cast<unsigned>(scopes.size() - 1);
+    };
+    std::unordered_map<std::uint64_t, Expr> done;
+    auto key = [](Expr t, unsigned s) { return (std::uint64_t{s} << 32) | t.id(); };
+    struct Frame {
+        Expr t;
+        unsigned s;
+        bool expanded;
+    };
+    std::vector<Frame> stack{{e, 0u, false}};
+    while (!stack.empty()) {
+        Frame f = stack.back();
+        stack.pop_back();
+        std::uint64_t k = key(f.t, f.s);
+        if (done.count(k)) continue;
+        bool replaced = false;
+        for (std::size_t j = 0; j < pairs.size() && !replaced; ++j) {
+            if (scopes[f.s][j] && pairs[j].first == f.t) {
+                done.emplace(k, pairs[j].second);
+                replaced = true;
+            }
+        }
+        if (replaced) continue;
+        if (f.t.size() == 0) {
+            done.emplace(k, f.t);
+            continue;
+        }
+        auto kid_scope = [&](std::size_t i) {
+            if (binds_index(f.t.op()) && i == 3) return shadow(f.s, f.t[0]);
+            return f.s;
+        };
+        if (!f.expanded) {
+            stack.push_back({f.t, f.s, true});
+            for (std::size_t i = f.t.size(); i-- > 0;) {
+                if (binds_index(f.t.op()) && i == 0) continue;
+                stack.push_back({f.t[i], kid_scope(i), false});
+            }
+            continue;
+        }
+        SmallExprs kids;
+        bool same = true;
+        for (std::size_t i = 0; i < f.t.size(); ++i) {
+            Expr r = (binds_index(f.t.op()) && i == 0) ? f.t[0] : done.at(key(f.t[i], kid_scope(i)));
+            same = same && r == f.t[i];
+            kids.push_back(r);
+        }
+        done.emplace(k, same ? f.t : ctx.rebuild(f.t, kids));
+    }
+    return done.at(key(e, 0));
 }
 
 std::vector<NodeId> topological_order(std::span<const Expr> roots) {

@@ -112,29 +112,4 @@ Expr apply_rule(std::string_view name, Expr e) {
 
 std::uint64_t simplify_cost(Expr e) { return Simplifier().cost(e); }
 
-Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> replacements) {
-    Context& c = ctx_of(e);
-    std::unordered_map<NodeId, Expr> to;
-    for (const auto& [from, by] : replacements) to.emplace(from.id(), by);
-    std::unordered_map<NodeId, Expr> done;
-    const std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
-    std::vector<Expr> kids;
-    for (NodeId id : order) {
-        if (auto it = to.find(id); it != to.end()) {
-            done.emplace(id, it->second);
-            continue;
-        }
-        Expr n = c[id];
-        kids.clear();
-        bool changed = false;
-        for (NodeId k : n.child_ids()) {
-            Expr m = done.at(k);
-            changed |= m.id() != k;
-            kids.push_back(m);
-        }
-        done.emplace(id, changed ? c.rebuild(n, kids) : n);
-    }
-    return done.at(e.id());
-}
-
 } // namespace symdiff

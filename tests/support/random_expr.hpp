@@ -74,7 +74,9 @@ public:
         if (opt_.ops.empty()) {
             for (std::size_t i = 0; i < op_count(); ++i) {
                 Op op = static_cast<Op>(i);
-                if (op_kind(op) != OpKind::Atom && op != Op::List) opt_.ops.push_back(op);
+                // Vectors and reductions need bound indices and data: their tests draw them.
+                bool vector_op = is_reduction(op) || op == Op::At || op == Op::Len || op == Op::Guard;
+                if (op_kind(op) != OpKind::Atom && op != Op::List && !vector_op) opt_.ops.push_back(op);
             }
         }
         if (opt_.smooth) {
