@@ -55,6 +55,22 @@ std::vector<std::vector<Expr>> jacobian(Expr e, std::span<const Expr> vars);
 /// gradient entry. It is exactly symmetric: H[j][i] is the same node as H[i][j].
 std::vector<std::vector<Expr>> hessian(Expr e, std::span<const Expr> vars);
 
+/// The derivative of e by a vector variable x (a symbol e uses as x[i]): the Vec
+/// [∂e/∂x[k] for k = 1..len(x)] in gather form (docs/reductions.md). diff(e, x) and gradient()
+/// return this for a vector variable. Throws symdiff::Error if x is not a symbol.
+Expr vector_gradient(Expr e, Expr x);
+
+/// The symmetric band of the Hessian of a scalar e by a vector variable x: diagonals[d] is
+/// the Vec [∂²e/∂x[k]∂x[k+d] for k = 1..len(x)-d], for d = 0 .. bandwidth (extended
+/// Rosenbrock: d = 0, 1, so 3n - 2 entries with the symmetric lower band). Throws
+/// symdiff::Error if the Hessian is not banded (an element couples every x[k], e.g. through a
+/// reduction over x), naming the cause.
+struct BandedHessian {
+    Expr vector;
+    std::vector<Expr> diagonals;
+};
+BandedHessian banded_hessian(Expr e, Expr x);
+
 /// The directional derivative along `direction` (one component per var, not all zero),
 /// normalised to a unit vector as the tutorials do: grad(e) . d / |d|. The norm stays exact
 /// where it can (the direction (1, 1) gives a factor 2^(-1/2)). Throws symdiff::Error if the

@@ -9,6 +9,9 @@
 ///    lib/eval/semantics.hpp (stable forms; nan propagates through max and min).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -53,6 +56,56 @@ private:
     std::vector<std::uint32_t> args_;
     std::vector<std::uint32_t> outs_;
     std::size_t n_in_ = 0;
+};
+
+/// The inputs of a kernel over vectors and data (docs/reductions.md): which symbols are read
+/// as numbers and which as arrays.
+struct Signature {
+    /// Read as numbers: parameters, and sizes such as n (a size used in a bound or an index
+    /// must hold an integral value when the kernel runs).
+    std::vector<Expr> scalars;
+    /// Read as arrays: vector variables (x of x[i] and len(x)) and data columns (a bare name
+    /// inside sum(body) or mean(body) over rows, standing for its value in each row).
+    std::vector<Expr> vectors;
+};
+
+/// One call of a LoopInterpreter or LoopKernel. Nothing is owned; nothing may overlap `out`
+/// or `vector_out`.
+struct LoopArgs {
+    const double* scalars = nullptr;          ///< one value per Signature::scalars
+    const double* const* vectors = nullptr;   ///< per Signature::vectors: element k (1-based) at [k-1]
+    const std::int64_t* lengths = nullptr;    ///< per Signature::vectors: its number of elements
+    double* out = nullptr;                    ///< one value per scalar output, in order
+    double* const* vector_out = nullptr;      ///< per Vec output, in order: hi - lo + 1 values
+};
+
+/// Evaluates outputs with sums, indexed vectors and data rows: the reference semantics of
+/// docs/reductions.md that the JIT's LoopKernel follows bit for bit. Outputs are scalar
+/// expressions or Vec nodes (vector outputs); a List contributes its items in order.
+class LoopInterpreter {
+public:
+    /// Throws symdiff::Error if an output has a free symbol not in the signature ("unknown
+    /// variable 'z'"), uses a vector symbol as a number outside a row reduction, nests
+    /// reductions, or indexes with something other than i + c or an index-free expression.
+    LoopInterpreter(std::span<const Expr> outputs, const Signature& signature);
+    ~LoopInterpreter();
+    LoopInterpreter(LoopInterpreter&&) noexcept;
+    LoopInterpreter& operator=(LoopInterpreter&&) noexcept;
+
+    std::size_t scalar_outputs() const;
+    std::size_t vector_outputs() const;
+    /// The length of each Vec output for these inputs (its bounds evaluated), so that callers
+    /// can size vector_out. Throws like run() for a bad bound.
+    std::vector<std::size_t> vector_lengths(const LoopArgs& args) const;
+    /// Writes every output. Throws symdiff::Error for an index out of range, a bound or index
+    /// that is not an integer, columns of different lengths in one row reduction, or a mean
+    /// over no rows (messages in docs/reductions.md). Const and safe to call concurrently.
+    void run(const LoopArgs& args) const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
 };
 
 } // namespace symdiff

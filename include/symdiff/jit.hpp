@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "symdiff/eval.hpp"
 #include "symdiff/expr.hpp"
 
 namespace symdiff {
@@ -111,6 +112,38 @@ CompiledFunction compile_hessian(Expr f, std::span<const Expr> vars, const JitOp
 
 /// The outputs of compile_gradient: [f, ∂f/∂vars[0], ...].
 std::vector<Expr> value_and_gradient(Expr f, std::span<const Expr> vars);
+
+/// A compiled kernel over vectors and data rows: loops for the reductions of its outputs
+/// (docs/reductions.md). The same inputs, outputs, errors and numbers as a LoopInterpreter of
+/// the same outputs and signature, bit for bit without fast-math. Owns its machine code;
+/// movable; callable from several threads at once.
+class LoopKernel {
+public:
+    LoopKernel() noexcept;
+    ~LoopKernel();
+    LoopKernel(LoopKernel&&) noexcept;
+    LoopKernel& operator=(LoopKernel&&) noexcept;
+    explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+    std::size_t scalar_outputs() const;
+    std::size_t vector_outputs() const;
+    std::vector<std::size_t> vector_lengths(const LoopArgs& args) const;
+    /// Throws symdiff::Error exactly where LoopInterpreter::run does.
+    void operator()(const LoopArgs& args) const;
+
+    struct Impl;
+
+private:
+    friend LoopKernel compile_loops(std::span<const Expr>, const Signature&, const JitOptions&);
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Compiles outputs over a signature into native loops: one loop per group of reductions
+/// and vector outputs over the same range, value and gradient sharing the body. Compile time
+/// does not depend on vector lengths or row counts. Throws like the LoopInterpreter's
+/// constructor, and if LLVM fails.
+LoopKernel compile_loops(std::span<const Expr> outputs, const Signature& signature,
+                         const JitOptions& options = {});
 
 /// The optimised LLVM IR (text) of a module holding one kernel `void name(const double* in,
 /// double* out)` per spec, and at -O3 its batch form `void name_batch(const double* in,
