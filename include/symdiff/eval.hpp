@@ -82,6 +82,28 @@ struct LoopArgs {
 /// Evaluates outputs with sums, indexed vectors and data rows: the reference semantics of
 /// docs/reductions.md that the JIT's LoopKernel follows bit for bit. Outputs are scalar
 /// expressions or Vec nodes (vector outputs); a List contributes its items in order.
+///
+/// Precisely:
+///  - Every scalar operation is the Interpreter's (lib/eval/semantics.hpp).
+///  - A Sum over i = lo..hi adds its terms in four partial sums s[(i - lo) mod 4], each from
+///    +0.0 in increasing i, and is (s0 + s1) + (s2 + s3); RowSum likewise over the rows
+///    r = 0..rows-1 by r mod 4, and RowMean is that sum / rows. An empty sum is +0.0.
+///  - A reduction (or Vec) may use the value of another reduction that does not depend on its
+///    index or rows, as a gradient uses its loss (2*x[k]/sum(...)): that value is computed
+///    first, once. A reduction that depends on the index of one around it is rejected.
+///  - Loop-invariant parts of a body are computed once, before the loop, and also when the
+///    loop runs no iteration or sits under a guard that never holds (so an invariant x[n]
+///    out of range is an error there too). Guard bodies that depend on the index are read only
+///    where the guard holds.
+///  - Errors, checked in a fixed order (the outer values of a phase in order, then per loop
+///    its bounds and those of its guards, then its index ranges, then its columns):
+///      "index out of range: x[i + 1] reads x[11], x has 10 elements"
+///      "sum bound n - 1 = 2.5 is not an integer" ("vector bound", "guard bound", "guard
+///      index" for the other integers; "... is too large" for an integer of 2^53 or more)
+///      "index n = 2.5 of x[n] is not an integer"
+///      "columns of different lengths in one mean: x has 50 rows, y has 49" (columns named
+///      in signature order; "in one sum" for RowSum)
+///      "mean over no rows"
 class LoopInterpreter {
 public:
     /// Throws symdiff::Error if an output has a free symbol not in the signature ("unknown

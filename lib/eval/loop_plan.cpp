@@ -1,0 +1,676 @@
+// Building the LoopPlan: scoping, validation, hoisting, phases and fusion (loop_plan.hpp).
+#include "eval/loop_plan.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <tuple>
+#include <unordered_map>
+
+#include "symdiff/diagnostic.hpp"
+#include "symdiff/print.hpp"
+
+namespace symdiff::detail {
+
+namespace {
+
+// x[k] as the grammar writes it, whatever the printer does with At.
+std::string at_text(Expr e) { return e[0].name() + "[" + to_string(e[1]) + "]"; }
+
+std::string number_text(double v) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+
+// Instructions are interned per program: the same operation on the same slots is one slot.
+// This is what lets f and ∇f share a body even when their index symbols differ (x[i] of the
+// sum and x[k] of the gradient are the same Load). Sums and products of two operands are
+// commutative bit for bit in IEEE arithmetic, so their operands are sorted.
+using InstKey = std::tuple<int, int, std::uint32_t, std::uint32_t, std::uint32_t, std::int64_t, std::uint64_t, int, int,
+                           NodeId>;
+
+InstKey key_of(const PInst& p) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &p.value, sizeof bits);
+    std::uint32_t a = p.a, b = p.b;
+    if ((p.kind == PK::Add || p.kind == PK::Mul) && b < a) std::swap(a, b);
+    // A Read is interned with its node: two At nodes reading the same element report
+    // different messages, and each is checked where it is.
+    NodeId node = p.kind == PK::Read ? p.node : 0;
+    return {static_cast<int>(p.kind), static_cast<int>(p.op), a, b, p.j, p.c, bits, static_cast<int>(p.pow.kind),
+            p.pow.k, node};
+}
+
+struct Program {
+    std::vector<PInst> code;
+    std::map<InstKey, std::uint32_t> interned;
+    std::vector<GuardInfo> guards;
+    std::map<std::tuple<bool, std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> guard_ids;
+
+    std::uint32_t push(const PInst& p) {
+        auto [it, fresh] = interned.emplace(key_of(p), static_cast<std::uint32_t>(code.size()));
+        if (fresh) code.push_back(p);
+        return it->second;
+    }
+    std::uint32_t guard(const GuardInfo& g) {
+        auto [it, fresh] = guard_ids.emplace(std::tuple(g.on_loop_var, g.k, g.lo, g.hi), static_cast<std::uint32_t>(guards.size()));
+        if (fresh) guards.push_back(g);
+        return it->second;
+    }
+};
+
+// The body slots an instruction reads.
+template <class F>
+void body_operands(const PInst& p, F&& f) {
+    switch (p.kind) {
+    case PK::Add: case PK::Mul: f(p.a); f(p.b); break;
+    case PK::Apply:
+        f(p.a);
+        if (p.op == Op::Pow ? p.pow.kind == PowPlan::General : op_arity(p.op) == 2) f(p.b);
+        break;
+    case PK::Guard: f(p.a); break;
+    default: break;
+    }
+}
+
+// Activations of more than this many guard combinations are merged into "the member is
+// active": the range check then covers more indices than are read, never fewer.
+constexpr std::size_t kMaxActivations = 16;
+
+class Builder {
+public:
+    Builder(std::span<const Expr> outputs, const Signature& sig) {
+        for (std::size_t j = 0; j < sig.scalars.size(); ++j) add_input(sig.scalars[j], j, true);
+        for (std::size_t j = 0; j < sig.vectors.size(); ++j) add_input(sig.vectors[j], j, false);
+        plan_.n_scalars = sig.scalars.size();
+        plan_.n_vectors = sig.vectors.size();
+        for (Expr v : sig.vectors) plan_.vector_names.push_back(v.name());
+        if (outputs.empty()) return;
+        ctx_ = &outputs[0].context();
+        plan_.ctx = ctx_;
+        topo_ = topological_order(outputs);
+        for (std::size_t i = 0; i < topo_.size(); ++i) pos_.emplace(topo_[i], static_cast<std::uint32_t>(i));
+        compute_bare();
+    }
+
+    LoopPlan finish(std::span<const Expr> outputs) {
+        std::vector<Expr> flat;
+        std::vector<Expr> stack;
+        for (Expr o : outputs) {
+            stack.push_back(o);
+            while (!stack.empty()) {
+                Expr e = stack.back();
+                stack.pop_back();
+                if (!e.is(Op::List)) {
+                    flat.push_back(e);
+                    continue;
+                }
+                for (std::size_t i = e.size(); i-- > 0;) stack.push_back(e[i]);
+            }
+        }
+        for (Expr o : flat) {
+            if (o.is(Op::Vec)) {
+                std::uint32_t m = member(o);
+                plan_.members[m].output = static_cast<std::uint32_t>(plan_.vector_outputs.size());
+                plan_.vector_outputs.push_back(m);
+                if (phase_[plan_.members[m].lo] != 0 || phase_[plan_.members[m].hi] != 0)
+                    throw Error("the bounds of a vector output cannot contain a sum or mean");
+            } else {
+                plan_.scalar_outputs.push_back(outer_value(o));
+            }
+        }
+        group_members();
+        schedule();
+        return std::move(plan_);
+    }
+
+private:
+    void add_input(Expr v, std::size_t j, bool scalar) {
+        if (!v.is_symbol()) throw Error("signature entries must be variables");
+        if (scalar_ix_.count(v.id()) || vector_ix_.count(v.id()))
+            throw Error("variable '" + v.name() + "' is listed twice in the signature");
+        (scalar ? scalar_ix_ : vector_ix_).emplace(v.id(), static_cast<std::uint32_t>(j));
+    }
+
+    std::string text(Expr e) const { return e.is(Op::At) ? at_text(e) : to_string(e); }
+
+    void compute_bare() {
+        bare_.assign(topo_.size(), 0);
+        for (std::size_t i = 0; i < topo_.size(); ++i) {
+            Expr e = (*ctx_)[topo_[i]];
+            char v = 0;
+            switch (e.op()) {
+            case Op::Sym: v = vector_ix_.count(e.id()) ? 1 : 0; break;
+            case Op::At: v = bare(e[1]); break;
+            case Op::Len: case Op::RowSum: case Op::RowMean: v = 0; break;
+            default:
+                for (std::size_t k = 0; k < e.size(); ++k) v |= bare(e[k]);
+                break;
+            }
+            bare_[i] = v;
+        }
+    }
+    char bare(Expr e) const { return bare_[pos_.at(e.id())]; }
+
+    // Whether e has a free occurrence of the index symbol s (Sum and Vec rebind it).
+    const std::vector<char>& dep_table(NodeId s) {
+        auto [it, fresh] = dep_.try_emplace(s);
+        if (!fresh) return it->second;
+        std::vector<char>& d = it->second;
+        d.assign(topo_.size(), 0);
+        auto of = [&](Expr k) { return d[pos_.at(k.id())]; };
+        for (std::size_t i = 0; i < topo_.size(); ++i) {
+            Expr e = (*ctx_)[topo_[i]];
+            char v = 0;
+            switch (e.op()) {
+            case Op::Sym: v = e.id() == s; break;
+            case Op::Len: v = 0; break;
+            case Op::At: v = of(e[1]); break;
+            case Op::Sum: case Op::Vec: v = of(e[1]) | of(e[2]) | (e[0].id() != s ? of(e[3]) : 0); break;
+            default:
+                for (std::size_t k = 0; k < e.size(); ++k) v |= of(e[k]);
+                break;
+            }
+            d[i] = v;
+        }
+        return d;
+    }
+
+    std::uint32_t push_outer(const PInst& p, std::uint32_t phase) {
+        std::uint32_t before = static_cast<std::uint32_t>(outer_.code.size());
+        std::uint32_t s = outer_.push(p);
+        if (s == before) phase_.push_back(phase);
+        return s;
+    }
+
+    // Children that must have values before e itself, in the outer program.
+    std::vector<Expr> outer_kids(Expr e) const {
+        std::vector<Expr> k;
+        switch (e.op()) {
+        case Op::Num: case Op::Sym: case Op::Pi: case Op::Len:
+        case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Vec: case Op::List: break;
+        case Op::At: k.push_back(e[1]); break;
+        case Op::Pow:
+            k.push_back(e[0]);
+            if (plan_power(e[1]).kind == PowPlan::General) k.push_back(e[1]);
+            break;
+        default:
+            for (std::size_t i = 0; i < e.size(); ++i) k.push_back(e[i]);
+            break;
+        }
+        return k;
+    }
+
+    // Depth-first with an explicit stack: outer expressions can be 100,000 deep.
+    template <class Kids, class Make>
+    std::uint32_t walk(Expr root, std::unordered_map<NodeId, std::uint32_t>& memo, Kids&& kids, Make&& make) {
+        if (auto it = memo.find(root.id()); it != memo.end()) return it->second;
+        struct Frame {
+            Expr e;
+            std::vector<Expr> kids;
+            std::size_t next = 0;
+        };
+        std::vector<Frame> stack;
+        stack.push_back({root, kids(root)});
+        std::uint32_t result = 0;
+        while (!stack.empty()) {
+            Frame& f = stack.back();
+            if (f.next < f.kids.size()) {
+                Expr c = f.kids[f.next++];
+                if (!memo.count(c.id())) stack.push_back({c, kids(c)});
+                continue;
+            }
+            Expr e = f.e;
+            stack.pop_back();
+            if (auto it = memo.find(e.id()); it != memo.end()) {
+                result = it->second;
+                continue;
+            }
+            result = make(e);
+            memo.emplace(e.id(), result);
+        }
+        return result;
+    }
+
+    std::uint32_t outer_value(Expr root) {
+        return walk(root, outer_memo_, [&](Expr e) { return outer_kids(e); }, [&](Expr e) { return make_outer(e); });
+    }
+
+    std::uint32_t make_outer(Expr e) {
+        auto slot = [&](Expr k) { return outer_memo_.at(k.id()); };
+        auto ph = [&](std::uint32_t s) { return phase_[s]; };
+        switch (e.op()) {
+        case Op::Num: return push_outer({.kind = PK::Const, .value = e.number().value()}, 0);
+        case Op::Pi: return push_outer({.kind = PK::Const, .value = kPi}, 0);
+        case Op::Sym: {
+            if (auto it = scalar_ix_.find(e.id()); it != scalar_ix_.end())
+                return push_outer({.kind = PK::Scalar, .j = it->second}, 0);
+            if (vector_ix_.count(e.id()))
+                throw Error("vector '" + e.name() + "' is used as a number outside a sum or mean over data rows");
+            throw Error("unknown variable '" + e.name() + "'");
+        }
+        case Op::Len: return push_outer({.kind = PK::Len, .j = vector_of(e, e[0])}, 0);
+        case Op::At: {
+            std::uint32_t j = vector_of(e, e[0]);
+            std::uint32_t k = slot(e[1]);
+            return push_outer({.kind = PK::Read, .a = k, .j = j, .node = e.id()}, ph(k));
+        }
+        case Op::List: throw Error("cannot evaluate a list to a number");
+        case Op::Vec:
+            throw Error("the vector " + text(e) + " can only be an output, not part of an expression");
+        case Op::Sum: case Op::RowSum: case Op::RowMean: {
+            std::uint32_t m = member(e);
+            return push_outer({.kind = PK::Result, .j = m}, plan_.members[m].phase + 1);
+        }
+        case Op::Guard: {
+            GuardInfo g{false, slot(e[0]), slot(e[1]), slot(e[2]), e.id()};
+            std::uint32_t body = slot(e[3]);
+            std::uint32_t id = outer_.guard(g);
+            return push_outer({.kind = PK::Guard, .a = body, .j = id, .node = e.id()},
+                              std::max({ph(g.k), ph(g.lo), ph(g.hi), ph(body)}));
+        }
+        case Op::Add: case Op::Mul: {
+            std::uint32_t acc = slot(e[0]);
+            for (std::size_t i = 1; i < e.size(); ++i) {
+                std::uint32_t b = slot(e[i]);
+                acc = push_outer({.kind = e.is(Op::Add) ? PK::Add : PK::Mul, .a = acc, .b = b}, std::max(ph(acc), ph(b)));
+            }
+            return acc;
+        }
+        case Op::Pow: {
+            PowPlan plan = plan_power(e[1]);
+            std::uint32_t a = slot(e[0]);
+            std::uint32_t b = plan.kind == PowPlan::General ? slot(e[1]) : a;
+            return push_outer({.kind = PK::Apply, .op = Op::Pow, .a = a, .b = b, .node = e.id(), .pow = plan},
+                              std::max(ph(a), ph(b)));
+        }
+        default: {
+            std::uint32_t a = slot(e[0]);
+            std::uint32_t b = e.size() > 1 ? slot(e[1]) : a;
+            return push_outer({.kind = PK::Apply, .op = e.op(), .a = a, .b = b, .node = e.id()}, std::max(ph(a), ph(b)));
+        }
+        }
+    }
+
+    std::uint32_t vector_of(Expr use, Expr v) {
+        if (auto it = vector_ix_.find(v.id()); it != vector_ix_.end()) return it->second;
+        if (scalar_ix_.count(v.id()))
+            throw Error("'" + v.name() + "' in " + text(use) + " is not a vector of the signature");
+        throw Error("unknown variable '" + v.name() + "'");
+    }
+
+    // --- loop bodies
+
+    struct BodyBuild {
+        Program prog;
+        std::unordered_map<NodeId, std::uint32_t> memo;
+        NodeId index = 0;   // the index symbol; 0 for rows
+        bool rows = false;
+        Expr loop;          // the Sum, Vec, RowSum or RowMean
+    };
+
+    bool variant(BodyBuild& b, Expr e) {
+        if (b.rows) return bare(e);
+        return dep_table(b.index)[pos_.at(e.id())];
+    }
+
+    std::string loop_words(const BodyBuild& b) const {
+        switch (b.loop.op()) {
+        case Op::Sum: return "the sum over " + b.loop[0].name();
+        case Op::Vec: return "the vector over " + b.loop[0].name();
+        case Op::RowSum: return "the sum over data rows";
+        default: return "the mean over data rows";
+        }
+    }
+
+    std::vector<Expr> body_kids(BodyBuild& b, Expr e) {
+        if (!variant(b, e)) return {};
+        switch (e.op()) {
+        case Op::Sym: case Op::At: return {};
+        case Op::Guard: return {e[3]};
+        default: return outer_kids(e);
+        }
+    }
+
+    std::uint32_t body_value(BodyBuild& b, Expr root) {
+        return walk(root, b.memo, [&](Expr e) { return body_kids(b, e); }, [&](Expr e) { return make_body(b, e); });
+    }
+
+    std::uint32_t make_body(BodyBuild& b, Expr e) {
+        Program& p = b.prog;
+        if (!variant(b, e)) return p.push({.kind = PK::Outer, .a = outer_value(e)});
+        auto slot = [&](Expr k) { return b.memo.at(k.id()); };
+        switch (e.op()) {
+        case Op::Sym:
+            if (!b.rows) return p.push({.kind = PK::Index});
+            return p.push({.kind = PK::Column, .j = vector_ix_.at(e.id())});
+        case Op::At: {
+            std::uint32_t j = vector_of(e, e[0]);
+            Expr idx = e[1];
+            std::int64_t c = 0;
+            bool ok = false;
+            if (!b.rows) {
+                if (idx.id() == b.index) {
+                    ok = true;
+                } else if (idx.is(Op::Add) && idx.size() == 2 && idx[1].id() == b.index && idx[0].is_number() &&
+                           idx[0].number().is_integer()) {
+                    ok = true;
+                    c = idx[0].number().num();
+                }
+            }
+            if (!ok) {
+                if (b.rows) throw Error("index " + text(e) + " depends on the data rows of " + loop_words(b));
+                std::string i = b.loop[0].name();
+                throw Error("index " + text(e) + " must be " + i + " + c with an integer c, or free of " + i);
+            }
+            return p.push({.kind = PK::Load, .j = j, .c = c, .node = e.id()});
+        }
+        case Op::List: throw Error("cannot evaluate a list to a number");
+        case Op::Vec:
+            throw Error("the vector " + text(e) + " can only be an output, not part of an expression");
+        case Op::Sum: case Op::RowSum: case Op::RowMean:
+            throw Error("reductions do not nest: " + text(e) + " depends on " +
+                        (b.rows ? std::string("the data rows of ") : b.loop[0].name() + ", the index of ") +
+                        loop_words(b));
+        case Op::Guard: {
+            GuardInfo g;
+            g.node = e.id();
+            if (variant(b, e[1]) || variant(b, e[2]))
+                throw Error("the bounds of " + text(e) + " depend on " +
+                            (b.rows ? std::string("the data rows") : b.loop[0].name()));
+            g.lo = outer_value(e[1]);
+            g.hi = outer_value(e[2]);
+            if (!b.rows && e[0].id() == b.index) {
+                g.on_loop_var = true;
+            } else {
+                g.k = outer_value(e[0]);
+            }
+            std::uint32_t id = p.guard(g);
+            return p.push({.kind = PK::Guard, .a = slot(e[3]), .j = id, .node = e.id()});
+        }
+        case Op::Add: case Op::Mul: {
+            std::uint32_t acc = slot(e[0]);
+            for (std::size_t i = 1; i < e.size(); ++i)
+                acc = p.push({.kind = e.is(Op::Add) ? PK::Add : PK::Mul, .a = acc, .b = slot(e[i])});
+            return acc;
+        }
+        case Op::Pow: {
+            PowPlan plan = plan_power(e[1]);
+            std::uint32_t a = slot(e[0]);
+            std::uint32_t bb = plan.kind == PowPlan::General ? slot(e[1]) : a;
+            return p.push({.kind = PK::Apply, .op = Op::Pow, .a = a, .b = bb, .node = e.id(), .pow = plan});
+        }
+        default: {
+            std::uint32_t a = slot(e[0]);
+            std::uint32_t bb = e.size() > 1 ? slot(e[1]) : a;
+            return p.push({.kind = PK::Apply, .op = e.op(), .a = a, .b = bb, .node = e.id()});
+        }
+        }
+    }
+
+    struct MemberBody {
+        Program prog;
+        std::uint32_t term = 0;
+        std::vector<std::vector<Activation>> act; // per instruction, member 0 = this one
+    };
+
+    std::uint32_t member(Expr e) {
+        if (auto it = member_ids_.find(e.id()); it != member_ids_.end()) return it->second;
+        Member m;
+        m.op = e.op();
+        m.node = e.id();
+        BodyBuild b;
+        b.loop = e;
+        b.rows = e.is(Op::RowSum) || e.is(Op::RowMean);
+        Expr body;
+        if (b.rows) {
+            body = e[0];
+        } else {
+            b.index = e[0].id();
+            m.lo = outer_value(e[1]);
+            m.hi = outer_value(e[2]);
+            body = e[3];
+        }
+        MemberBody mb;
+        mb.term = body_value(b, body);
+        mb.prog = std::move(b.prog);
+        std::uint32_t phase = b.rows ? 0 : std::max(phase_[m.lo], phase_[m.hi]);
+        for (const PInst& p : mb.prog.code) {
+            if (p.kind == PK::Outer) phase = std::max(phase, phase_[p.a]);
+            if (p.kind == PK::Column && std::find(m.columns.begin(), m.columns.end(), p.j) == m.columns.end())
+                m.columns.push_back(p.j);
+        }
+        for (const GuardInfo& g : mb.prog.guards) {
+            phase = std::max({phase, phase_[g.lo], phase_[g.hi]});
+            if (!g.on_loop_var) phase = std::max(phase, phase_[g.k]);
+        }
+        m.phase = phase;
+        // Signature order, so that messages name x before y whatever the canonical order.
+        std::sort(m.columns.begin(), m.columns.end());
+        if (b.rows && m.columns.empty())
+            throw Error(std::string(e.is(Op::RowMean) ? "the mean " : "the sum ") + text(e) +
+                        " over data rows reads no data column");
+        activations(mb);
+        std::uint32_t id = static_cast<std::uint32_t>(plan_.members.size());
+        plan_.members.push_back(std::move(m));
+        bodies_.push_back(std::move(mb));
+        member_ids_.emplace(e.id(), id);
+        return id;
+    }
+
+    // From the term down: an operand of a Guard is reached only where the guard holds.
+    static void activations(MemberBody& mb) {
+        const auto& code = mb.prog.code;
+        mb.act.assign(code.size(), {});
+        mb.act[mb.term].push_back(Activation{0, {}});
+        for (std::size_t i = code.size(); i-- > 0;) {
+            auto& here = mb.act[i];
+            if (here.size() > kMaxActivations) here.assign(1, Activation{0, {}});
+            body_operands(code[i], [&](std::uint32_t u) {
+                for (const Activation& a : here) {
+                    Activation n = a;
+                    if (code[i].kind == PK::Guard) {
+                        auto at = std::lower_bound(n.guards.begin(), n.guards.end(), code[i].j);
+                        if (at == n.guards.end() || *at != code[i].j) n.guards.insert(at, code[i].j);
+                    }
+                    if (std::find(mb.act[u].begin(), mb.act[u].end(), n) == mb.act[u].end()) mb.act[u].push_back(n);
+                }
+            });
+        }
+    }
+
+    // --- fusion
+
+    // The part of a bound that is not an integer constant: n - 1 and n + 1 share the base n.
+    static std::vector<NodeId> base_of(Expr e) {
+        if (e.is_number() && e.number().is_integer()) return {};
+        if (e.is(Op::Add) && e[0].is_number() && e[0].number().is_integer()) {
+            std::vector<NodeId> ids;
+            for (std::size_t i = 1; i < e.size(); ++i) ids.push_back(e[i].id());
+            return ids;
+        }
+        return {e.id()};
+    }
+
+    void group_members() {
+        const std::size_t n = plan_.members.size();
+        std::vector<std::uint32_t> group_of(n, UINT32_MAX);
+        std::vector<std::vector<std::uint32_t>> groups;
+        std::map<std::tuple<std::uint32_t, std::vector<NodeId>, std::vector<NodeId>>, std::uint32_t> index_groups;
+        // Row members: fused when they share a column (then they have the same rows whenever
+        // each is valid), through a union-find over members.
+        std::vector<std::uint32_t> parent(n);
+        std::iota(parent.begin(), parent.end(), 0u);
+        auto find = [&](std::uint32_t x) {
+            while (parent[x] != x) x = parent[x] = parent[parent[x]];
+            return x;
+        };
+        std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> column_owner; // (phase, column) -> member
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const Member& m = plan_.members[i];
+            if (m.op != Op::RowSum && m.op != Op::RowMean) continue;
+            for (std::uint32_t c : m.columns) {
+                auto [it, fresh] = column_owner.emplace(std::pair(m.phase, c), i);
+                if (!fresh) parent[find(i)] = find(it->second);
+            }
+        }
+        std::map<std::uint32_t, std::uint32_t> row_groups; // root -> group
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const Member& m = plan_.members[i];
+            std::uint32_t g;
+            if (m.op == Op::RowSum || m.op == Op::RowMean) {
+                auto [it, fresh] = row_groups.emplace(find(i), static_cast<std::uint32_t>(groups.size()));
+                if (fresh) groups.emplace_back();
+                g = it->second;
+            } else {
+                Expr e = (*ctx_)[m.node];
+                auto [it, fresh] = index_groups.emplace(std::tuple(m.phase, base_of(e[1]), base_of(e[2])),
+                                                        static_cast<std::uint32_t>(groups.size()));
+                if (fresh) groups.emplace_back();
+                g = it->second;
+            }
+            groups[g].push_back(i);
+            group_of[i] = g;
+        }
+        // Groups run by phase; within a phase in order of first use.
+        std::vector<std::uint32_t> order(groups.size());
+        std::iota(order.begin(), order.end(), 0u);
+        std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return plan_.members[groups[a][0]].phase < plan_.members[groups[b][0]].phase;
+        });
+        for (std::uint32_t gi : order) plan_.groups.push_back(merge(groups[gi], static_cast<std::uint32_t>(plan_.groups.size())));
+    }
+
+    Group merge(const std::vector<std::uint32_t>& members, std::uint32_t gid) {
+        Group g;
+        Member& first = plan_.members[members[0]];
+        g.rows = first.op == Op::RowSum || first.op == Op::RowMean;
+        g.phase = first.phase;
+        g.members = members;
+        Program prog;
+        std::map<NodeId, std::uint32_t> check_of;
+        for (std::uint32_t mi = 0; mi < members.size(); ++mi) {
+            Member& m = plan_.members[members[mi]];
+            m.group = gid;
+            const MemberBody& mb = bodies_[members[mi]];
+            if (!g.rows) {
+                const char* what = m.op == Op::Sum ? "sum bound" : "vector bound";
+                Expr e = (*ctx_)[m.node];
+                g.int_checks.push_back({m.lo, e[1].id(), what});
+                g.int_checks.push_back({m.hi, e[2].id(), what});
+            }
+            std::vector<std::uint32_t> gmap(mb.prog.guards.size());
+            for (std::size_t k = 0; k < mb.prog.guards.size(); ++k) {
+                std::size_t before = prog.guards.size();
+                gmap[k] = prog.guard(mb.prog.guards[k]);
+                if (prog.guards.size() != before) {
+                    const GuardInfo& gi = mb.prog.guards[k];
+                    Expr ge = (*ctx_)[gi.node];
+                    if (!gi.on_loop_var) g.int_checks.push_back({gi.k, ge[0].id(), "guard index"});
+                    g.int_checks.push_back({gi.lo, ge[1].id(), "guard bound"});
+                    g.int_checks.push_back({gi.hi, ge[2].id(), "guard bound"});
+                }
+            }
+            std::vector<std::uint32_t> map(mb.prog.code.size());
+            for (std::size_t i = 0; i < mb.prog.code.size(); ++i) {
+                PInst p = mb.prog.code[i];
+                body_operands(p, [&](std::uint32_t) {});
+                switch (p.kind) {
+                case PK::Add: case PK::Mul: p.a = map[p.a]; p.b = map[p.b]; break;
+                case PK::Apply: p.a = map[p.a]; p.b = map[p.b]; break;
+                case PK::Guard: p.a = map[p.a]; p.j = gmap[p.j]; break;
+                default: break;
+                }
+                map[i] = prog.push(p);
+                if (p.kind == PK::Load) {
+                    auto [it, fresh] = check_of.emplace(p.node, static_cast<std::uint32_t>(g.range_checks.size()));
+                    if (fresh) g.range_checks.push_back({p.node, p.j, p.c, {}});
+                    RangeCheck& rc = g.range_checks[it->second];
+                    for (Activation a : mb.act[i]) {
+                        a.member = mi;
+                        for (auto& x : a.guards) x = gmap[x];
+                        std::sort(a.guards.begin(), a.guards.end());
+                        if (std::find(rc.where.begin(), rc.where.end(), a) == rc.where.end()) rc.where.push_back(a);
+                    }
+                }
+            }
+            m.term = map[mb.term];
+        }
+        g.body = std::move(prog.code);
+        g.guards = std::move(prog.guards);
+        return g;
+    }
+
+    void schedule() {
+        plan_.outer = std::move(outer_.code);
+        plan_.outer_guards = std::move(outer_.guards);
+        std::uint32_t phases = 1;
+        for (std::uint32_t p : phase_) phases = std::max(phases, p + 1);
+        for (const Group& g : plan_.groups) phases = std::max(phases, g.phase + 1);
+        plan_.phases = phases;
+        plan_.schedule.resize(plan_.outer.size());
+        std::iota(plan_.schedule.begin(), plan_.schedule.end(), 0u);
+        std::stable_sort(plan_.schedule.begin(), plan_.schedule.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return phase_[a] < phase_[b]; });
+        plan_.phase_end.assign(phases, 0);
+        for (std::uint32_t p = 0; p < phases; ++p)
+            plan_.phase_end[p] = static_cast<std::uint32_t>(
+                std::count_if(phase_.begin(), phase_.end(), [&](std::uint32_t q) { return q <= p; }));
+    }
+
+    const Context* ctx_ = nullptr;
+    LoopPlan plan_;
+    std::unordered_map<NodeId, std::uint32_t> scalar_ix_, vector_ix_;
+    std::vector<NodeId> topo_;
+    std::unordered_map<NodeId, std::uint32_t> pos_;
+    std::vector<char> bare_;
+    std::unordered_map<NodeId, std::vector<char>> dep_;
+    Program outer_;
+    std::vector<std::uint32_t> phase_;
+    std::unordered_map<NodeId, std::uint32_t> outer_memo_;
+    std::unordered_map<NodeId, std::uint32_t> member_ids_;
+    std::vector<MemberBody> bodies_;
+};
+
+std::string element_word(std::int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+} // namespace
+
+LoopPlan LoopPlan::build(std::span<const Expr> outputs, const Signature& signature) {
+    Builder b(outputs, signature);
+    return b.finish(outputs);
+}
+
+std::string not_integer_message(const Context& ctx, const IntCheck& check, double value) {
+    if (value == std::trunc(value))
+        return std::string(check.what) + " " + to_string(ctx[check.expr]) + " = " + number_text(value) + " is too large";
+    return std::string(check.what) + " " + to_string(ctx[check.expr]) + " = " + number_text(value) + " is not an integer";
+}
+
+std::string index_not_integer_message(const Context& ctx, NodeId at, double value) {
+    Expr e = ctx[at];
+    std::string what = value == std::trunc(value) ? " is too large" : " is not an integer";
+    return "index " + to_string(e[1]) + " = " + number_text(value) + " of " + at_text(e) + what;
+}
+
+std::string out_of_range_message(const Context& ctx, NodeId at, std::int64_t element, std::int64_t length) {
+    Expr e = ctx[at];
+    const std::string& x = e[0].name();
+    return "index out of range: " + at_text(e) + " reads " + x + "[" + std::to_string(element) + "], " + x +
+           " has " + element_word(length, "element", "elements");
+}
+
+std::string column_lengths_message(const LoopPlan& plan, const Member& m, std::uint32_t a, std::int64_t la,
+                                   std::uint32_t b, std::int64_t lb) {
+    return std::string("columns of different lengths in one ") + (m.op == Op::RowMean ? "mean" : "sum") + ": " +
+           plan.vector_names[a] + " has " + element_word(la, "row", "rows") + ", " + plan.vector_names[b] + " has " +
+           std::to_string(lb);
+}
+
+} // namespace symdiff::detail

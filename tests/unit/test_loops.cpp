@@ -1,0 +1,350 @@
+// LoopInterpreter (and, where compiled, LoopKernel) against plain C++ loops written here:
+// data losses over columns, extended Rosenbrock and its gather-form gradient, every error
+// message of docs/reductions.md, empty ranges and one-element vectors.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "symdiff/diagnostic.hpp"
+#include "symdiff/eval.hpp"
+#include "symdiff/expr.hpp"
+
+using namespace symdiff;
+
+namespace {
+
+// The inputs of one call, owned: scalars by position, vectors by position.
+struct Inputs {
+    std::vector<double> scalars;
+    std::vector<std::vector<double>> vectors;
+    std::vector<double> out;
+    std::vector<std::vector<double>> vector_out;
+
+    std::vector<const double*> bases;
+    std::vector<std::int64_t> lengths;
+    std::vector<double*> out_bases;
+
+    LoopArgs args(std::size_t scalar_outputs, const std::vector<std::size_t>& vector_lengths) {
+        bases.clear();
+        lengths.clear();
+        for (auto& v : vectors) {
+            bases.push_back(v.data());
+            lengths.push_back(static_cast<std::int64_t>(v.size()));
+        }
+        out.assign(scalar_outputs, -12345.0);
+        vector_out.clear();
+        for (std::size_t n : vector_lengths) vector_out.emplace_back(n, -12345.0);
+        out_bases.clear();
+        for (auto& v : vector_out) out_bases.push_back(v.data());
+        LoopArgs a;
+        a.scalars = scalars.data();
+        a.vectors = bases.data();
+        a.lengths = lengths.data();
+        a.out = out.data();
+        a.vector_out = out_bases.data();
+        return a;
+    }
+
+    // Sizes the outputs with vector_lengths() and runs.
+    void run(const LoopInterpreter& li) {
+        LoopArgs probe = args(li.scalar_outputs(), {});
+        std::vector<std::size_t> lens = li.vector_lengths(probe);
+        LoopArgs a = args(li.scalar_outputs(), lens);
+        li.run(a);
+    }
+};
+
+// Sum in the order of docs/reductions.md: four partial sums by (i - lo) mod 4.
+double sum4(std::int64_t lo, std::int64_t hi, const std::function<double(std::int64_t)>& term) {
+    double s[4] = {0, 0, 0, 0};
+    for (std::int64_t i = lo; i <= hi; ++i) s[(i - lo) & 3] += term(i);
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+struct Rosenbrock {
+    Context ctx;
+    Expr x = ctx.symbol("x"), n = ctx.symbol("n"), i = ctx.symbol("i"), k = ctx.symbol("k");
+    Expr one = ctx.integer(1);
+
+    Expr xi(Expr idx, std::int64_t c) { return ctx.at(x, c == 0 ? idx : idx + ctx.integer(c)); }
+    // 100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2
+    Expr body(Expr v) {
+        Expr a = xi(v, 1) - pow(xi(v, 0), ctx.integer(2));
+        Expr b = one - xi(v, 0);
+        return ctx.integer(100) * pow(a, ctx.integer(2)) + pow(b, ctx.integer(2));
+    }
+    Expr f(Expr hi) { return ctx.sum(i, one, hi, body(i)); }
+    // [(-400*x[k]*(x[k+1]-x[k]^2) - 2*(1-x[k]) if 1<=k<=hi) + (200*(x[k]-x[k-1]^2) if 2<=k<=hi+1) for k=1..hi+1]
+    Expr grad(Expr hi, Expr len) {
+        Expr first = ctx.integer(-400) * xi(k, 0) * (xi(k, 1) - pow(xi(k, 0), ctx.integer(2))) -
+                     ctx.integer(2) * (one - xi(k, 0));
+        Expr second = ctx.integer(200) * (xi(k, 0) - pow(xi(k, -1), ctx.integer(2)));
+        Expr g = ctx.guard(k, one, hi, first) + ctx.guard(k, ctx.integer(2), hi + one, second);
+        return ctx.vec(k, one, len, g);
+    }
+};
+
+double ros_f(const std::vector<double>& x) {
+    const std::int64_t n = static_cast<std::int64_t>(x.size());
+    return sum4(1, n - 1, [&](std::int64_t i) {
+        double a = x[i] - x[i - 1] * x[i - 1];
+        double b = 1 - x[i - 1];
+        return 100 * a * a + b * b;
+    });
+}
+
+std::vector<double> ros_grad(const std::vector<double>& x) {
+    const std::size_t n = x.size();
+    std::vector<double> g(n, 0.0);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k + 1 < n) g[k] += -400 * x[k] * (x[k + 1] - x[k] * x[k]) - 2 * (1 - x[k]);
+        if (k >= 1) g[k] += 200 * (x[k] - x[k - 1] * x[k - 1]);
+    }
+    return g;
+}
+
+std::vector<double> random_vector(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 gen(seed);
+    std::uniform_real_distribution<double> d(-2, 2);
+    std::vector<double> v(n);
+    for (double& e : v) e = d(gen);
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("a sum over x[i] adds in four interleaved partial sums") {
+    Context ctx;
+    Expr x = ctx.symbol("x"), n = ctx.symbol("n"), i = ctx.symbol("i");
+    Expr s = ctx.sum(i, ctx.integer(1), n, ctx.at(x, i));
+    LoopInterpreter li(std::span<const Expr>(&s, 1), Signature{{n}, {x}});
+    for (std::size_t len : {0, 1, 2, 3, 4, 5, 7, 8, 9, 1000, 1001}) {
+        Inputs in;
+        in.vectors = {random_vector(len, len)};
+        // Values of very different magnitudes make the order visible in the last bits.
+        for (std::size_t j = 0; j < len; ++j) in.vectors[0][j] *= std::pow(10.0, static_cast<double>(j % 7) * 3);
+        in.scalars = {static_cast<double>(len)};
+        in.run(li);
+        const auto& v = in.vectors[0];
+        CHECK(in.out[0] == sum4(1, static_cast<std::int64_t>(len), [&](std::int64_t k) { return v[k - 1]; }));
+    }
+}
+
+TEST_CASE("extended Rosenbrock: value and gather-form gradient against plain loops") {
+    Rosenbrock r;
+    Expr len = r.ctx.len(r.x);
+    Expr f = r.f(len - r.one);
+    Expr g = r.grad(len - r.one, len);
+    Expr outs[] = {f, g};
+    LoopInterpreter li(outs, Signature{{}, {r.x}});
+    CHECK(li.scalar_outputs() == 1);
+    CHECK(li.vector_outputs() == 1);
+    for (std::size_t n : {1, 2, 3, 10, 1000}) {
+        Inputs in;
+        in.vectors = {random_vector(n, 7 * n)};
+        in.run(li);
+        double expect = ros_f(in.vectors[0]);
+        CHECK(in.out[0] == Approx(expect).epsilon(1e-13).margin(1e-300));
+        std::vector<double> eg = ros_grad(in.vectors[0]);
+        REQUIRE(in.vector_out[0].size() == n);
+        for (std::size_t k = 0; k < n; ++k) CHECK(in.vector_out[0][k] == Approx(eg[k]).epsilon(1e-12).margin(1e-12));
+    }
+}
+
+TEST_CASE("extended Rosenbrock with the size n as a scalar") {
+    Rosenbrock r;
+    Expr f = r.f(r.n - r.one);
+    Expr g = r.grad(r.n - r.one, r.n);
+    Expr outs[] = {r.ctx.list({f, g})};
+    LoopInterpreter li(outs, Signature{{r.n}, {r.x}});
+    for (std::size_t n : {2, 3, 10, 1000}) {
+        Inputs in;
+        in.vectors = {random_vector(n, n)};
+        in.scalars = {static_cast<double>(n)};
+        in.run(li);
+        CHECK(in.out[0] == Approx(ros_f(in.vectors[0])).epsilon(1e-13));
+        std::vector<double> eg = ros_grad(in.vectors[0]);
+        for (std::size_t k = 0; k < n; ++k) CHECK(in.vector_out[0][k] == Approx(eg[k]).epsilon(1e-12).margin(1e-12));
+    }
+    // n = 1: no term, and the gradient's guards exclude its only element.
+    Inputs in;
+    in.vectors = {{0.5}};
+    in.scalars = {1};
+    in.run(li);
+    CHECK(in.out[0] == 0.0);
+    REQUIRE(in.vector_out[0].size() == 1);
+    CHECK(in.vector_out[0][0] == 0.0);
+}
+
+TEST_CASE("MSE loss and its two partials over data columns") {
+    Context ctx;
+    Expr m = ctx.symbol("m"), b = ctx.symbol("b"), x = ctx.symbol("x"), y = ctx.symbol("y");
+    Expr r = m * x + b - y;
+    Expr loss = ctx.row_mean(pow(r, ctx.integer(2)));
+    Expr dm = ctx.integer(2) * ctx.row_mean(r * x);
+    Expr db = ctx.integer(2) * ctx.row_mean(r);
+    Expr outs[] = {loss, dm, db, ctx.row_sum(x)};
+    LoopInterpreter li(outs, Signature{{m, b}, {x, y}});
+    for (std::size_t rows : {1, 2, 3, 5, 1000, 4099}) {
+        Inputs in;
+        in.scalars = {0.7, -0.3};
+        in.vectors = {random_vector(rows, rows), random_vector(rows, rows + 1)};
+        in.run(li);
+        const auto& xs = in.vectors[0];
+        const auto& ys = in.vectors[1];
+        auto res = [&](std::int64_t k) { return 0.7 * xs[k] + -0.3 - ys[k]; };
+        double e_loss = sum4(0, rows - 1, [&](std::int64_t k) { return res(k) * res(k); }) / rows;
+        double e_dm = 2 * (sum4(0, rows - 1, [&](std::int64_t k) { return res(k) * xs[k]; }) / rows);
+        double e_db = 2 * (sum4(0, rows - 1, res) / rows);
+        CHECK(in.out[0] == Approx(e_loss).epsilon(1e-13));
+        CHECK(in.out[1] == Approx(e_dm).epsilon(1e-12).margin(1e-14));
+        CHECK(in.out[2] == Approx(e_db).epsilon(1e-12).margin(1e-14));
+        CHECK(in.out[3] == sum4(0, rows - 1, [&](std::int64_t k) { return xs[k]; }));
+    }
+}
+
+TEST_CASE("empty ranges give 0 and empty vectors") {
+    Context ctx;
+    Expr x = ctx.symbol("x"), n = ctx.symbol("n"), i = ctx.symbol("i"), k = ctx.symbol("k");
+    Expr s = ctx.sum(i, ctx.integer(1), n, ctx.at(x, i) * ctx.at(x, i));
+    Expr v = ctx.vec(k, ctx.integer(1), n, ctx.at(x, k));
+    Expr outs[] = {s, v, ctx.row_sum(x)};
+    LoopInterpreter li(outs, Signature{{n}, {x}});
+    for (double nv : {0.0, -5.0}) {
+        Inputs in;
+        in.scalars = {nv};
+        in.vectors = {{}};
+        in.run(li);
+        CHECK(in.out[0] == 0.0);
+        CHECK(!std::signbit(in.out[0]));
+        CHECK(in.out[1] == 0.0);
+        CHECK(in.vector_out[0].empty());
+    }
+}
+
+TEST_CASE("Vec outputs store element k at k - lo, guards excluded elements are zero") {
+    Context ctx;
+    Expr x = ctx.symbol("x"), n = ctx.symbol("n"), k = ctx.symbol("k");
+    // [3*x[k-1] if 2<=k<=n+1 for k = 1..n+2] over x of length n.
+    Expr body = ctx.guard(k, ctx.integer(2), n + ctx.integer(1), ctx.at(x, k - ctx.integer(1)) * ctx.integer(3));
+    Expr v = ctx.vec(k, ctx.integer(1), n + ctx.integer(2), body);
+    LoopInterpreter li(std::span<const Expr>(&v, 1), Signature{{n}, {x}});
+    Inputs in;
+    in.scalars = {4};
+    in.vectors = {{1, 2, 3, 4}};
+    in.run(li);
+    CHECK(in.vector_out[0] == std::vector<double>{0, 3, 6, 9, 12, 0});
+}
+
+TEST_CASE("loop-invariant parts and sums used by other loops") {
+    Context ctx;
+    Expr x = ctx.symbol("x"), n = ctx.symbol("n"), i = ctx.symbol("i"), k = ctx.symbol("k"), p = ctx.symbol("p");
+    Expr s = ctx.sum(i, ctx.integer(1), n, ctx.at(x, i) * ctx.at(x, i));
+    // d/dx[k] ln(sum x[i]^2) = 2 x[k] / sum: the gradient reads the sum's value.
+    Expr g = ctx.vec(k, ctx.integer(1), n, ctx.integer(2) * ctx.at(x, k) / s);
+    Expr outs[] = {ctx.call(Op::Log, {s}) + p, g, ctx.at(x, n) * ctx.len(x)};
+    LoopInterpreter li(outs, Signature{{n, p}, {x}});
+    Inputs in;
+    in.scalars = {3, 0.5};
+    in.vectors = {{1, 2, 3}};
+    in.run(li);
+    CHECK(in.out[0] == std::log(14.0) + 0.5);
+    CHECK(in.out[1] == 9.0);
+    CHECK(in.vector_out[0][0] == 2.0 / 14.0);
+    CHECK(in.vector_out[0][2] == 6.0 / 14.0);
+}
+
+TEST_CASE("run-time errors have the messages of docs/reductions.md") {
+    Context ctx;
+    Expr x = ctx.symbol("x"), y = ctx.symbol("y"), n = ctx.symbol("n"), i = ctx.symbol("i"), j = ctx.symbol("j");
+    auto run = [&](Expr e, Signature sig, Inputs in) {
+        return error_of([&] {
+            LoopInterpreter li(std::span<const Expr>(&e, 1), sig);
+            in.run(li);
+        });
+    };
+    Inputs ten;
+    ten.vectors = {std::vector<double>(10, 1.0)};
+    ten.scalars = {10};
+    Expr s = ctx.sum(i, ctx.integer(1), n, ctx.at(x, i + ctx.integer(1)));
+    CHECK(run(s, {{n}, {x}}, ten) == "index out of range: x[i + 1] reads x[11], x has 10 elements");
+    Expr s0 = ctx.sum(i, ctx.integer(1), n, ctx.at(x, i - ctx.integer(1)));
+    CHECK(run(s0, {{n}, {x}}, ten) == "index out of range: x[i - 1] reads x[0], x has 10 elements");
+    Inputs half = ten;
+    half.scalars = {2.5};
+    Expr s1 = ctx.sum(i, ctx.integer(1), n - ctx.integer(1), ctx.at(x, i));
+    CHECK(run(s1, {{n}, {x}}, half) == "sum bound n - 1 = 1.5 is not an integer");
+    CHECK(run(ctx.at(x, n), {{n}, {x}}, half) == "index n = 2.5 of x[n] is not an integer");
+    Inputs eleven = ten;
+    eleven.scalars = {11};
+    CHECK(run(ctx.at(x, n), {{n}, {x}}, eleven) == "index out of range: x[n] reads x[11], x has 10 elements");
+    Inputs cols;
+    cols.vectors = {std::vector<double>(50, 1.0), std::vector<double>(49, 1.0)};
+    CHECK(run(ctx.row_mean(x * y), {{}, {x, y}}, cols) == "columns of different lengths in one mean: x has 50 rows, y has 49");
+    CHECK(run(ctx.row_sum(x * y), {{}, {x, y}}, cols) == "columns of different lengths in one sum: x has 50 rows, y has 49");
+    Inputs none;
+    none.vectors = {{}, {}};
+    CHECK(run(ctx.row_mean(x * y), {{}, {x, y}}, none) == "mean over no rows");
+    // A guard keeps x[j-1] from being read at j = 1.
+    Expr k = ctx.symbol("k");
+    Expr v = ctx.vec(k, ctx.integer(1), n, ctx.guard(k, ctx.integer(2), n, ctx.at(x, k - ctx.integer(1))));
+    CHECK(run(v, {{n}, {x}}, ten) == "(no error)");
+    Expr v2 = ctx.vec(k, ctx.integer(1), n, ctx.guard(k, ctx.integer(1), n, ctx.at(x, k - ctx.integer(1))));
+    CHECK(run(v2, {{n}, {x}}, ten) == "index out of range: x[k - 1] reads x[0], x has 10 elements");
+    Expr v3 = ctx.vec(k, ctx.integer(1), n + ctx.rational(1, 2), ctx.at(x, k));
+    CHECK(run(v3, {{n}, {x}}, ten) == "vector bound n + 0.5 = 10.5 is not an integer");
+    (void)j;
+}
+
+TEST_CASE("constructor errors") {
+    Context ctx;
+    Expr x = ctx.symbol("x"), z = ctx.symbol("z"), n = ctx.symbol("n"), i = ctx.symbol("i"), j = ctx.symbol("j");
+    auto make = [&](Expr e, Signature sig) {
+        return error_of([&] { LoopInterpreter li(std::span<const Expr>(&e, 1), sig); });
+    };
+    Expr one = ctx.integer(1);
+    CHECK(make(ctx.sum(i, one, n, ctx.at(x, i) * z), {{n}, {x}}) == "unknown variable 'z'");
+    CHECK(make(x + one, {{}, {x}}) == "vector 'x' is used as a number outside a sum or mean over data rows");
+    CHECK(make(ctx.sum(i, one, n, x), {{n}, {x}}) == "vector 'x' is used as a number outside a sum or mean over data rows");
+    CHECK(make(ctx.sum(i, one, n, ctx.at(x, ctx.integer(2) * i)), {{n}, {x}}) ==
+          "index x[2*i] must be i + c with an integer c, or free of i");
+    Expr nested = ctx.sum(i, one, n, ctx.sum(j, one, i, ctx.at(x, j)));
+    std::string nest = make(nested, {{n}, {x}});
+    CHECK(nest.rfind("reductions do not nest: ", 0) == 0);
+    CHECK(nest.find(" depends on i, the index of the sum over i") != std::string::npos);
+    CHECK(make(ctx.at(n, one), {{n}, {x}}) == "'n' in n[1] is not a vector of the signature");
+    CHECK(make(ctx.row_mean(n * n), {{n}, {x}}).find("reads no data column") != std::string::npos);
+}
+
+// Hidden (run with "[perf]"): the reference must handle ten million rows in well under a second.
+TEST_CASE("MSE over ten million rows in the interpreter", "[.][perf]") {
+    Context ctx;
+    Expr m = ctx.symbol("m"), b = ctx.symbol("b"), x = ctx.symbol("x"), y = ctx.symbol("y");
+    Expr r = m * x + b - y;
+    Expr outs[] = {ctx.row_mean(pow(r, ctx.integer(2))), ctx.integer(2) * ctx.row_mean(r * x),
+                   ctx.integer(2) * ctx.row_mean(r)};
+    LoopInterpreter li(outs, Signature{{m, b}, {x, y}});
+    Inputs in;
+    in.scalars = {0.7, -0.3};
+    in.vectors = {random_vector(10'000'000, 1), random_vector(10'000'000, 2)};
+    auto t0 = std::chrono::steady_clock::now();
+    in.run(li);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    WARN("10M rows: " << s << " s");
+    CHECK(s < 1.0);
+}
