@@ -145,6 +145,15 @@ private:
 LoopKernel compile_loops(std::span<const Expr> outputs, const Signature& signature,
                          const JitOptions& options = {});
 
+/// The optimised LLVM IR (text) of the loop kernel compile_loops builds for the same
+/// arguments: `i64 name(ptr scalars, ptr vectors, ptr lengths, ptr out, ptr vector_out,
+/// ptr err)`, returning 0 or the number of the failed check. Same errors as compile_loops.
+std::string emit_loops_llvm_ir(std::span<const Expr> outputs, const Signature& signature,
+                               const JitOptions& options = {}, const std::string& name = "loops");
+/// The host assembly of the same function.
+std::string emit_loops_asm(std::span<const Expr> outputs, const Signature& signature,
+                           const JitOptions& options = {}, const std::string& name = "loops");
+
 /// The optimised LLVM IR (text) of a module holding one kernel `void name(const double* in,
 /// double* out)` per spec, and at -O3 its batch form `void name_batch(const double* in,
 /// uint64_t rows, double* out)`. Same errors as compile().

@@ -316,6 +316,16 @@ private:
 
 } // namespace
 
+llvm::Value* call_libm(llvm::IRBuilderBase& b, llvm::Module& m, Libm fn, llvm::ArrayRef<llvm::Value*> args,
+                       bool fast_math) {
+    llvm::CallInst* call = b.CreateCall(declare_libm(m, fn), args);
+    call->setDoesNotAccessMemory();
+    call->setDoesNotThrow();
+    // As in KernelEmitter::libm_call: the very function the interpreter calls, never folded.
+    if (!fast_math) call->addFnAttr(llvm::Attribute::NoBuiltin);
+    return call;
+}
+
 llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& name, const JitOptions& options) {
     KernelEmitter emit(m, tape, options);
     llvm::Function* p = emit.point(name);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <llvm/ADT/SmallVector.h>
+#include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/Error.h>
@@ -38,6 +39,11 @@ int codegen_level(const JitOptions& options, std::size_t dag_nodes);
 
 /// A module for the host with data layout and triple set.
 std::unique_ptr<llvm::Module> make_module(llvm::LLVMContext& ctx, llvm::TargetMachine& tm, const std::string& name);
+
+/// A call of the libm function `fn` as kernels make it: pure, and nobuiltin without fast-math
+/// so that LLVM neither folds nor replaces it.
+llvm::Value* call_libm(llvm::IRBuilderBase& b, llvm::Module& m, Libm fn, llvm::ArrayRef<llvm::Value*> args,
+                       bool fast_math);
 
 /// Throws symdiff::Error carrying the message of `err` (consumes it).
 [[noreturn]] void throw_llvm_error(llvm::Error err, const char* what);

@@ -47,6 +47,16 @@ public:
         return std::move(tape_);
     }
 
+    // The operation of e alone, on Input(0) and Input(1) standing for its operands.
+    Tape lower_op(Expr e) {
+        std::uint32_t k[2] = {push({.op = TapeOp::Input, .index = 0}), 0};
+        if (e.size() > 1 && visited_children(e) > 1) k[1] = push({.op = TapeOp::Input, .index = 1});
+        std::uint32_t r = combine(e, k, 0);
+        push({.op = TapeOp::Store, .a = r, .index = 0});
+        tape_.outputs = 1;
+        return std::move(tape_);
+    }
+
 private:
     std::uint32_t push(TapeInst inst) {
         tape_.code.push_back(inst);
@@ -257,6 +267,11 @@ std::vector<Expr> flatten_outputs(std::span<const Expr> outputs) {
         }
     }
     return flat;
+}
+
+Tape lower_op(Expr e) {
+    TapeBuilder b({});
+    return b.lower_op(e);
 }
 
 Tape build_tape(std::span<const Expr> outputs, std::span<const Expr> inputs) {

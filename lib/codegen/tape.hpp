@@ -65,4 +65,9 @@ std::vector<Expr> flatten_outputs(std::span<const Expr> outputs);
 /// unknown variables, non-symbol or repeated inputs, and lists inside arithmetic.
 Tape build_tape(std::span<const Expr> outputs, std::span<const Expr> inputs);
 
+/// The instructions of the function or power `e` alone (its op and, for Pow, the plan of its
+/// exponent), with Input(0) and Input(1) standing for the values of its operands and one
+/// Store(0) of the result: how loop bodies reuse the kernels' lowering of every op.
+Tape lower_op(Expr e);
+
 } // namespace symdiff::detail

@@ -251,8 +251,9 @@ LoopInterpreter& LoopInterpreter::operator=(LoopInterpreter&&) noexcept = defaul
 std::size_t LoopInterpreter::scalar_outputs() const { return impl_->plan.scalar_outputs.size(); }
 std::size_t LoopInterpreter::vector_outputs() const { return impl_->plan.vector_outputs.size(); }
 
-std::vector<std::size_t> LoopInterpreter::vector_lengths(const LoopArgs& args) const {
-    const detail::LoopPlan& plan = impl_->plan;
+namespace detail {
+
+std::vector<std::size_t> plan_vector_lengths(const LoopPlan& plan, const LoopArgs& args) {
     Run run(plan, args);
     std::vector<std::size_t> lengths;
     if (plan.vector_outputs.empty()) return lengths;
@@ -266,6 +267,12 @@ std::vector<std::size_t> LoopInterpreter::vector_lengths(const LoopArgs& args) c
         lengths.push_back(hi < lo ? 0 : static_cast<std::size_t>(hi - lo + 1));
     }
     return lengths;
+}
+
+} // namespace detail
+
+std::vector<std::size_t> LoopInterpreter::vector_lengths(const LoopArgs& args) const {
+    return detail::plan_vector_lengths(impl_->plan, args);
 }
 
 void LoopInterpreter::run(const LoopArgs& args) const {

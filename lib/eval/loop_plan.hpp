@@ -130,6 +130,9 @@ std::string out_of_range_message(const Context& ctx, NodeId at, std::int64_t ele
 std::string column_lengths_message(const LoopPlan& plan, const Member& m, std::uint32_t a, std::int64_t la,
                                    std::uint32_t b, std::int64_t lb);
 
+/// The lengths of the Vec outputs for these inputs: LoopInterpreter::vector_lengths.
+std::vector<std::size_t> plan_vector_lengths(const LoopPlan& plan, const LoopArgs& args);
+
 /// A double that holds an integer a loop can count to (|v| < 2^53).
 inline bool is_loop_integer(double v) { return v == std::trunc(v) && std::fabs(v) < 9007199254740992.0; }
 

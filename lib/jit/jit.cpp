@@ -13,6 +13,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/llvm_codegen.hpp"
+#include "jit/session.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/diff.hpp"
 
@@ -20,17 +21,9 @@ namespace symdiff {
 
 namespace detail {
 
-namespace {
-
 // One LLJIT for the process. Kernels are compiled to object code by compile() itself (so each
 // request picks its own optimisation level, on the calling thread); the JIT only links them.
 // Every CompiledFunction holds a reference, so the JIT outlives the last of them.
-struct Session {
-    std::unique_ptr<llvm::orc::LLJIT> jit;
-    std::atomic<std::uint64_t> next_id{0};
-    std::atomic<std::uint64_t> removed{0};
-};
-
 std::shared_ptr<Session> session() {
     static std::once_flag once;
     static std::shared_ptr<Session> shared;
@@ -62,6 +55,8 @@ llvm::TargetMachine& target_machine(int level) {
     }
     return *tm;
 }
+
+namespace {
 
 void check_options(const JitOptions& o) {
     if (o.opt_level < 0 || o.opt_level > 3)
