@@ -576,4 +576,142 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// The symbols e reads as arrays: x of x[k] and of len(x). In order of first appearance in
+/// the DAG (children first).
+std::vector<Expr> vector_symbols(Expr e);
+/// The free symbols e needs as integers: in the bounds of its sums and in indices (n of
+/// sum(i = 1..n-1, ...), k of x[k]), without the indices the sums bind and without vector
+/// symbols (len(x) is no size). In the same order as vector_symbols.
+std::vector<Expr> size_symbols(Expr e);
+
+/// A vector variable of a Loss (x of x[i]) and its number of elements.
+struct VectorParameter {
+    Expr symbol;
+    std::size_t length = 0;
+};
+
+/// A size symbol (n of sum(i = 1..n-1, ...)) and its value.
+struct SizeBinding {
+    Expr symbol;
+    double value = 0;
+};
+
+/// A data column a Loss may read, by name. Not copied: the values must outlive the Loss.
+/// Every column of one Loss has the same number of rows.
+struct ColumnView {
+    std::string name;
+    std::span<const double> values;
+};
+
+/// How a Loss evaluates, and when it spreads rows over threads.
+struct LossOptions {
+    Backend backend = Backend::Jit;
+    /// Workers for an evaluation over many rows; 0: std::thread::hardware_concurrency().
+    std::size_t threads = 0;
+    /// Rows below which an evaluation stays on the calling thread: starting threads costs
+    /// tens of microseconds, about what 100,000 rows of a small loss take.
+    std::size_t parallel_min_rows = 100000;
+};
+
+/// How Loss::fit runs its epochs.
+struct FitOptions {
+    /// method, lr, momentum, betas, schedule, ... (max_steps and trace_every are not used:
+    /// fit counts epochs). Newton is refused; L-BFGS only runs full-batch.
+    Options optimiser{};
+    std::size_t epochs = 200;
+    /// Rows per mini-batch; 0 (or the number of rows or more) is full-batch gradient descent,
+    /// one update per epoch.
+    std::size_t batch = 0;
+    /// Seed of the shuffle (see Loss::fit).
+    std::uint64_t seed = 0;
+    /// Keep the point of every epoch in FitReport::path (for a trace).
+    bool record_path = false;
+};
+
+/// The result of Loss::fit.
+struct FitReport {
+    /// x: the fitted parameters (flat, as Loss::dims() orders them); f: the loss over all rows
+    /// there; steps: updates made; evaluations: kernel calls (batches and full-data
+    /// evaluations alike); reason and message: why it stopped; seconds.
+    Report report;
+    /// The loss over all rows before epoch 1 (curve[0], at the start) and after each epoch:
+    /// epochs_run + 1 values. With full-batch methods, curve[k] is f after k updates, the
+    /// "loss before update k" of the tutorials' training tables.
+    std::vector<double> curve;
+    /// With FitOptions::record_path: the point before epoch 1 and after each epoch, dims()
+    /// values per epoch, row after row (as curve).
+    std::vector<double> path;
+    std::size_t epochs_run = 0;
+    std::size_t batch = 0;             ///< rows per batch (the last batch of an epoch may have fewer)
+    std::size_t batches_per_epoch = 1;
+    std::size_t threads = 1;           ///< workers of an evaluation over all rows
+};
+
+/// A scalar function of scalar parameters and vector variables, over the rows of data
+/// columns (docs/reductions.md): `mean((m*x + b - y)^2)` with columns x, y; extended
+/// Rosenbrock `sum(i = 1..n-1, 100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)` with a vector x.
+///
+/// Its call operator is a GradientKernel over the flat point x = [scalars..., each vector's
+/// elements in order] writing out = [f, ∇f flat in the same order], so every optimiser runs
+/// on it unchanged. The kernel evaluates [f, ∂f/∂p..., vector_gradient(f, x)...] in one
+/// LoopKernel (Backend::Jit) or LoopInterpreter, writing the vector gradients straight into
+/// `out`.
+///
+/// Threads: when f is linear in its row reductions (a sum of terms each free of rows or a
+/// row-free factor times one sum(...) or mean(...)), an evaluation over at least
+/// parallel_min_rows rows splits them into `threads` contiguous blocks, each evaluated by its
+/// own worker, and adds the blocks' [f, ∇f] in block order: the result depends on the number
+/// of threads (by rounding) but never on scheduling. Otherwise one thread does all rows.
+class Loss {
+public:
+    /// Free symbols of f must each be a scalar parameter, a vector parameter, a column (by
+    /// name), or a size. A size left out of `sizes` is the common length of the vector
+    /// parameters. Throws symdiff::Error naming the symbol otherwise, for columns of different
+    /// lengths, for a parameter given twice, and for everything LoopInterpreter's constructor
+    /// or compile_loops refuse.
+    Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParameter> vectors,
+         std::span<const ColumnView> columns, std::span<const SizeBinding> sizes = {},
+         const LossOptions& options = {});
+    ~Loss();
+    Loss(Loss&&) noexcept;
+    Loss& operator=(Loss&&) noexcept;
+
+    /// Scalars plus the lengths of the vectors.
+    std::size_t dims() const;
+    /// Rows of the data (0 without columns).
+    std::size_t rows() const;
+    Backend backend() const;
+    /// The sizes as bound (given or inferred), in order of first appearance in f.
+    std::span<const SizeBinding> sizes() const;
+    /// The columns f reads, in the order given to the constructor.
+    std::vector<std::string> columns_used() const;
+    /// Workers an evaluation over all rows uses, and why only one when it is one.
+    std::size_t threads() const;
+    std::string serial_reason() const;
+    /// "m", "b", "x[1]", ... for coordinate i of the flat point.
+    std::string coordinate_name(std::size_t i) const;
+
+    /// out[0] = f(x), out[1..dims()] = ∇f(x), over all rows. Throws symdiff::Error for an
+    /// index out of range and the other run-time errors of the loop evaluators.
+    void operator()(const double* x, double* out) const;
+
+    /// Runs options.method from start (Newton is refused: a Loss has no Hessian kernel).
+    Report minimize(std::span<const double> start, const Options& options, CallbackRef callback = {}) const;
+
+    /// Trains over the rows: `epochs` passes. Full-batch (batch 0 or >= rows, or no data):
+    /// the optimiser runs for `epochs` steps on all rows. Mini-batches: at each epoch the row
+    /// order is a fresh Fisher–Yates shuffle of 0..rows-1 drawn from one std::mt19937_64
+    /// seeded with `seed` (continuing across epochs; each j uniform in 0..i by rejection
+    /// sampling, so the order is the same on every platform), the rows of each batch are
+    /// copied into contiguous column buffers, and each batch makes one update with f and ∇f
+    /// over its rows only. After each epoch the loss over all rows joins the curve. A
+    /// non-finite loss stops the run as diverged.
+    FitReport fit(std::span<const double> start, const FitOptions& options) const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
 } // namespace symdiff

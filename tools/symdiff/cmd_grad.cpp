@@ -1,5 +1,6 @@
 // `symdiff grad EXPR [--wrt x,y] [--at x=1,y=2] [--dir 1,1]`: the gradient as a vector; at a
 // point also its magnitude and unit direction (the direction of steepest ascent).
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -12,9 +13,107 @@ namespace symdiff::cli {
 
 std::vector<Expr> direction_of(Context& ctx, const std::vector<std::string>& raw, std::size_t vars);
 
+namespace {
+
+// The canonical form of a component; the simplifier may not know every reduction node, and
+// an unsimplified gradient is still the gradient.
+Expr tidy(Expr e) {
+    try {
+        return simplify(e);
+    } catch (const Error&) {
+        return e;
+    }
+}
+
+// The gradient of a function of vectors or data: a Vec (∂f/∂x[k] with its guards) for each
+// vector variable, and with --at its values.
+void grad_loops(Context& ctx, const Options& o, const Input& in, const DataOptions& d, const std::optional<DataSet>& data) {
+    Expr f = in.parsed.expr;
+    if (f.is(Op::List)) throw Error("grad takes a scalar expression, not a list");
+    std::vector<Expr> wrt;
+    if (!o.wrt.empty()) {
+        wrt = wrt_variables(ctx, o, in);
+    } else {
+        const std::vector<Expr> sizes = size_symbols(f);
+        for (Expr v : in.parsed.variables) {
+            if (data && std::find(data->names.begin(), data->names.end(), v.name()) != data->names.end()) continue;
+            if (std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
+            wrt.push_back(v);
+        }
+    }
+    if (wrt.empty()) throw Error("the expression has no variables to differentiate by (columns of --data and sizes do not count)");
+    std::vector<Expr> g = gradient(f, wrt);
+    for (Expr& e : g) e = tidy(e);
+    const Expr list = ctx.list(g);
+    JsonObject json = json_header("grad", in);
+    json.raw("wrt", json_names(wrt)).raw("gradient", json_expr(list));
+    if (data) json.raw("data", json_data(d, *data));
+    if (!in.has_at) {
+        if (o.format == Format::Json) return print_line(json.str());
+        return print_line(to_string(list, o.format));
+    }
+    const LoopBinding b = bind_loops(in, data ? &*data : nullptr, g);
+    const std::vector<Value> values = evaluate_loops(g, b);
+    std::vector<double> flat;
+    for (const Value& v : values) {
+        if (v.is_list)
+            for (const Value& item : v.items) flat.push_back(item.scalar);
+        else
+            flat.push_back(v.scalar);
+    }
+    double norm2 = 0;
+    for (double x : flat) norm2 += x * x;
+    const double norm = std::sqrt(norm2);
+    const bool has_direction = norm > 0 && std::isfinite(norm);
+    Value all;
+    all.is_list = true;
+    all.items = values;
+    if (o.format == Format::Json) {
+        json.raw("value", json_value(all)).number("magnitude", norm);
+        if (!has_direction) {
+            json.raw("direction", "null");
+        } else {
+            Value unit = all;
+            for (Value& v : unit.items) {
+                if (v.is_list)
+                    for (Value& item : v.items) item.scalar /= norm;
+                else
+                    v.scalar /= norm;
+            }
+            json.raw("direction", json_value(unit));
+        }
+        return print_line(json.str());
+    }
+    print_line(to_string(list, o.format));
+    for (const Binding& s : b.inferred) print_line(fmt::format("{} = {} (the length of the vectors)", s.name, number_text(s.value)));
+    print_line("magnitude: " + number_text(norm));
+    if (!has_direction) {
+        print_line("direction: none (the gradient is zero)");
+    } else if (flat.size() <= 20) {
+        std::vector<double> unit(flat);
+        for (double& x : unit) x /= norm;
+        print_line("direction: " + vector_summary(unit));
+    }
+    std::string line = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) line += ", ";
+        if (values[i].is_list) {
+            std::vector<double> v;
+            for (const Value& item : values[i].items) v.push_back(item.scalar);
+            line += vector_summary(v);
+        } else {
+            line += number_text(values[i].scalar);
+        }
+    }
+    print_line(line + "]");
+}
+
+} // namespace
+
 void register_grad(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto dir = std::make_shared<std::vector<std::string>>();
+    auto data_options = std::make_shared<DataOptions>();
     auto* cmd = add_command(app, "grad", "Gradient of an expression; with --at, its value, magnitude and direction");
     add_expr_argument(cmd, *o);
     add_wrt_option(cmd, *o);
@@ -23,12 +122,18 @@ void register_grad(CLI::App& app) {
         ->delimiter(',')
         ->allow_extra_args(false)
         ->type_name("a,b,...");
+    add_data_options(cmd, *data_options);
     add_vars_option(cmd, *o);
     add_format_option(cmd, *o);
-    cmd->callback([o, dir] {
+    cmd->callback([o, dir, data_options] {
         Context ctx;
         Input in = read_input(ctx, *o);
         Expr f = in.parsed.expr;
+        const std::optional<DataSet> data = load_data(*data_options);
+        if (data || uses_loops(f) || has_vector_values(in)) {
+            if (!dir->empty()) throw UsageError("--dir is not available for functions of vectors or data");
+            return grad_loops(ctx, *o, in, *data_options, data);
+        }
         std::vector<Expr> wrt = wrt_variables(ctx, *o, in);
         std::vector<Expr> g = gradient(f, wrt);
         for (Expr& e : g) e = simplify(e);

@@ -37,6 +37,7 @@ struct MinimizeOptions {
     double converged = -1;
     bool interpreter = false;
     bool no_progress = false;
+    DataOptions data;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -246,9 +247,280 @@ void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool 
     }
 }
 
+// --- functions of vectors and data: the same runs over a Loss, reported without printing
+// every coordinate of a 100,000-element vector.
+
+struct LoopStart {
+    std::vector<double> x;          // scalars, then each vector's elements
+    std::vector<std::size_t> lengths; // of each vector parameter
+    std::vector<SizeBinding> sizes; // sizes given in --from
+};
+
+struct LoopRun {
+    std::size_t point;
+    double lr;
+    Report report;
+    Verdict verdict;
+    std::vector<std::vector<double>> trace; // step, scalars, |vectors|, f, |grad f|
+};
+
+void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in, const std::optional<DataSet>& data) {
+    const Expr f = in.parsed.expr;
+    if (f.is(Op::List) || f.is(Op::Vec)) throw Error("minimize takes a scalar expression, not a list");
+    const std::vector<Expr> sizes = size_symbols(f);
+    const std::vector<Expr> vector_vars = vector_symbols(f);
+    auto is_column = [&](const std::string& name) {
+        return data && std::find(data->names.begin(), data->names.end(), name) != data->names.end();
+    };
+    auto is_size = [&](Expr s) { return std::find(sizes.begin(), sizes.end(), s) != sizes.end(); };
+    std::vector<Expr> params;
+    if (!m.common.wrt.empty()) {
+        params = wrt_variables(ctx, m.common, in);
+    } else {
+        for (Expr v : in.parsed.variables)
+            if (!is_column(v.name()) && !is_size(v)) params.push_back(v);
+    }
+    if (params.empty()) throw Error("the expression has no variables to minimise over");
+    std::vector<Expr> scalars;
+    std::vector<Expr> vectors;
+    for (Expr p : params) {
+        if (std::find(vector_vars.begin(), vector_vars.end(), p) != vector_vars.end()) vectors.push_back(p);
+        else scalars.push_back(p);
+    }
+    std::string names;
+    for (Expr v : params) names += (names.empty() ? "" : ", ") + v.name();
+
+    std::vector<LoopStart> points;
+    for (const std::string& arg : m.from) {
+        for (const std::string& group : split(arg, ';')) {
+            if (trim(group).empty()) continue;
+            const std::vector<Binding> items = parse_assignments(ctx, group, "--from");
+            LoopStart p;
+            for (const Binding& b : items) {
+                const Expr s = ctx.symbol(b.name);
+                if (std::find(params.begin(), params.end(), s) == params.end()) {
+                    if (is_size(s) && !b.is_vector) {
+                        p.sizes.push_back(SizeBinding{s, b.value});
+                        continue;
+                    }
+                    throw Error(fmt::format("--from gives '{}', which is not a variable of the expression ({})", b.name,
+                                            names));
+                }
+            }
+            auto find = [&](Expr v) -> const Binding* {
+                for (const Binding& b : items)
+                    if (b.name == v.name()) return &b;
+                throw UsageError(fmt::format("--from '{}' does not give a value to '{}'", trim(group), v.name()));
+            };
+            for (Expr v : scalars) {
+                const Binding* b = find(v);
+                if (b->is_vector)
+                    throw Error(fmt::format("--from gives a vector to '{}', which the expression uses as a number", v.name()));
+                p.x.push_back(b->value);
+            }
+            for (Expr v : vectors) {
+                const Binding* b = find(v);
+                if (!b->is_vector)
+                    throw Error(fmt::format("'{}' is a vector: give its start with --from '{}=[...]' (e.g. {}=[-1.2,1]*500)",
+                                            v.name(), v.name(), v.name()));
+                p.x.insert(p.x.end(), b->elements.begin(), b->elements.end());
+                p.lengths.push_back(b->elements.size());
+            }
+            points.push_back(std::move(p));
+        }
+    }
+    if (points.empty()) throw UsageError("--from needs at least one point, e.g. --from 'x=[-1.2,1]*500'");
+    const auto rates = learning_rates(ctx, m.lr);
+    symdiff::Options base = optimiser_options(m);
+    base.trace_every = 0; // a trace row per step of 100,000 coordinates is too much: see LoopRun::trace
+    if (base.method == Method::Newton)
+        throw UsageError("--method newton is not available for functions of vectors or data (use lbfgs)");
+    std::vector<ColumnView> views;
+    if (data) views = column_views(*data);
+    LossOptions lo;
+    lo.backend = m.interpreter ? Backend::Interpreter : Backend::Jit;
+
+    std::vector<LoopRun> runs;
+    std::vector<Loss> losses;
+    for (std::size_t pi = 0; pi < points.size(); ++pi) {
+        const LoopStart& p = points[pi];
+        std::vector<VectorParameter> vp;
+        for (std::size_t j = 0; j < vectors.size(); ++j) vp.push_back(VectorParameter{vectors[j], p.lengths[j]});
+        losses.emplace_back(f, scalars, vp, views, p.sizes, lo);
+        const Loss& loss = losses.back();
+        for (double lr : rates) {
+            symdiff::Options o = base;
+            o.lr = lr;
+            try {
+                symdiff::detail::validate(p.x.size(), p.x, o);
+            } catch (const Error& e) {
+                throw UsageError(e.what());
+            }
+            LoopRun run{pi, lr, {}, Verdict::Slow, {}};
+            const std::size_t every = m.trace_every == 0 ? 1 : m.trace_every;
+            auto observe = [&](const StepInfo& s) {
+                if (s.step % every != 0) return true;
+                std::vector<double> row{static_cast<double>(s.step)};
+                row.insert(row.end(), s.x.begin(), s.x.begin() + static_cast<std::ptrdiff_t>(scalars.size()));
+                std::size_t at = scalars.size();
+                for (std::size_t len : p.lengths) {
+                    double n2 = 0;
+                    for (std::size_t k = 0; k < len; ++k) n2 += s.x[at + k] * s.x[at + k];
+                    row.push_back(std::sqrt(n2));
+                    at += len;
+                }
+                double g2 = 0;
+                for (double g : s.grad) g2 += g * g;
+                row.push_back(s.f);
+                row.push_back(std::sqrt(g2));
+                run.trace.push_back(std::move(row));
+                return true;
+            };
+            run.report = m.trace.empty() ? loss.minimize(p.x, o) : loss.minimize(p.x, o, CallbackRef(observe));
+            const double converged =
+                m.converged >= 0 ? m.converged : std::max(m.tol, 1e-3 * run.report.grad_norm_start);
+            run.verdict = classify(run.report, converged);
+            runs.push_back(std::move(run));
+        }
+    }
+
+    // The point as text: scalars by value, vectors by their first elements and norm.
+    auto point_text = [&](std::span<const double> x, const LoopStart& p) {
+        std::string s;
+        for (std::size_t i = 0; i < scalars.size(); ++i)
+            s += (i ? ", " : "") + scalars[i].name() + "=" + number_text(x[i]);
+        std::size_t at = scalars.size();
+        for (std::size_t j = 0; j < vectors.size(); ++j) {
+            const auto v = x.subspan(at, p.lengths[j]);
+            double n2 = 0;
+            for (double e : v) n2 += e * e;
+            s += (s.empty() ? "" : ", ") + vectors[j].name() + "=" + vector_summary(v, 10) + " |" + vectors[j].name() +
+                 "| = " + number_text(std::sqrt(n2));
+            at += p.lengths[j];
+        }
+        return s;
+    };
+    auto point_json = [&](std::span<const double> x, const LoopStart& p) {
+        JsonObject o;
+        for (std::size_t i = 0; i < scalars.size(); ++i) o.number(scalars[i].name(), x[i]);
+        std::size_t at = scalars.size();
+        for (std::size_t j = 0; j < vectors.size(); ++j) {
+            o.raw(vectors[j].name(), json_numbers(x.subspan(at, p.lengths[j])));
+            at += p.lengths[j];
+        }
+        return o.str();
+    };
+
+    if (!m.trace.empty()) {
+        std::ofstream out(m.trace);
+        if (!out) throw Error(fmt::format("cannot write the trace file '{}'", m.trace));
+        const bool many = runs.size() > 1;
+        out << (many ? "run,lr,step" : "step");
+        for (Expr v : scalars) out << ',' << v.name();
+        for (Expr v : vectors) out << ",|" << v.name() << '|';
+        out << ",f,grad_norm\n";
+        for (std::size_t r = 0; r < runs.size(); ++r)
+            for (const auto& row : runs[r].trace) {
+                if (many) out << r + 1 << ',' << number_text(runs[r].lr) << ',';
+                for (std::size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << number_text(row[i]);
+                out << '\n';
+            }
+        if (!out) throw Error(fmt::format("cannot write the trace file '{}'", m.trace));
+    }
+
+    const Loss& first = losses.front();
+    if (m.common.format == Format::Json) {
+        std::string list = "[";
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            const Report& r = runs[i].report;
+            const LoopStart& p = points[runs[i].point];
+            JsonObject j;
+            j.raw("start", point_json(r.start, p))
+                .number("lr", runs[i].lr)
+                .raw("end", point_json(r.x, p))
+                .number("f_start", r.f_start)
+                .number("f", r.f)
+                .number("grad_norm", r.grad_norm)
+                .raw("steps", std::to_string(r.steps))
+                .raw("evaluations", std::to_string(r.evaluations))
+                .string("stopped", stop_reason_name(r.reason))
+                .string("message", r.message)
+                .string("verdict", verdict_name(runs[i].verdict))
+                .number("seconds", r.seconds);
+            list += (i ? ", " : "") + j.str();
+        }
+        list += "]";
+        JsonObject sizes_json;
+        for (const SizeBinding& s : first.sizes()) sizes_json.number(s.symbol.name(), s.value);
+        JsonObject json = json_header("minimize", in);
+        if (data) json.raw("data", json_data(m.data, *data));
+        json.string("method", m.method).raw("wrt", json_names(params)).raw("sizes", sizes_json.str()).raw("runs", list);
+        return print_line(json.str());
+    }
+    std::string size_text;
+    for (const SizeBinding& s : first.sizes())
+        size_text += (size_text.empty() ? "" : ", ") + s.symbol.name() + " = " + number_text(s.value);
+    if (runs.size() == 1) {
+        const Report& r = runs[0].report;
+        print_line("method:   " + std::string(method_name(r.method)));
+        if (!size_text.empty()) print_line("sizes:    " + size_text);
+        print_line("start:    " + point_text(r.start, points.front()) + "  f = " + number_text(r.f_start));
+        print_line("end:      " + point_text(r.x, points.front()));
+        print_line("f:        " + number_text(r.f));
+        print_line("|grad f|: " + number_text(r.grad_norm));
+        print_line(fmt::format("steps:    {} ({} evaluations)", r.steps, r.evaluations));
+        print_line("stopped:  " + r.message);
+        print_line(fmt::format("time:     {:.3g} s", r.seconds));
+        print_line("verdict:  " + std::string(verdict_name(runs[0].verdict)));
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> head;
+    if (points.size() > 1) head.push_back("start");
+    head.push_back("lr");
+    for (Expr v : scalars) head.push_back(v.name());
+    for (Expr v : vectors) head.push_back("|" + v.name() + "|");
+    for (const char* h : {"f", "|grad f|", "steps", "verdict"}) head.push_back(h);
+    rows.push_back(head);
+    for (const LoopRun& run : runs) {
+        const Report& r = run.report;
+        std::vector<std::string> row;
+        if (points.size() > 1) row.push_back(std::to_string(run.point + 1));
+        row.push_back(number_text(run.lr));
+        for (std::size_t i = 0; i < scalars.size(); ++i) row.push_back(number_text(r.x[i]));
+        std::size_t at = scalars.size();
+        for (std::size_t len : points[run.point].lengths) {
+            double n2 = 0;
+            for (std::size_t k = 0; k < len; ++k) n2 += r.x[at + k] * r.x[at + k];
+            row.push_back(number_text(std::sqrt(n2)));
+            at += len;
+        }
+        row.push_back(number_text(r.f));
+        row.push_back(number_text(r.grad_norm));
+        row.push_back(std::to_string(r.steps));
+        std::string verdict(verdict_name(run.verdict));
+        if (r.reason == StopReason::Diverged) verdict += " (" + r.message.substr(r.message.find(':') + 2) + ")";
+        row.push_back(verdict);
+        rows.push_back(std::move(row));
+    }
+    std::vector<std::size_t> width(head.size(), 0);
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+        }
+        print_line(line);
+    }
+}
+
 void run_minimize(const MinimizeOptions& m) {
     Context ctx;
     Input in = read_input(ctx, m.common);
+    const std::optional<DataSet> data = load_data(m.data);
+    if (data || uses_loops(in.parsed.expr)) return run_minimize_loops(ctx, m, in, data);
     const std::vector<Expr> vars = wrt_variables(ctx, m.common, in);
     if (vars.empty()) throw Error("the expression has no variables to minimise over");
     for (Expr v : free_symbols(in.parsed.expr)) {
@@ -333,8 +605,10 @@ void register_minimize(CLI::App& app) {
     add_wrt_option(cmd, m->common);
     add_vars_option(cmd, m->common);
     add_format_option(cmd, m->common);
+    add_data_options(cmd, m->data);
     cmd->add_option("--from", m->from,
-                    "Start point, e.g. x=-1,y=1; several with ';' (\"x=-1,y=1;x=2,y=0\") or a repeated --from")
+                    "Start point, e.g. x=-1,y=1; several with ';' (\"x=-1,y=1;x=2,y=0\") or a repeated --from; "
+                    "a vector as x=[-1.2,1]*500")
         ->required()
         ->type_name("x=V,...");
     cmd->add_option("--method", m->method, "gd, momentum, nesterov, adam, rmsprop, lbfgs or newton")

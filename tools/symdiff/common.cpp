@@ -58,43 +58,109 @@ std::optional<std::size_t> find_word(std::string_view text, std::string_view nam
     return std::nullopt;
 }
 
-// Prefixes the message of a diagnostic from parsing an --at value, keeping its caret.
-Error in_at_value(const Error& e, std::string_view name) {
-    Diagnostic d = e.diagnostic();
-    d.message = fmt::format("in the value of --at {}: {}", name, d.message);
-    return Error(std::move(d));
-}
-
-std::vector<Binding> parse_at(Context& ctx, const std::vector<std::string>& raw, const ParseOptions& popts) {
+std::vector<Binding> parse_at(Context& ctx, const std::vector<std::string>& raw) {
     std::vector<Binding> out;
     for (const std::string& arg : raw) {
-        for (std::string_view item : split_top_level(arg)) {
-            item = trim(item);
-            auto eq = item.find('=');
-            if (eq == std::string_view::npos)
-                throw UsageError(fmt::format("--at expects name=value, got '{}'", item));
-            std::string name(trim(item.substr(0, eq)));
-            std::string_view value = trim(item.substr(eq + 1));
-            if (!looks_like_name(name))
-                throw UsageError(fmt::format("--at expects name=value, and '{}' is not a variable name", name));
-            if (std::any_of(out.begin(), out.end(), [&](const Binding& b) { return b.name == name; }))
-                throw UsageError(fmt::format("--at gives '{}' twice", name));
-            if (value.empty()) throw UsageError(fmt::format("--at {}= needs a value", name));
-            Expr v;
-            try {
-                v = parse_expr(ctx, value, popts);
-            } catch (const Error& e) {
-                throw in_at_value(e, name);
-            }
-            auto free = free_symbols(v);
-            if (!free.empty())
-                throw Error(fmt::format("the value of --at {} must be a constant, but it uses '{}'", name, free.front().name()));
-            if (v.is(Op::List)) throw Error(fmt::format("the value of --at {} must be a number, not a list", name));
-            out.push_back({std::move(name), evaluate(v, {})});
+        for (Binding& b : parse_assignments(ctx, arg, "--at")) {
+            if (std::any_of(out.begin(), out.end(), [&](const Binding& o) { return o.name == b.name; }))
+                throw UsageError(fmt::format("--at gives '{}' twice", b.name));
+            out.push_back(std::move(b));
         }
     }
     return out;
 }
+
+
+// A constant expression's value, or an error in the words of `what`.
+double constant(Context& ctx, std::string_view text, std::string_view what) {
+    Expr v;
+    try {
+        v = parse_expr(ctx, text, ParseOptions{});
+    } catch (const Error& e) {
+        Diagnostic d = e.diagnostic();
+        d.message = fmt::format("in the value of {}: {}", what, d.message);
+        throw Error(std::move(d));
+    }
+    auto free = free_symbols(v);
+    if (!free.empty())
+        throw Error(fmt::format("the value of {} must be a constant, but it uses '{}'", what, free.front().name()));
+    if (v.is(Op::List))
+        throw Error(fmt::format("the value of {} must be a number, not a list (a vector is written [a, b, c])", what));
+    if (uses_loops(v)) throw Error(fmt::format("the value of {} must be a number", what));
+    return evaluate(v, {});
+}
+
+// The largest vector a value may spell out: 8 bytes each, a gigabyte.
+constexpr std::size_t kMaxElements = std::size_t{1} << 27;
+
+} // namespace
+
+Binding parse_value(Context& ctx, std::string_view name, std::string_view text, std::string_view what) {
+    Binding b;
+    b.name = std::string(name);
+    text = trim(text);
+    if (text.empty() || text.front() != '[') {
+        b.value = constant(ctx, text, what);
+        return b;
+    }
+    // The matching bracket, then nothing or `*count`.
+    int depth = 0;
+    std::size_t close = std::string_view::npos;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '[' || text[i] == '(') ++depth;
+        else if ((text[i] == ']' || text[i] == ')') && --depth == 0) {
+            close = i;
+            break;
+        }
+    }
+    if (close == std::string_view::npos || text[close] != ']')
+        throw Error(fmt::format("the vector value of {} has no closing ']'", what));
+    std::size_t times = 1;
+    std::string_view rest = trim(text.substr(close + 1));
+    if (!rest.empty()) {
+        if (rest.front() != '*')
+            throw Error(fmt::format("after the vector of {} only '*count' may follow, not '{}'", what, rest));
+        const double t = constant(ctx, trim(rest.substr(1)), what);
+        if (!(t >= 1 && t == std::trunc(t) && t <= static_cast<double>(kMaxElements)))
+            throw Error(fmt::format("the repetition count of {} must be a positive integer, not {}", what,
+                                    number_text(t)));
+        times = static_cast<std::size_t>(t);
+    }
+    std::vector<double> items;
+    std::string_view inside = trim(text.substr(1, close - 1));
+    if (inside.empty()) throw Error(fmt::format("the vector value of {} is empty", what));
+    for (std::string_view item : split_top_level(inside)) {
+        if (trim(item).empty()) throw Error(fmt::format("the vector value of {} has an empty item", what));
+        items.push_back(constant(ctx, trim(item), what));
+    }
+    if (items.size() * times > kMaxElements)
+        throw Error(fmt::format("the vector value of {} has more than {} elements", what, kMaxElements));
+    b.is_vector = true;
+    b.elements.reserve(items.size() * times);
+    for (std::size_t t = 0; t < times; ++t) b.elements.insert(b.elements.end(), items.begin(), items.end());
+    return b;
+}
+
+std::vector<Binding> parse_assignments(Context& ctx, std::string_view text, std::string_view option) {
+    std::vector<Binding> out;
+    for (std::string_view item : split_top_level(text)) {
+        item = trim(item);
+        auto eq = item.find('=');
+        if (eq == std::string_view::npos)
+            throw UsageError(fmt::format("{} expects name=value, got '{}'", option, item));
+        std::string name(trim(item.substr(0, eq)));
+        std::string_view value = trim(item.substr(eq + 1));
+        if (!looks_like_name(name))
+            throw UsageError(fmt::format("{} expects name=value, and '{}' is not a variable name", option, name));
+        if (std::any_of(out.begin(), out.end(), [&](const Binding& b) { return b.name == name; }))
+            throw UsageError(fmt::format("{} gives '{}' twice", option, name));
+        if (value.empty()) throw UsageError(fmt::format("{} {}= needs a value", option, name));
+        out.push_back(parse_value(ctx, name, value, fmt::format("{} {}", option, name)));
+    }
+    return out;
+}
+
+namespace {
 
 std::vector<std::string> names_of(const std::vector<Binding>& at) {
     std::vector<std::string> names;
@@ -171,7 +237,7 @@ Input read_input(Context& ctx, const Options& o) {
     popts.variables = o.vars;
     popts.variables.insert(popts.variables.end(), o.wrt.begin(), o.wrt.end());
     // The names of --at are declared too, but their values are parsed without them.
-    in.at = parse_at(ctx, o.at, ParseOptions{});
+    in.at = parse_at(ctx, o.at);
     in.has_at = !o.at.empty();
     auto at_names = names_of(in.at);
     popts.variables.insert(popts.variables.end(), at_names.begin(), at_names.end());
@@ -192,7 +258,8 @@ Input read_input(Context& ctx, const Options& o) {
 
 Bindings bindings(const Input& in) {
     Bindings b;
-    for (const Binding& x : in.at) b.emplace(x.name, x.value);
+    for (const Binding& x : in.at)
+        if (!x.is_vector) b.emplace(x.name, x.value);
     return b;
 }
 
@@ -315,7 +382,10 @@ std::string json_names(std::span<const Expr> symbols) {
 
 std::string json_bindings(std::span<const Binding> at) {
     JsonObject o;
-    for (const Binding& b : at) o.number(b.name, b.value);
+    for (const Binding& b : at) {
+        if (b.is_vector) o.raw(b.name, json_numbers(b.elements));
+        else o.number(b.name, b.value);
+    }
     return o.str();
 }
 
@@ -324,6 +394,183 @@ JsonObject json_header(std::string_view command, const Input& in) {
     o.string("command", command).string("input", in.text).raw("variables", json_names(in.parsed.variables));
     if (in.has_at) o.raw("at", json_bindings(in.at));
     return o;
+}
+
+bool has_vector_values(const Input& in) {
+    return std::any_of(in.at.begin(), in.at.end(), [](const Binding& b) { return b.is_vector; });
+}
+
+bool uses_loops(Expr e) {
+    const Expr roots[] = {e};
+    const Context& ctx = e.context();
+    for (NodeId id : topological_order(roots)) {
+        switch (ctx[id].op()) {
+        case Op::At:
+        case Op::Len:
+        case Op::Sum:
+        case Op::RowSum:
+        case Op::RowMean:
+        case Op::Guard:
+        case Op::Vec: return true;
+        default: break;
+        }
+    }
+    return false;
+}
+
+void add_data_options(CLI::App* cmd, DataOptions& o) {
+    cmd->add_option("--data", o.path,
+                    "CSV file with a header row: its columns are the bare names inside sum(...) and mean(...)")
+        ->type_name("FILE.csv");
+    cmd->add_option("--map", o.map, "Rename columns before use, e.g. --map x=hours,y=score (old=new)")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->type_name("old=new,...");
+}
+
+std::optional<DataSet> load_data(const DataOptions& o) {
+    if (o.path.empty()) {
+        if (!o.map.empty()) throw UsageError("--map renames the columns of --data, which is not given");
+        return std::nullopt;
+    }
+    std::vector<std::pair<std::string, std::string>> renames;
+    for (const std::string& item : o.map) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || trim(item.substr(0, eq)).empty() || trim(item.substr(eq + 1)).empty())
+            throw UsageError(fmt::format("--map expects old=new, got '{}'", item));
+        renames.emplace_back(std::string(trim(std::string_view(item).substr(0, eq))),
+                             std::string(trim(std::string_view(item).substr(eq + 1))));
+    }
+    DataSet data = read_csv(o.path, CsvOptions{});
+    if (!renames.empty()) rename_columns(data, renames);
+    return data;
+}
+
+std::vector<ColumnView> column_views(const DataSet& data) {
+    std::vector<ColumnView> views;
+    for (std::size_t c = 0; c < data.names.size(); ++c)
+        views.push_back(ColumnView{data.names[c], std::span<const double>(data.columns[c].data(), data.columns[c].size())});
+    return views;
+}
+
+void throw_at_word(const Input& in, std::string_view name, const std::string& message) {
+    if (auto pos = find_word(in.text, name)) {
+        auto points = std::count_if(name.begin(), name.end(), [](char c) { return (c & 0xC0) != 0x80; });
+        throw Error(make_diagnostic(message, in.text, *pos, static_cast<std::size_t>(points)));
+    }
+    throw Error(message);
+}
+
+LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Expr> outputs) {
+    LoopBinding b;
+    if (outputs.empty()) return b;
+    Context& ctx = const_cast<Context&>(outputs.front().context());
+    const Expr all = ctx.list(outputs);
+    std::vector<Expr> sizes = size_symbols(all);
+    std::vector<const Binding*> vectors;
+    for (const Binding& a : in.at)
+        if (a.is_vector) vectors.push_back(&a);
+    for (Expr s : free_symbols(all)) {
+        const std::string& name = s.name();
+        auto at = std::find_if(in.at.begin(), in.at.end(), [&](const Binding& a) { return a.name == name; });
+        if (at != in.at.end()) {
+            if (at->is_vector) {
+                b.signature.vectors.push_back(s);
+                b.vectors.push_back(at->elements.data());
+                b.lengths.push_back(static_cast<std::int64_t>(at->elements.size()));
+            } else {
+                b.signature.scalars.push_back(s);
+                b.scalars.push_back(at->value);
+            }
+            continue;
+        }
+        if (data) {
+            auto col = std::find(data->names.begin(), data->names.end(), name);
+            if (col != data->names.end()) {
+                const auto& values = data->columns[static_cast<std::size_t>(col - data->names.begin())];
+                b.signature.vectors.push_back(s);
+                b.vectors.push_back(values.data());
+                b.lengths.push_back(static_cast<std::int64_t>(values.size()));
+                continue;
+            }
+        }
+        if (std::find(sizes.begin(), sizes.end(), s) != sizes.end() && !vectors.empty()) {
+            const std::size_t n = vectors.front()->elements.size();
+            for (const Binding* v : vectors)
+                if (v->elements.size() != n)
+                    throw_at_word(in, name,
+                                  fmt::format("'{}' has no value, and the vectors differ in length ({} has {}, {} has "
+                                              "{}): give it with --at {}=...",
+                                              name, vectors.front()->name, n, v->name, v->elements.size(), name));
+            b.signature.scalars.push_back(s);
+            b.scalars.push_back(static_cast<double>(n));
+            b.inferred.push_back(Binding{name, static_cast<double>(n), {}, false});
+            continue;
+        }
+        throw_at_word(in, name,
+                      fmt::format("unknown variable '{}': give its value with --at {}=...{}", name, name,
+                                  data ? fmt::format(" (it is not a column of {})", data->source) : std::string()));
+    }
+    return b;
+}
+
+std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b) {
+    LoopInterpreter li(outputs, b.signature);
+    LoopArgs args;
+    args.scalars = b.scalars.data();
+    args.vectors = b.vectors.data();
+    args.lengths = b.lengths.data();
+    const std::vector<std::size_t> lengths = li.vector_lengths(args);
+    std::vector<double> scalars(li.scalar_outputs());
+    std::vector<std::vector<double>> vectors;
+    std::vector<double*> vector_out;
+    for (std::size_t n : lengths) vectors.emplace_back(n);
+    for (auto& v : vectors) vector_out.push_back(v.data());
+    args.out = scalars.data();
+    args.vector_out = vector_out.data();
+    li.run(args);
+    std::vector<Value> values;
+    std::size_t si = 0, vi = 0;
+    for (Expr e : outputs) {
+        if (e.is(Op::Vec)) {
+            Value v;
+            v.is_list = true;
+            for (double x : vectors[vi]) v.items.push_back(Value{x, {}, false});
+            ++vi;
+            values.push_back(std::move(v));
+        } else {
+            values.push_back(Value{scalars[si++], {}, false});
+        }
+    }
+    return values;
+}
+
+std::string vector_summary(std::span<const double> v, std::size_t full) {
+    std::string out = "[";
+    const std::size_t shown = v.size() <= full ? v.size() : 5;
+    for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + number_text(v[i]);
+    if (shown < v.size()) out += fmt::format(", ... ({} elements)", v.size());
+    return out + "]";
+}
+
+std::string json_numbers(std::span<const double> v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += ", ";
+        out += json_number(v[i]);
+    }
+    return out + "]";
+}
+
+std::string json_data(const DataOptions& o, const DataSet& data) {
+    std::string names = "[";
+    for (std::size_t i = 0; i < data.names.size(); ++i) names += (i ? ", " : "") + json_string(data.names[i]);
+    names += "]";
+    return JsonObject()
+        .string("file", o.path)
+        .raw("rows", std::to_string(data.rows()))
+        .raw("columns", names)
+        .str();
 }
 
 void print_line(std::string_view text) {

@@ -9,7 +9,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -17,9 +19,11 @@
 #include <utility>
 #include <vector>
 
+#include "symdiff/data.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/expr.hpp"
+#include "symdiff/optimize.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/print.hpp"
 
@@ -32,10 +36,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// One `name=value` of --at; the value is a constant expression already evaluated.
+/// One `name=value` of --at; the value is a constant expression already evaluated, or a
+/// vector `[a, b, c]` (repeated with `[a, b]*500`).
 struct Binding {
     std::string name;
-    double value;
+    double value = 0;
+    std::vector<double> elements; ///< the vector's values when is_vector
+    bool is_vector = false;
 };
 
 /// The options every expression subcommand may take, bound to CLI11 by the add_* helpers
@@ -81,8 +88,66 @@ struct Input {
 /// is neither a variable of the expression nor declared; UsageError for a malformed --at.
 Input read_input(Context& ctx, const Options& o);
 
-/// The --at bindings as evaluate() takes them.
+/// The scalar --at bindings as evaluate() takes them (vectors left out).
 Bindings bindings(const Input& in);
+
+/// A value of --at, --from or --init: a constant expression (`-1.2`, `pi/2`), or a vector
+/// `[a, b, c]` whose items are constant expressions, optionally repeated: `[-1.2, 1]*500` is
+/// the 1000 elements -1.2, 1, -1.2, 1, ... Throws symdiff::Error naming `what` ("--at x").
+Binding parse_value(Context& ctx, std::string_view name, std::string_view text, std::string_view what);
+
+/// Splits `x=1,y=[1,2]*3` at the commas outside brackets into name=value items and parses
+/// each value with parse_value. A malformed item or a name given twice is a UsageError.
+std::vector<Binding> parse_assignments(Context& ctx, std::string_view text, std::string_view option);
+
+// --- data and vectors (docs/reductions.md)
+
+/// --data FILE and --map old=new,...
+struct DataOptions {
+    std::string path;
+    std::vector<std::string> map;
+};
+/// Adds --data (a CSV file with a header row; columns bind the bare names inside
+/// sum(...)/mean(...) over rows) and --map (renames columns: --map x=hours,y=score).
+void add_data_options(CLI::App* cmd, DataOptions& o);
+/// The data set of --data with --map applied, or nothing without --data. Throws
+/// symdiff::Error naming the file (and line and column) for bad data, UsageError for a
+/// malformed --map.
+std::optional<DataSet> load_data(const DataOptions& o);
+/// The columns of a data set as a Loss reads them (views into `data`).
+std::vector<ColumnView> column_views(const DataSet& data);
+/// True if e (or an item of a list) has sums, indexed vectors, len() or row reductions: the
+/// expressions the loop evaluators take and evaluate() does not.
+bool uses_loops(Expr e);
+/// True if any --at value is a vector.
+bool has_vector_values(const Input& in);
+
+/// Inputs of the loop evaluators for some outputs: --at scalars and vectors, --data columns
+/// by name, and sizes (n of sum(i = 1..n, ...)) left unbound taken as the common length of
+/// the --at vectors.
+struct LoopBinding {
+    Signature signature;
+    std::vector<double> scalars;
+    std::vector<const double*> vectors;
+    std::vector<std::int64_t> lengths;
+    std::vector<Binding> inferred; ///< the sizes that were inferred
+};
+/// Throws symdiff::Error "unknown variable 'z'" (with a caret) for a free symbol of the
+/// outputs that nothing binds, and for a size that cannot be inferred.
+LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Expr> outputs);
+/// The values of scalar and Vec outputs (a Vec gives a list) with the LoopInterpreter.
+struct Value;
+std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b);
+/// Throws symdiff::Error with a caret under the first whole-word occurrence of `name` in the
+/// input, or without one if it does not occur.
+[[noreturn]] void throw_at_word(const Input& in, std::string_view name, const std::string& message);
+/// `[1, 2, 3]` in full up to `full` elements; longer vectors as their first five elements,
+/// `...`, and the count: `[1, 1, 1, 1, 1, ... (100000 elements)]`.
+std::string vector_summary(std::span<const double> v, std::size_t full = 20);
+/// A JSON array of numbers.
+std::string json_numbers(std::span<const double> v);
+/// {"file", "rows", "columns"} of a data set.
+std::string json_data(const DataOptions& o, const DataSet& data);
 
 /// The --wrt variables as symbols of ctx, or the expression's variables when --wrt is absent.
 std::vector<Expr> wrt_variables(Context& ctx, const Options& o, const Input& in);

@@ -1,0 +1,322 @@
+// `symdiff fit LOSS --data file.csv [--params m,b] [--init m=0,b=0] [--method gd] [--lr 0.05]
+// [--epochs 200] [--batch N] [--seed S] [--threads T]`: trains the parameters of a loss over the
+// rows of a CSV file and reports the fitted values, the final loss and the loss curve.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "symdiff/optimize.hpp"
+
+namespace symdiff::cli {
+namespace {
+
+struct FitCliOptions {
+    Options common;
+    DataOptions data;
+    std::vector<std::string> params;
+    std::vector<std::string> init;
+    std::string method = "gd";
+    double lr = 0.01;
+    std::size_t epochs = 100;
+    std::size_t batch = 0;
+    std::uint64_t seed = 0;
+    std::size_t threads = 0;
+    std::string trace;
+    std::string backend = "jit";
+    double momentum = 0.9;
+    std::string momentum_form = "accumulate";
+    double beta1 = 0.9, beta2 = 0.999, rho = 0.9, eps = 1e-8;
+    std::string schedule = "constant";
+    double tol = 0;
+};
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string join(const std::vector<std::string>& names) {
+    std::string s;
+    for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+
+symdiff::FitOptions fit_options(const FitCliOptions& m) {
+    symdiff::FitOptions f;
+    symdiff::Options& o = f.optimiser;
+    o.method = *method_from_name(m.method);
+    auto form = momentum_form_from_name(m.momentum_form);
+    if (!form) throw UsageError(fmt::format("--momentum-form is accumulate or velocity, not '{}'", m.momentum_form));
+    o.momentum_form = *form;
+    auto schedule = Schedule::parse(m.schedule);
+    if (!schedule)
+        throw UsageError(fmt::format("--schedule is constant, step:GAMMA:EVERY, exp:GAMMA or inv:GAMMA, not '{}'",
+                                     m.schedule));
+    o.schedule = *schedule;
+    if (!(m.lr > 0) || !std::isfinite(m.lr)) throw UsageError(fmt::format("--lr must be positive, got {}", number_text(m.lr)));
+    o.lr = m.lr;
+    o.momentum = m.momentum;
+    o.beta1 = m.beta1;
+    o.beta2 = m.beta2;
+    o.rho = m.rho;
+    o.epsilon = m.eps;
+    o.grad_tol = m.tol;
+    f.epochs = m.epochs;
+    f.batch = m.batch;
+    f.seed = m.seed;
+    f.record_path = !m.trace.empty();
+    return f;
+}
+
+// Epochs 0, 1, 2, the quarters and the last: where a loss curve bends and where it ends.
+std::vector<std::size_t> curve_epochs(std::size_t last) {
+    std::set<std::size_t> e;
+    for (std::size_t k = 0; k <= std::min<std::size_t>(2, last); ++k) e.insert(k);
+    for (std::size_t q = 1; q <= 4; ++q) e.insert(last * q / 4);
+    return {e.begin(), e.end()};
+}
+
+void write_trace(const std::string& path, const Loss& loss, const FitReport& r) {
+    std::ofstream out(path);
+    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
+    const std::size_t n = loss.dims();
+    // Every coordinate of a small model; a large vector would make each row enormous.
+    const bool coordinates = n <= 100 && r.path.size() == n * r.curve.size();
+    out << "epoch";
+    if (coordinates)
+        for (std::size_t i = 0; i < n; ++i) out << ',' << loss.coordinate_name(i);
+    out << ",loss\n";
+    for (std::size_t e = 0; e < r.curve.size(); ++e) {
+        out << e;
+        if (coordinates)
+            for (std::size_t i = 0; i < n; ++i) out << ',' << number_text(r.path[e * n + i]);
+        out << ',' << number_text(r.curve[e]) << '\n';
+    }
+    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
+}
+
+void run_fit(FitCliOptions& m) {
+    Context ctx;
+    m.common.wrt = m.params; // declared, for the juxtaposition rule
+    Input in = read_input(ctx, m.common);
+    const Expr f = in.parsed.expr;
+    if (f.is(Op::List) || f.is(Op::Vec)) throw Error("fit takes a loss that is a number, not a list");
+    const std::optional<DataSet> data = load_data(m.data);
+    const std::vector<std::string>& columns = data->names;
+    const std::vector<Expr> sizes = size_symbols(f);
+    const std::vector<Expr> vector_vars = vector_symbols(f);
+    std::vector<std::string> variables;
+    for (Expr v : in.parsed.variables) variables.push_back(v.name());
+
+    // The parameters: as given, or every variable that is not a column or a size.
+    std::vector<Expr> params;
+    if (!m.params.empty()) {
+        for (const std::string& name : m.params) {
+            if (contains(columns, name))
+                throw_at_word(in, name, fmt::format("'{}' is a column of {}, not a parameter", name, m.data.path));
+            if (!contains(variables, name))
+                throw Error(fmt::format("unknown parameter '{}': the variables of the loss are {}", name,
+                                        variables.empty() ? "none" : join(variables)));
+            const Expr s = ctx.symbol(name);
+            if (std::find(params.begin(), params.end(), s) != params.end())
+                throw UsageError(fmt::format("--params gives '{}' twice", name));
+            params.push_back(s);
+        }
+    } else {
+        for (Expr v : in.parsed.variables)
+            if (!contains(columns, v.name()) && std::find(sizes.begin(), sizes.end(), v) == sizes.end())
+                params.push_back(v);
+    }
+    if (params.empty())
+        throw Error(fmt::format("the loss has no parameters to fit: its variables ({}) are all columns of {}",
+                                join(variables), m.data.path));
+    std::vector<std::string> param_names;
+    for (Expr p : params) param_names.push_back(p.name());
+    // Whatever is left must be a column or a size: a misspelt column would otherwise be fitted.
+    for (Expr v : in.parsed.variables) {
+        if (std::find(params.begin(), params.end(), v) != params.end() || contains(columns, v.name())) continue;
+        if (std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
+        throw_at_word(in, v.name(),
+                      fmt::format("the loss uses '{}', which is neither a parameter ({}) nor a column of {} ({})",
+                                  v.name(), join(param_names), m.data.path,
+                                  columns.empty() ? "it has none" : "its columns: " + join(columns)));
+    }
+
+    // Start values: 0 for scalars, --init for everything given (vectors need it for their length).
+    std::vector<Binding> init;
+    for (const std::string& arg : m.init)
+        for (Binding& b : parse_assignments(ctx, arg, "--init")) {
+            if (!contains(param_names, b.name))
+                throw Error(fmt::format("--init gives '{}', which is not a parameter (parameters: {})", b.name,
+                                        join(param_names)));
+            if (std::any_of(init.begin(), init.end(), [&](const Binding& o) { return o.name == b.name; }))
+                throw UsageError(fmt::format("--init gives '{}' twice", b.name));
+            init.push_back(std::move(b));
+        }
+    auto init_of = [&](const std::string& name) -> const Binding* {
+        for (const Binding& b : init)
+            if (b.name == name) return &b;
+        return nullptr;
+    };
+    std::vector<Expr> scalars;
+    std::vector<VectorParameter> vectors;
+    std::vector<double> start;
+    for (Expr p : params) {
+        const bool is_vector = std::find(vector_vars.begin(), vector_vars.end(), p) != vector_vars.end();
+        const Binding* b = init_of(p.name());
+        if (is_vector) continue;
+        if (b && b->is_vector) throw Error(fmt::format("--init gives a vector to '{}', which the loss uses as a number", p.name()));
+        scalars.push_back(p);
+        start.push_back(b ? b->value : 0.0);
+    }
+    for (Expr p : params) {
+        if (std::find(vector_vars.begin(), vector_vars.end(), p) == vector_vars.end()) continue;
+        const Binding* b = init_of(p.name());
+        if (!b || !b->is_vector)
+            throw Error(fmt::format("'{}' is a vector: give its start value and length with --init {}=[0]*N", p.name(),
+                                    p.name()));
+        vectors.push_back(VectorParameter{p, b->elements.size()});
+        start.insert(start.end(), b->elements.begin(), b->elements.end());
+    }
+
+    symdiff::FitOptions fo = fit_options(m);
+    LossOptions lo;
+    lo.backend = m.backend == "interp" ? Backend::Interpreter : Backend::Jit;
+    lo.threads = m.threads;
+    const std::vector<ColumnView> views = column_views(*data);
+    const Loss loss(f, scalars, vectors, views, {}, lo);
+    // Option values the optimiser refuses (a momentum of 1, ...) are wrong usage; what the
+    // run itself throws (an index out of range, ...) is bad input.
+    try {
+        symdiff::detail::validate(start.size(), start, fo.optimiser);
+    } catch (const Error& e) {
+        throw UsageError(e.what());
+    }
+    if (fo.optimiser.method == Method::LBFGS && fo.batch != 0 && fo.batch < loss.rows())
+        throw UsageError("--method lbfgs needs the full batch: its line search compares losses over the same rows");
+    const FitReport r = loss.fit(start, fo);
+    if (!m.trace.empty()) write_trace(m.trace, loss, r);
+    const Report& rep = r.report;
+
+    // The scalars by name; each vector as one entry.
+    auto fitted_text = [&](std::span<const double> x) {
+        std::string s;
+        for (std::size_t i = 0; i < scalars.size(); ++i)
+            s += (i ? ", " : "") + scalars[i].name() + "=" + number_text(x[i]);
+        std::size_t at = scalars.size();
+        for (const VectorParameter& v : vectors) {
+            s += (s.empty() ? "" : ", ") + v.symbol.name() + "=" + vector_summary(x.subspan(at, v.length));
+            at += v.length;
+        }
+        return s;
+    };
+    auto fitted_json = [&](std::span<const double> x) {
+        JsonObject o;
+        for (std::size_t i = 0; i < scalars.size(); ++i) o.number(scalars[i].name(), x[i]);
+        std::size_t at = scalars.size();
+        for (const VectorParameter& v : vectors) {
+            o.raw(v.symbol.name(), json_numbers(x.subspan(at, v.length)));
+            at += v.length;
+        }
+        return o.str();
+    };
+    const bool full = r.batches_per_epoch == 1;
+    if (m.common.format == Format::Json) {
+        JsonObject j = json_header("fit", in);
+        j.raw("expr", json_expr(f))
+            .raw("data", json_data(m.data, *data))
+            .raw("params", json_names(params))
+            .string("method", m.method)
+            .number("lr", m.lr)
+            .raw("epochs", std::to_string(m.epochs))
+            .raw("batch", full ? std::string("null") : std::to_string(r.batch))
+            .raw("batches_per_epoch", std::to_string(r.batches_per_epoch))
+            .raw("seed", std::to_string(m.seed))
+            .raw("threads", std::to_string(r.threads))
+            .string("backend", m.backend)
+            .raw("start", fitted_json(rep.start))
+            .raw("fitted", fitted_json(rep.x))
+            .number("loss_start", rep.f_start)
+            .number("loss", rep.f)
+            .number("grad_norm", rep.grad_norm)
+            .raw("curve", json_numbers(r.curve))
+            .raw("epochs_run", std::to_string(r.epochs_run))
+            .raw("updates", std::to_string(rep.steps))
+            .raw("evaluations", std::to_string(rep.evaluations))
+            .string("stopped", stop_reason_name(rep.reason))
+            .string("message", rep.message)
+            .number("seconds", rep.seconds);
+        return print_line(j.str());
+    }
+    print_line("fit:      " + to_string(f, m.common.format == Format::Json ? Format::Text : m.common.format));
+    print_line(fmt::format("data:     {} ({} rows; columns {})", m.data.path, data->rows(), join(columns)));
+    std::string how = fmt::format("{}, lr {}, {} epochs, ", m.method, number_text(m.lr), m.epochs);
+    how += full ? "full batch" : fmt::format("batches of {} ({} updates per epoch, seed {})", r.batch, r.batches_per_epoch, m.seed);
+    print_line("method:   " + how);
+    print_line(fmt::format("start:    {}  loss = {}", fitted_text(rep.start), number_text(rep.f_start)));
+    print_line("fitted:   " + fitted_text(rep.x));
+    print_line("loss:     " + number_text(rep.f));
+    print_line("|grad|:   " + number_text(rep.grad_norm));
+    print_line("epoch  loss");
+    for (std::size_t e : curve_epochs(r.curve.size() - 1))
+        print_line(fmt::format("{:<6} {}", e, number_text(r.curve[e])));
+    std::string threads = fmt::format("{} thread{}", r.threads, r.threads == 1 ? "" : "s");
+    if (r.threads == 1 && !loss.serial_reason().empty()) threads += " (" + loss.serial_reason() + ")";
+    print_line(fmt::format("updates:  {} ({} evaluations), {}", rep.steps, rep.evaluations, threads));
+    print_line("stopped:  " + rep.message);
+    print_line(fmt::format("time:     {:.3g} s", rep.seconds));
+}
+
+} // namespace
+
+void register_fit(CLI::App& app) {
+    auto m = std::make_shared<FitCliOptions>();
+    auto* cmd = add_command(app, "fit", "Fit the parameters of a loss to the rows of a CSV file (gd, adam, lbfgs, mini-batches)");
+    cmd->add_option("LOSS", m->common.expr, "The loss, e.g. \"mean((m*x + b - y)^2)\", or - to read it from standard input")
+        ->required();
+    add_data_options(cmd, m->data);
+    cmd->get_option("--data")->required();
+    cmd->add_option("--params", m->params, "The parameters to fit (default: the variables that are not columns)")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->type_name("m,b,...");
+    cmd->add_option("--init", m->init, "Start values (default 0), e.g. m=0,b=1 or w=[0]*10 for a vector")
+        ->allow_extra_args(false)
+        ->type_name("m=V,...");
+    cmd->add_option("--method", m->method, "gd, momentum, nesterov, adam, rmsprop or lbfgs (full batch only)")
+        ->check(CLI::IsMember({"gd", "momentum", "nesterov", "adam", "rmsprop", "lbfgs"}))
+        ->capture_default_str();
+    cmd->add_option("--lr", m->lr, "Learning rate")->capture_default_str();
+    cmd->add_option("--epochs", m->epochs, "Passes over the data (iterations for lbfgs)")->capture_default_str();
+    cmd->add_option("--batch", m->batch, "Rows per mini-batch, shuffled each epoch (0: all rows)")->capture_default_str();
+    cmd->add_option("--seed", m->seed, "Seed of the shuffle (std::mt19937_64)")->capture_default_str();
+    cmd->add_option("--threads", m->threads,
+                    "Workers for evaluations over 100,000 rows or more (0: one per core)")
+        ->capture_default_str();
+    cmd->add_option("--trace", m->trace, "Write epoch, the parameters and the loss as CSV")->type_name("FILE.csv");
+    cmd->add_option("--backend", m->backend, "jit (native loops) or interp (the reference interpreter)")
+        ->check(CLI::IsMember({"jit", "interp"}))
+        ->capture_default_str();
+    cmd->add_option("--tol", m->tol, "Stop when |grad loss| < TOL over all rows (0: never)");
+    cmd->add_option("--momentum", m->momentum, "Momentum coefficient beta")->capture_default_str();
+    cmd->add_option("--momentum-form", m->momentum_form, "accumulate or velocity (see minimize --help)")
+        ->capture_default_str();
+    cmd->add_option("--beta1", m->beta1, "Adam: decay of the first moment")->capture_default_str();
+    cmd->add_option("--beta2", m->beta2, "Adam: decay of the second moment")->capture_default_str();
+    cmd->add_option("--rho", m->rho, "RMSProp: decay of the squared gradient")->capture_default_str();
+    cmd->add_option("--eps", m->eps, "Adam, RMSProp: epsilon in the denominator")->capture_default_str();
+    cmd->add_option("--schedule", m->schedule, "Learning-rate schedule per update: constant, step:GAMMA:EVERY, exp:GAMMA, inv:GAMMA")
+        ->capture_default_str();
+    add_vars_option(cmd, m->common);
+    cmd->add_option_function<std::string>(
+           "--format", [m](const std::string& name) { m->common.format = *format_from_name(name); },
+           "Output format: text, unicode (the loss as written) or json")
+        ->check(CLI::IsMember({"text", "unicode", "json"}))
+        ->type_name("FORMAT");
+    cmd->callback([m] { run_fit(*m); });
+}
+
+} // namespace symdiff::cli
