@@ -43,14 +43,21 @@ struct Radicals {
     unsigned count = 0;
 };
 
+/// A fixed token kept for its position: a bracket, `=` or `..`.
+struct Punct {
+    std::string_view text;
+};
+
 struct Expression;
 struct Call;
+struct Indexed;
 struct List;
 struct Root;
 
-/// An operand of an operator: a literal, a name, a call, `( expression )`, `[ list ]` or `√ …`.
-struct Primary : x3::variant<Number, Name, x3::forward_ast<Call>, x3::forward_ast<Expression>, x3::forward_ast<List>,
-                             x3::forward_ast<Root>> {
+/// An operand of an operator: a literal, a name, a call, `x[k]`, `( expression )`, `[ list ]`
+/// or `√ …`.
+struct Primary : x3::variant<Number, Name, x3::forward_ast<Call>, x3::forward_ast<Indexed>, x3::forward_ast<Expression>,
+                             x3::forward_ast<List>, x3::forward_ast<Root>> {
     using base_type::base_type;
     using base_type::operator=;
 };
@@ -107,17 +114,37 @@ struct Expression {
     std::vector<AddTail> rest;
 };
 
+/// `= lo..hi` after the index of `sum(i = lo..hi, body)`.
+struct Range {
+    Punct eq;
+    Expression lo;
+    Punct dots;
+    Expression hi;
+};
+
+/// One argument of a call. Any argument may carry a range so that a misplaced one
+/// (`sin(x = 1..2)`, `sum(x, i = 1..n)`) is reported by lowering, at the name that takes it.
+struct Argument {
+    Expression value;
+    boost::optional<Range> range;
+};
+
 /// name [superscript] ( args ): a function call, or an implicit product when `name` is a
 /// variable (`x(x+1)`); lowering decides.
 struct Call {
     Name name;
     boost::optional<Superscript> sup;
-    std::vector<Expression> args;
+    Punct open;
+    std::vector<Argument> args;
+    Punct close;
 };
 
-/// A one-character token kept for its position (the `[` of a list).
-struct Punct {
-    std::string_view text;
+/// name [ index ]: element `index` of the vector `name`.
+struct Indexed {
+    Name name;
+    Punct open;
+    Expression index;
+    Punct close;
 };
 
 /// `[e1, e2, …]`.

@@ -46,10 +46,12 @@ struct NumberToken : x3::parser<NumberToken> {
         const char* p = first;
         bool mantissa = false;
         while (detail::is_digit(p, last)) ++p, mantissa = true;
-        if (p != last && *p == '.' && (mantissa || detail::is_digit(p + 1, last))) {
+        // `..` ends a number: it is the range of `sum(i = 1..n, …)`, not a decimal point.
+        auto range_at = [&](const char* q) { return q != last && *q == '.' && q + 1 != last && q[1] == '.'; };
+        if (p != last && *p == '.' && !range_at(p) && (mantissa || detail::is_digit(p + 1, last))) {
             ++p;
             while (detail::is_digit(p, last)) ++p, mantissa = true;
-            if (p != last && *p == '.') detail::fail_with(p, "a number has at most one decimal point");
+            if (p != last && *p == '.' && !range_at(p)) detail::fail_with(p, "a number has at most one decimal point");
         }
         if (!mantissa) return false;
         if (p != last && (*p == 'e' || *p == 'E')) {
@@ -161,26 +163,31 @@ struct RadicalsToken : x3::parser<RadicalsToken> {
     }
 };
 
-/// One given ASCII character, kept with its position.
+/// A given ASCII spelling (`[`, `=`, `..`), kept with its position.
 struct PunctToken : x3::parser<PunctToken> {
     using attribute_type = ast::Punct;
     static const bool has_attribute = true;
-    char ch;
-    explicit constexpr PunctToken(char c) : ch(c) {}
+    std::string_view spelling;
+    explicit constexpr PunctToken(std::string_view s) : spelling(s) {}
 
     template <typename Iterator, typename Context, typename RContext, typename Attribute>
     bool parse(Iterator& first, const Iterator& last, const Context& context, RContext&, Attribute& attr) const {
         x3::skip_over(first, last, context);
-        if (first == last || *first != ch) return false;
-        ast::Punct token{detail::rest(first, first + 1)};
+        if (!detail::rest(first, last).starts_with(spelling)) return false;
+        ast::Punct token{detail::rest(first, first + spelling.size())};
         x3::traits::move_to(token, attr);
-        ++first;
+        first += spelling.size();
         return true;
     }
 };
 
 inline const NumberToken number_token{};
-inline const PunctToken open_bracket{'['};
+inline const PunctToken open_bracket{"["};
+inline const PunctToken close_bracket{"]"};
+inline const PunctToken open_paren{"("};
+inline const PunctToken close_paren{")"};
+inline const PunctToken equals{"="};
+inline const PunctToken range_dots{".."};
 inline const NameToken name_token{};
 inline const SuperscriptToken superscript_token{};
 inline const RadicalsToken radicals_token{};
@@ -213,6 +220,16 @@ struct postfix_class;
 struct primary_class;
 struct call_class;
 struct arguments_class;
+struct argument_class;
+struct range_class;
+struct lower_bound_class;
+struct upper_bound_class;
+struct dots_class;
+struct indexed_class;
+struct index_class;
+struct close_index_class;
+struct items_class;
+struct close_call_class;
 struct group_class;
 struct list_class;
 struct root_class;
@@ -232,7 +249,17 @@ const x3::rule<exponent_class, ast::PowTail> exponent = "an exponent";
 const x3::rule<postfix_class, ast::Postfix> postfix = "an operand";
 const x3::rule<primary_class, ast::Primary> primary = "an operand";
 const x3::rule<call_class, ast::Call> call = "a function call";
-const x3::rule<arguments_class, std::vector<ast::Expression>> arguments = "an expression";
+const x3::rule<arguments_class, std::vector<ast::Argument>> arguments = "an expression";
+const x3::rule<argument_class, ast::Argument> argument = "an expression";
+const x3::rule<range_class, ast::Range> range = "a range";
+const x3::rule<lower_bound_class, ast::Expression> lower_bound = "a lower bound";
+const x3::rule<upper_bound_class, ast::Expression> upper_bound = "an upper bound";
+const x3::rule<dots_class, ast::Punct> dots = "'..' (a range is written lo..hi)";
+const x3::rule<indexed_class, ast::Indexed> indexed = "an operand";
+const x3::rule<index_class, ast::Expression> index = "an index";
+const x3::rule<close_index_class, ast::Punct> close_index = "']'";
+const x3::rule<items_class, std::vector<ast::Expression>> items = "an expression";
+const x3::rule<close_call_class, ast::Punct> close_call = "')'";
 const x3::rule<group_class, ast::Expression> group = "an expression";
 const x3::rule<list_class, ast::List> list = "a list item";
 const x3::rule<root_class, ast::Root> root = "an operand";
@@ -268,20 +295,37 @@ const auto exponent_def = (+sign_op > postfix) | (x3::attr(std::string()) >> pos
 // postfix = primary [superscript]: `x²`, `(x+1)⁻¹`.
 const auto postfix_def = primary >> -superscript_token;
 
-const auto primary_def = number_token | call | name_token | group | list | root;
+const auto primary_def = number_token | call | indexed | name_token | group | list | root;
 
-// call = name [superscript] '(' arguments ')'
-const auto call_def = name_token >> -superscript_token >> '(' > arguments > ')';
-const auto arguments_def = expression > *(',' > expression);
+// call = name [superscript] '(' argument {',' argument} ')'
+const auto call_def = name_token >> -superscript_token >> open_paren > arguments > close_call;
+const auto arguments_def = argument > *(',' > argument);
+const auto close_call_def = close_paren;
+
+// argument = expression ['=' lower '..' upper]: the range of `sum(i = 1..n, x[i])`. Once the
+// '=' is read a range must follow; lowering decides whether this call takes one.
+const auto argument_def = expression >> -range;
+const auto range_def = equals > lower_bound > dots > upper_bound;
+const auto lower_bound_def = expression;
+const auto upper_bound_def = expression;
+const auto dots_def = range_dots;
+
+// indexed = name '[' expression ']': `x[i + 1]`. Only a name is indexed, so `(x)[1]` stays
+// a misplaced list.
+const auto indexed_def = name_token >> open_bracket > index > close_index;
+const auto index_def = expression;
+const auto close_index_def = close_bracket;
 
 const auto group_def = '(' > expression > ')';
-const auto list_def = open_bracket > arguments > ']';
+const auto list_def = open_bracket > items > ']';
+const auto items_def = expression > *(',' > expression);
 
 // root = radicals postfix: `√x`, `√(x+1)`, `√x²` = √(x²).
 const auto root_def = radicals_token > postfix;
 
 BOOST_SPIRIT_DEFINE(input, expression, term, mul_tail, signed_operand, implicit_factor, power, exponent, postfix,
-                    primary, call, arguments, group, list, root)
+                    primary, call, arguments, argument, range, lower_bound, upper_bound, dots, indexed, index,
+                    close_index, close_call, group, list, items, root)
 
 } // namespace symdiff::parser
 

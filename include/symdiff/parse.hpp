@@ -44,12 +44,19 @@ struct ParseOptions {
 /// in the text (the CLI's default variable order).
 struct Parsed {
     Expr expr;
+    /// Every free symbol, in order of first appearance: vector names, sizes such as n, and
+    /// bare names inside sum(body) and mean(body) (possibly data columns). The bound index of
+    /// sum(i = lo..hi, body) is not a variable.
     std::vector<Expr> variables;
+    /// The names used as vectors, x in `x[k]` or `len(x)`, in order of first appearance (a
+    /// subset of variables).
+    std::vector<Expr> vectors;
 };
 
 /// Parses `text` into `ctx`. Throws symdiff::Error with a positioned Diagnostic on a syntax
-/// error, an unknown function, a wrong number of arguments, invalid UTF-8, a NUL byte, or an
-/// input beyond the limits in `options`. Never aborts, whatever the input.
+/// error, an unknown function, a wrong number of arguments, a misuse of vectors, indices or
+/// reductions ("Vectors, sums and data" in grammars/README.md), invalid UTF-8, a NUL byte, or
+/// an input beyond the limits in `options`. Never aborts, whatever the input.
 Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options = {});
 
 /// Convenience: parse(ctx, text, options).expr.

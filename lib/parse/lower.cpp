@@ -1,9 +1,12 @@
-// Lowering the syntax tree to the IR: name resolution, function aliases, arity checks and the
-// iterative folding of operator chains. No X3 here; the grammar is in grammars/.
+// Lowering the syntax tree to the IR: name resolution, function aliases, arity checks, the
+// rules of vectors and reductions, and the iterative folding of operator chains. No X3 here;
+// the grammar is in grammars/.
 #include "parse/lower.hpp"
 
 #include <algorithm>
 #include <limits>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -16,7 +19,7 @@ namespace {
 
 // How a function name lowers. Direct names one Op; the others are aliases written in terms
 // of the Ops (ops.def has no log-base, sqrt, sec, ...).
-enum class FnKind { Direct, Log, Log2, Log10, Sqrt, Sec, Csc, Cot, Fold, DataReduction };
+enum class FnKind { Direct, Log, Log2, Log10, Sqrt, Sec, Csc, Cot, Fold, Sum, Mean, Len };
 
 struct FnSpec {
     FnKind kind;
@@ -71,8 +74,9 @@ const std::unordered_map<std::string_view, FnSpec>& functions() {
         t.emplace("cot", FnSpec{FnKind::Cot, Op::Tan, 1, 1});
         t.emplace("max", FnSpec{FnKind::Fold, Op::Max, 2, kAny});
         t.emplace("min", FnSpec{FnKind::Fold, Op::Min, 2, kAny});
-        t.emplace("sum", FnSpec{FnKind::DataReduction, Op::Num, 1, 1});
-        t.emplace("mean", FnSpec{FnKind::DataReduction, Op::Num, 1, 1});
+        t.emplace("sum", FnSpec{FnKind::Sum, Op::Sum, 1, 2});
+        t.emplace("mean", FnSpec{FnKind::Mean, Op::RowMean, 1, 2});
+        t.emplace("len", FnSpec{FnKind::Len, Op::Len, 1, 1});
         return t;
     }();
     return table;
@@ -82,6 +86,9 @@ const FnSpec* find_function(std::string_view name) {
     auto it = functions().find(name);
     return it == functions().end() ? nullptr : &it->second;
 }
+
+// The blanks of the grammar (config.hpp), which positions skip over.
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 bool is_sigma(std::string_view name) { return name == "\xCF\x83"; }
 
@@ -111,6 +118,25 @@ std::string arity_text(const FnSpec& spec) {
     return std::to_string(spec.min_args) + " or " + plural(spec.max_args, "argument");
 }
 
+// Whether the index k is `i + c` for the sum index i and an integer c (`i` itself is c = 0):
+// the only form whose extreme values the evaluators know before a loop runs.
+bool is_shift(Expr k, Expr i) {
+    if (k == i) return true;
+    return k.is(Op::Add) && k.size() == 2 && k[0].is_number() && k[0].number().is_integer() && k[1] == i;
+}
+
+constexpr const char* kIndexForm = "an index must be i + c for a sum index i and an integer c, or free of sum indices";
+constexpr const char* kNested = "sums and means cannot be nested";
+
+// The name when e is nothing but a name: the index of a sum and the argument of len.
+const ast::Name* plain_name(const ast::Expression& e) {
+    const ast::Term& t = e.first;
+    if (!e.rest.empty() || !t.rest.empty() || !t.first.signs.empty()) return nullptr;
+    const ast::Power& p = t.first.power;
+    if (!p.tail.empty() || p.base.sup) return nullptr;
+    return boost::get<ast::Name>(&p.base.primary.get());
+}
+
 class Lowering {
 public:
     Lowering(Context& ctx, std::string_view input, const ParseOptions& options)
@@ -121,7 +147,7 @@ public:
     Parsed run(const ast::Expression& tree) {
         collect_standalone(tree);
         Expr e = expression(tree, true);
-        return Parsed{e, std::move(variables_)};
+        return Parsed{e, std::move(variables_), std::move(vectors_)};
     }
 
 private:
@@ -149,8 +175,17 @@ private:
             }
             void operator()(const ast::Call& c) const {
                 if (!find_function(c.name.text) && !self.user(c.name.text)) self.note_standalone(c.name.text);
-                for (const auto& a : c.args) self.collect_standalone(a);
+                // A vector is not a number standing alone: `len(x) + xy` does not split xy.
+                if (c.name.text == "len") return;
+                for (const auto& a : c.args) {
+                    self.collect_standalone(a.value);
+                    if (a.range) {
+                        self.collect_standalone(a.range->lo);
+                        self.collect_standalone(a.range->hi);
+                    }
+                }
             }
+            void operator()(const ast::Indexed& x) const { self.collect_standalone(x.index); }
             void operator()(const ast::Expression& e) const { self.collect_standalone(e); }
             void operator()(const ast::List& l) const {
                 for (const auto& a : l.items) self.collect_standalone(a);
@@ -234,8 +269,8 @@ private:
         Expr base;
         std::vector<std::string_view> parts = juxtaposed(p.base.primary);
         if (!parts.empty() && (p.base.sup || !p.tail.empty())) {
-            for (std::size_t i = 0; i + 1 < parts.size(); ++i) leading.push_back(letter(parts[i]));
-            base = letter(parts.back());
+            for (std::size_t i = 0; i + 1 < parts.size(); ++i) leading.push_back(letter(parts[i], parts[i]));
+            base = letter(parts.back(), parts.back());
             if (p.base.sup) base = ctx_.pow(base, superscript(*p.base.sup));
         } else {
             base = postfix(p.base);
@@ -259,14 +294,14 @@ private:
     std::vector<std::string_view> juxtaposed(const ast::Primary& p) const {
         const auto* n = boost::get<ast::Name>(&p.get());
         if (!n || declared_.count(n->text) || find_constant(n->text) != Constant::None ||
-            find_function(n->text) || user(n->text))
+            find_function(n->text) || user(n->text) || is_index(n->text))
             return {};
         return split(n->text);
     }
 
-    // One part of a juxtaposition: a variable, or the constant e.
-    Expr letter(std::string_view part) {
-        return part == "e" && !declared_.count("e") ? ctx_.e() : variable(part);
+    // One part of a juxtaposition: a variable, the index of the enclosing sum, or the constant e.
+    Expr letter(std::string_view part, std::string_view token) {
+        return part == "e" && !declared_.count("e") ? ctx_.e() : scalar(part, token);
     }
 
     Expr postfix(const ast::Postfix& p) {
@@ -281,6 +316,7 @@ private:
             Expr operator()(const ast::Number& n) const { return self.number(n.text); }
             Expr operator()(const ast::Name& n) const { return self.name(n); }
             Expr operator()(const ast::Call& c) const { return self.call(c); }
+            Expr operator()(const ast::Indexed& x) const { return self.indexed(x); }
             Expr operator()(const ast::Expression& e) const { return self.expression(e); }
             Expr operator()(const ast::List& l) const {
                 self.fail(l.open.text, "a list [...] must be the whole expression or an item of a list");
@@ -311,28 +347,31 @@ private:
             if (!n || !n->is_finite()) fail(s.text, "superscript exponent too large for a double");
             e = ctx_.number(*n);
         } else {
-            e = resolve(v);
+            e = resolve(v, s.text);
         }
         return negative ? ctx_.neg(e) : e;
     }
 
     // A name used as a value (not called).
     Expr name(const ast::Name& n) {
-        if (const UserFunction* u = user(n.text)) return user_value(*u);
+        if (is_index(n.text)) return scope_.index;
+        if (const UserFunction* u = user(n.text)) return user_value(*u, n.text);
         if (!declared_.count(n.text) && !is_sigma(n.text)) {
-            if (const FnSpec* f = find_function(n.text); f && f->kind != FnKind::DataReduction) {
+            if (find_function(n.text)) {
                 std::string fn(n.text);
                 fail(n.text, "function '" + fn + "' needs its arguments in parentheses, as in " + fn + "(x)");
             }
         }
-        return resolve(n.text);
+        return resolve(n.text, n.text);
     }
 
-    // The value of a name that is not a function: declared variable, constant, product of
-    // juxtaposed one-letter variables, or a new variable.
-    Expr resolve(std::string_view text) {
-        if (const UserFunction* u = user(text)) return user_value(*u);
-        if (declared_.count(text)) return variable(text);
+    // The value of a name that is not a function: the index of the enclosing sum, a declared
+    // variable, a constant, a product of juxtaposed one-letter variables, or a new variable.
+    // `token` is where the name is written, for diagnostics.
+    Expr resolve(std::string_view text, std::string_view token) {
+        if (is_index(text)) return scope_.index;
+        if (const UserFunction* u = user(text)) return user_value(*u, token);
+        if (declared_.count(text)) return scalar(text, token);
         switch (find_constant(text)) {
         case Constant::Pi: return ctx_.pi();
         case Constant::E: return ctx_.e();
@@ -343,10 +382,10 @@ private:
         if (std::vector<std::string_view> parts = split(text); !parts.empty()) {
             std::vector<Expr> factors;
             factors.reserve(parts.size());
-            for (std::string_view part : parts) factors.push_back(letter(part));
+            for (std::string_view part : parts) factors.push_back(letter(part, part));
             return ctx_.mul(factors);
         }
-        return variable(text);
+        return scalar(text, token);
     }
 
     // The one-letter variables (and constants e) `text` is the juxtaposition of, or nothing
@@ -372,7 +411,184 @@ private:
 
     bool resolves_as_value(std::string_view text) const {
         return declared_.count(text) || find_constant(text) != Constant::None ||
-               code_point_count(text) == 1 || !split(text).empty() || user(text);
+               code_point_count(text) == 1 || !split(text).empty() || user(text) || is_index(text);
+    }
+
+    // --- vectors and reductions
+
+    // Where the lowering is: a reduction may not contain another, a bare name inside a row
+    // reduction may be a data column, and the index of a sum is bound in its body only.
+    struct Scope {
+        bool reduction = false; ///< inside the bounds or the body of a sum or mean
+        bool rows = false;      ///< inside sum(body) or mean(body)
+        Expr index;             ///< the index of the sum whose body this is
+        std::string what;       ///< "sum" or "mean", for messages
+    };
+
+    bool is_index(std::string_view text) const { return !scope_.index.is_null() && scope_.index.name() == text; }
+
+    // A name used as a number.
+    Expr scalar(std::string_view text, std::string_view token) {
+        if (is_index(text)) return scope_.index;
+        Expr s = variable(text);
+        if (!scope_.rows) note_bare(s, token);
+        return s;
+    }
+
+    // A name used as a vector, in x[k] (indexed) or len(x). Misuse is reported at the name;
+    // `where` is the position a later conflict cites: the index of x[k], the x of len(x).
+    Expr vector(std::string_view text, std::string_view where, bool indexed) {
+        std::string name(text);
+        if (is_index(text)) fail(text, "'" + name + "' is the index of this " + scope_.what + ", not a vector");
+        if (!declared_.count(text)) {
+            if (find_constant(text) != Constant::None) fail(text, "'" + name + "' is a constant, not a vector");
+            if (find_function(text) && !is_sigma(text)) fail(text, "'" + name + "' is a function, not a vector");
+            if (user(text)) fail(text, "'" + name + "' is a definition, not a vector");
+        }
+        Expr s = variable(text);
+        note_vector(s, where, indexed);
+        return s;
+    }
+
+    // A vector read as a number is an error wherever it happens first, at the bare use. Inside
+    // a row reduction a bare name may be a data column (a vector read row by row), so only
+    // uses outside count.
+    void note_bare(Expr s, std::string_view token) {
+        if (auto it = vector_use_.find(s.id()); it != vector_use_.end()) not_a_number(s, token, it->second);
+        bare_use_.emplace(s.id(), token);
+    }
+    void note_vector(Expr s, std::string_view token, bool indexed) {
+        if (vector_use_.emplace(s.id(), VectorUse{token, indexed}).second) vectors_.push_back(s);
+        if (auto it = bare_use_.find(s.id()); it != bare_use_.end()) not_a_number(s, it->second, vector_use_.at(s.id()));
+    }
+    struct VectorUse {
+        std::string_view token;
+        bool indexed;
+    };
+    [[noreturn]] void not_a_number(Expr s, std::string_view bare, const VectorUse& v) {
+        Diagnostic d = make_diagnostic("", input_, offset(v.token));
+        std::string where = std::to_string(d.line) + ":" + std::to_string(d.column);
+        const std::string& n = s.name();
+        std::string how = v.indexed ? "indexed at " + where : "len(" + n + ") at " + where;
+        fail(bare, "'" + n + "' is a vector (" + how + "); use " + n + "[k]");
+    }
+
+    Expr indexed(const ast::Indexed& x) {
+        std::string_view at = between(x.open.text.data() + 1, x.close.text.data());
+        Expr v = vector(x.name.text, at, true);
+        Expr k = expression(x.index);
+        if (k.is_number()) {
+            if (!k.number().is_integer()) fail(at, "an index must be an integer");
+            if (k.number().num() < 1) fail(at, "indices start at 1");
+        } else if (!scope_.index.is_null() && depends_on(k, scope_.index) && !is_shift(k, scope_.index)) {
+            fail(at, kIndexForm);
+        }
+        return ctx_.at(v, k);
+    }
+
+    Expr length(const ast::Call& c) {
+        if (c.args.size() != 1) fail(c.name.text, "len takes 1 argument, got " + std::to_string(c.args.size()));
+        const ast::Name* n = plain_name(c.args[0].value);
+        if (!n) fail(between(c.open.text.data() + 1, c.close.text.data()), "len takes the name of a vector, as in len(x)");
+        return ctx_.len(vector(n->text, n->text, false));
+    }
+
+    // sum(body), mean(body), sum(i = lo..hi, body) and mean(i = lo..hi, body).
+    Expr reduction(const ast::Call& c, bool mean) {
+        std::string fn(c.name.text);
+        if (scope_.reduction) fail(c.name.text, kNested);
+        const ast::Argument& first = c.args[0];
+        Scope outer = scope_;
+        scope_.reduction = true;
+        scope_.what = fn;
+        if (!first.range) {
+            if (c.args.size() != 1)
+                fail(c.name.text, fn + " takes 1 argument, got " + std::to_string(c.args.size()) +
+                                      " (over an index it is written " + fn + "(i = 1..n, x[i]))");
+            scope_.rows = true;
+            Expr body = expression(first.value);
+            scope_ = outer;
+            return mean ? ctx_.row_mean(body) : ctx_.row_sum(body);
+        }
+        if (c.args.size() == 1) fail(c.close.text, "expected ',' and the body of the " + fn + ", found ')'");
+        if (c.args.size() > 2)
+            fail(c.name.text, fn + "(i = lo..hi, body) takes a range and a body, got " +
+                                  std::to_string(c.args.size()) + " arguments");
+        const ast::Range& r = *first.range;
+        Expr index = index_name(c, fn);
+        Expr lo = bound(r.lo, after(r.eq));
+        Expr hi = bound(r.hi, after(r.dots));
+        scope_.index = index;
+        Expr body = expression(c.args[1].value);
+        scope_ = outer;
+        Expr s = ctx_.sum(index, lo, hi, body);
+        return mean ? ctx_.div(s, ctx_.add({hi, ctx_.neg(lo), ctx_.integer(1)})) : s;
+    }
+
+    Expr index_name(const ast::Call& c, const std::string& fn) {
+        const ast::Argument& first = c.args[0];
+        std::string_view at = between(c.open.text.data() + 1, first.range->eq.text.data());
+        std::string example = ", as in " + fn + "(i = 1..n, x[i])";
+        const ast::Name* n = plain_name(first.value);
+        if (!n) fail(at, "the index of a " + fn + " must be a name" + example);
+        std::string name(n->text);
+        if (!declared_.count(n->text)) {
+            if (find_constant(n->text) != Constant::None)
+                fail(at, "the index of a " + fn + " must be a name, not the constant '" + name + "'" + example);
+            if (find_function(n->text))
+                fail(at, "the index of a " + fn + " must be a name, not the function '" + name + "'" + example);
+        }
+        return ctx_.symbol(n->text);
+    }
+
+    Expr bound(const ast::Expression& e, std::string_view at) {
+        Expr b = expression(e);
+        if (b.is_number() && !b.number().is_integer()) fail(at, "a bound must be an integer");
+        return b;
+    }
+
+    // A definition's body brings in what the text does not show; it must keep the rules the
+    // text keeps: no reduction inside another, indices i + c, no vector read as a number.
+    void expansion(Expr v, std::string_view token) {
+        struct Item {
+            Expr e;
+            bool rows;
+            Expr bound;
+        };
+        std::vector<Item> stack{{v, scope_.rows, scope_.index}};
+        std::set<std::tuple<NodeId, bool, NodeId>> seen;
+        while (!stack.empty()) {
+            Item it = stack.back();
+            stack.pop_back();
+            Expr e = it.e;
+            if (!seen.insert({e.id(), it.rows, it.bound.is_null() ? ~NodeId{0} : it.bound.id()}).second) continue;
+            if (scope_.reduction && is_reduction(e.op())) fail(token, kNested);
+            switch (e.op()) {
+            case Op::Sym:
+                if (e != it.bound && !it.rows) note_bare(e, token);
+                continue;
+            case Op::At:
+                note_vector(e[0], token, true);
+                if (!it.bound.is_null() && depends_on(e[1], it.bound) && !is_shift(e[1], it.bound)) fail(token, kIndexForm);
+                stack.push_back({e[1], it.rows, it.bound});
+                continue;
+            case Op::Len:
+                note_vector(e[0], token, false);
+                continue;
+            case Op::Sum:
+            case Op::Vec:
+                stack.push_back({e[1], it.rows, it.bound});
+                stack.push_back({e[2], it.rows, it.bound});
+                stack.push_back({e[3], it.rows, e[0]});
+                continue;
+            case Op::RowSum:
+            case Op::RowMean:
+                stack.push_back({e[0], true, it.bound});
+                continue;
+            default:
+                for (std::size_t i = 0; i < e.size(); ++i) stack.push_back({e[i], it.rows, it.bound});
+            }
+        }
     }
 
     // --- user definitions (ParseOptions::functions)
@@ -385,11 +601,12 @@ private:
 
     // A defined name used as a value: its body, whose variables join the parse's, parameters
     // first (so `grad(f)` over a parse of `f` follows f's parameter order).
-    Expr user_value(const UserFunction& u) {
+    Expr user_value(const UserFunction& u, std::string_view token) {
         std::vector<Expr> free = free_symbols(u.body);
         for (Expr p : u.params)
             if (std::find(free.begin(), free.end(), p) != free.end()) variable(p.name());
         for (Expr v : free) variable(v.name());
+        expansion(u.body, token);
         return u.body;
     }
 
@@ -405,9 +622,18 @@ private:
         if (c.sup) check_function_superscript(c);
         std::vector<std::pair<Expr, Expr>> replacements;
         replacements.reserve(u.params.size());
-        for (std::size_t i = 0; i < u.params.size(); ++i) replacements.emplace_back(u.params[i], expression(c.args[i]));
-        Expr v = substitute(u.body, replacements);
+        for (std::size_t i = 0; i < u.params.size(); ++i)
+            replacements.emplace_back(u.params[i], expression(c.args[i].value));
+        Expr v;
+        // Substitution refuses to capture a name under a sum of the body, and a parameter
+        // used as a vector cannot become a number: both are errors of this call.
+        try {
+            v = substitute(u.body, replacements);
+        } catch (const Error& e) {
+            fail(fn, e.what());
+        }
         for (Expr s : free_symbols(v)) variable(s.name());
+        expansion(v, fn);
         if (c.sup) v = ctx_.pow(v, superscript(*c.sup));
         return v;
     }
@@ -420,18 +646,29 @@ private:
 
     Expr call(const ast::Call& c) {
         std::string_view fn = c.name.text;
-        if (const UserFunction* u = user(fn); u && !u->params.empty()) return user_call(c, *u);
         const FnSpec* spec = find_function(fn);
+        bool reduces = spec && (spec->kind == FnKind::Sum || spec->kind == FnKind::Mean);
+        for (std::size_t i = 0; i < c.args.size(); ++i) {
+            if (!c.args[i].range) continue;
+            if (!reduces) fail(c.args[i].range->eq.text, "only sum and mean take a range, as in sum(i = 1..n, x[i])");
+            if (i > 0) fail(c.args[i].range->eq.text, "the range comes first, as in " + std::string(fn) + "(i = 1..n, x[i])");
+        }
+        if (const UserFunction* u = user(fn); u && !u->params.empty()) return user_call(c, *u);
         if (!spec) return product_call(c);
-        if (spec->kind == FnKind::DataReduction)
-            fail(fn, std::string(fn) + "(...) over data columns is not supported yet");
-        if (c.args.size() < spec->min_args || c.args.size() > spec->max_args)
-            fail(fn, std::string(fn) + " takes " + arity_text(*spec) + ", got " + std::to_string(c.args.size()));
         if (c.sup) check_function_superscript(c);
-        std::vector<Expr> args;
-        args.reserve(c.args.size());
-        for (const auto& a : c.args) args.push_back(expression(a));
-        Expr v = apply(*spec, args);
+        Expr v;
+        if (reduces) {
+            v = reduction(c, spec->kind == FnKind::Mean);
+        } else if (spec->kind == FnKind::Len) {
+            v = length(c);
+        } else {
+            if (c.args.size() < spec->min_args || c.args.size() > spec->max_args)
+                fail(fn, std::string(fn) + " takes " + arity_text(*spec) + ", got " + std::to_string(c.args.size()));
+            std::vector<Expr> args;
+            args.reserve(c.args.size());
+            for (const auto& a : c.args) args.push_back(expression(a.value));
+            v = apply(*spec, args);
+        }
         if (c.sup) v = ctx_.pow(v, superscript(*c.sup));
         return v;
     }
@@ -465,7 +702,9 @@ private:
             for (std::size_t i = 1; i < args.size(); ++i) acc = ctx_.call(spec.op, {acc, args[i]});
             return acc;
         }
-        case FnKind::DataReduction: break;
+        case FnKind::Sum:
+        case FnKind::Mean:
+        case FnKind::Len: break; // their arguments are not values: see reduction() and length()
         }
         throw Error("internal error: unhandled function kind");
     }
@@ -475,14 +714,34 @@ private:
     Expr product_call(const ast::Call& c) {
         std::string_view fn = c.name.text;
         if (c.args.size() != 1 || !resolves_as_value(fn)) fail(fn, "unknown function '" + std::string(fn) + "'");
-        Expr base = resolve(fn);
+        Expr base = resolve(fn, fn);
         if (c.sup) base = ctx_.pow(base, superscript(*c.sup));
-        return ctx_.mul({base, expression(c.args[0])});
+        return ctx_.mul({base, expression(c.args[0].value)});
+    }
+
+    // --- positions
+
+    std::size_t offset(std::string_view token) const { return static_cast<std::size_t>(token.data() - input_.data()); }
+
+    // The input from `first` to `last` without the blanks at either end: what a caret underlines.
+    std::string_view between(const char* first, const char* last) const {
+        while (first < last && is_blank(*first)) ++first;
+        while (last > first && is_blank(last[-1])) --last;
+        return {first, static_cast<std::size_t>(last - first)};
+    }
+
+    // The first character after a token, past blanks: where the expression that follows starts.
+    std::string_view after(const ast::Punct& p) const {
+        const char* first = p.text.data() + p.text.size();
+        const char* end = input_.data() + input_.size();
+        while (first < end && is_blank(*first)) ++first;
+        std::size_t n = first < end ? charset::utf8_length(static_cast<unsigned char>(*first)) : 0;
+        return {first, n};
     }
 
     [[noreturn]] void fail(std::string_view token, std::string message) {
-        std::size_t offset = static_cast<std::size_t>(token.data() - input_.data());
-        throw Error(make_diagnostic(std::move(message), input_, offset, std::min<std::size_t>(code_point_count(token), 60)));
+        throw Error(make_diagnostic(std::move(message), input_, offset(token),
+                                    std::max<std::size_t>(1, std::min<std::size_t>(code_point_count(token), 60))));
     }
 
     Context& ctx_;
@@ -490,7 +749,11 @@ private:
     std::unordered_set<std::string_view> declared_;
     std::unordered_set<std::string_view> standalone_;
     std::vector<Expr> variables_;
+    std::vector<Expr> vectors_;
     std::unordered_set<NodeId> seen_;
+    Scope scope_;
+    std::unordered_map<NodeId, VectorUse> vector_use_;
+    std::unordered_map<NodeId, std::string_view> bare_use_;
     const std::unordered_map<std::string, UserFunction>& user_;
 };
 

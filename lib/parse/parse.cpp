@@ -83,6 +83,8 @@ std::string leftover_message(const parser::ErrorHandler& handler, std::size_t at
     char c = input[at];
     if (c == ',') return "unexpected ',' outside a function call or list";
     if (c == '=') return "unexpected '=': a definition such as f(x) = ... is not an expression";
+    if (input.substr(at).starts_with(".."))
+        return "unexpected '..': a range lo..hi belongs in sum(i = lo..hi, body) or mean(i = lo..hi, body)";
     return "expected an operator or the end of the input, found " + handler.describe(at);
 }
 

@@ -9,7 +9,9 @@
 // Rosenbrock's d/dx comes out as `-2*(1 - x) - 400*x*(y - x^2)`.
 //
 // Display order of a product: the coefficient, then constant factors (pi, sqrt(2)), then
-// variables and their powers by name (`x^2*y`), then everything else, smaller ones first.
+// variables, vector elements and their powers by name (`x^2*y*z[i]`), then everything else,
+// smaller ones first. In the body of a data reduction, sum factors come right after the
+// constants: the tutorials write the residual before the feature, `mean((m*x + b - y)*x)`.
 #include "print/layout.hpp"
 
 #include <algorithm>
@@ -137,6 +139,18 @@ private:
             for (NodeId k : e.child_ids()) items.push_back({info(k).doc, false});
             return make(DocKind::List, items);
         }
+        case Op::At:
+            return make(DocKind::Index, {{doc_of(e[0]), false}, {doc_of(e[1]), false}});
+        case Op::Sum:
+        case Op::Guard:
+        case Op::Vec: {
+            std::vector<DocKid> kids;
+            for (NodeId k : e.child_ids()) kids.push_back({info(k).doc, false});
+            return make(DocKind::Loop, kids, e.op());
+        }
+        case Op::RowSum:
+        case Op::RowMean:
+            return make(DocKind::Loop, {{row_body(e[0]), false}}, e.op());
         default:
             break;
         }
@@ -148,19 +162,38 @@ private:
 
     // --- products
 
+    // The body of a data reduction: a product there reads residual first (see the file comment).
+    std::uint32_t row_body(Expr body) {
+        if (!body.is(Op::Mul)) return doc_of(body);
+        std::span<const NodeId> ids = body.child_ids();
+        Number coef = Number::integer(1);
+        if (body[0].is_number()) {
+            coef = body[0].number();
+            ids = ids.subspan(1);
+        }
+        if (coef.is_negative()) return unary(DocKind::Neg, product(-coef, ids, true));
+        return product(coef, ids, true);
+    }
+
     // Sort key of a factor (or of the base of a denominator factor).
     struct FactorKey {
-        int group; // 0 constant, 1 variable or power of one, 2 other
+        int group; // 0 constant, 1 sum (residual first), 2 variable, vector element or power of one, 3 other
         std::string_view name;
         std::uint32_t size;
         Expr e;
     };
-    FactorKey factor_key(Expr f) {
+    static std::string_view variable_name(Expr f) {
+        if (f.is(Op::Pow)) f = f[0];
+        if (f.is_symbol()) return f.name();
+        if (f.is(Op::At)) return f[0].name();
+        return {};
+    }
+    FactorKey factor_key(Expr f, bool sums_first) {
         const NodeInfo& fi = info(f.id());
         if (!fi.has_symbol) return {0, {}, fi.size, f};
-        if (f.is_symbol()) return {1, f.name(), fi.size, f};
-        if (f.is(Op::Pow) && f[0].is_symbol()) return {1, f[0].name(), fi.size, f};
-        return {2, {}, fi.size, f};
+        if (sums_first && f.is(Op::Add)) return {1, {}, fi.size, f};
+        if (std::string_view name = variable_name(f); !name.empty()) return {2, name, fi.size, f};
+        return {3, {}, fi.size, f};
     }
     static bool factor_less(const FactorKey& a, const FactorKey& b) {
         if (a.group != b.group) return a.group < b.group;
@@ -186,14 +219,14 @@ private:
     }
 
     // coef * factors with coef >= 0 (or nan), the factors none of them numbers.
-    std::uint32_t product(const Number& coef, std::span<const NodeId> ids) {
+    std::uint32_t product(const Number& coef, std::span<const NodeId> ids, bool sums_first = false) {
         std::vector<std::pair<FactorKey, std::uint32_t>> num, den;
         for (NodeId id : ids) {
             Expr f = ctx_[id];
             if (f.is(Op::Pow) && f[1].is_number() && f[1].number().is_negative())
-                den.push_back({factor_key(f[0]), positive_power(f[0], -f[1].number())});
+                den.push_back({factor_key(f[0], sums_first), positive_power(f[0], -f[1].number())});
             else
-                num.push_back({factor_key(f), doc_of(f)});
+                num.push_back({factor_key(f, sums_first), doc_of(f)});
         }
         auto by_key = [](const auto& a, const auto& b) { return factor_less(a.first, b.first); };
         std::sort(num.begin(), num.end(), by_key);

@@ -26,11 +26,13 @@ enum class DocKind : std::uint8_t {
     Power,    ///< base ^ exponent
     Sqrt,     ///< square root of the single child
     List,     ///< [items]
+    Index,    ///< x[k]: the vector's name (a Sym) and the index
+    Loop,     ///< op Sum, Guard, Vec (index, lo, hi, body), or RowSum, RowMean (body)
 };
 
 struct Doc {
     DocKind kind;
-    Op op = Op::Num;                   ///< the function of a Call
+    Op op = Op::Num;                   ///< the function of a Call, the kind of a Loop
     std::uint32_t first = 0;           ///< children: kids[first, first + n)
     std::uint32_t n = 0;
     Number num;                        ///< the constant of a Num

@@ -168,10 +168,12 @@ std::string_view c_function(Op op) {
 }
 
 // One pending piece of output: literal text, or a Doc to print needing at least `min`.
+// `tight` drops the blanks around + and - (LaTeX subscripts and limits: x_{i+1}).
 struct Piece {
     std::string text;
     std::uint32_t doc = kNoDoc;
     int min = 0;
+    bool tight = false;
 };
 
 class InfixPrinter {
@@ -179,7 +181,7 @@ public:
     InfixPrinter(const Layout& layout, Format format) : l_(layout), f_(format) {}
 
     std::string run() {
-        stack_.push_back({{}, l_.root, 0});
+        stack_.push_back({{}, l_.root, 0, false});
         while (!stack_.empty()) {
             Piece p = std::move(stack_.back());
             stack_.pop_back();
@@ -187,7 +189,7 @@ public:
                 out_ += p.text;
                 check_size(out_);
             } else {
-                expand(p.doc, p.min);
+                expand(p.doc, p.min, p.tight);
             }
         }
         return std::move(out_);
@@ -197,8 +199,10 @@ private:
     // Pieces of one Doc in reading order; pushed reversed so that they pop in order.
     struct Seq {
         std::vector<Piece> v;
-        void text(std::string s) { v.push_back({std::move(s), kNoDoc, 0}); }
-        void doc(std::uint32_t d, int min) { v.push_back({{}, d, min}); }
+        bool tight = false; ///< inherited by the docs pushed with doc()
+        void text(std::string s) { v.push_back({std::move(s), kNoDoc, 0, false}); }
+        void doc(std::uint32_t d, int min) { v.push_back({{}, d, min, tight}); }
+        void tight_doc(std::uint32_t d) { v.push_back({{}, d, 0, true}); }
     };
 
     bool latex() const { return f_ == Format::Latex; }
@@ -221,14 +225,20 @@ private:
         case DocKind::Sym:
         case DocKind::Pi:
         case DocKind::E:
-        case DocKind::List: return kAtom;
+        case DocKind::List:
+        case DocKind::Index: return kAtom;
+        case DocKind::Loop:
+            // LaTeX's \sum_{…}^{…} (…) and [lo ≤ k ≤ hi] (…) are products of their parts: a
+            // power of one needs parentheses. Everything else is bracketed already.
+            return latex() && d.op != Op::RowMean ? kProduct : kAtom;
         }
         return kAtom;
     }
 
-    void expand(std::uint32_t id, int min) {
+    void expand(std::uint32_t id, int min, bool tight) {
         const Doc& d = l_[id];
         Seq s;
+        s.tight = tight;
         bool paren = prec(d) < min;
         if (paren) s.text(latex() ? "\\left(" : "(");
         body(d, s);
@@ -267,6 +277,8 @@ private:
                 const auto& k = l_.kid(d, i);
                 if (i == 0) {
                     if (k.minus) s.text(minus_sign());
+                } else if (s.tight) {
+                    s.text(k.minus ? minus_sign() : "+");
                 } else {
                     s.text(k.minus ? (unicode() ? " \u2212 " : " - ") : " + ");
                 }
@@ -324,6 +336,109 @@ private:
                 s.doc(l_.kid(d, i).doc, 0);
             }
             s.text(latex() ? "\\right]" : c() ? "}" : "]");
+            return;
+        case DocKind::Index:
+            index(d, s);
+            return;
+        case DocKind::Loop:
+            loop(d, s);
+            return;
+        }
+    }
+
+    std::string name_of(std::uint32_t sym) const {
+        const std::string& n = *l_[sym].name;
+        return latex() ? latex_name(n) : n;
+    }
+
+    // x[k]; in LaTeX x_{k}, with a name that has a subscript of its own braced: {x_{1}}_{k}.
+    void index(const Doc& d, Seq& s) {
+        std::string name = name_of(l_.kid(d, 0).doc);
+        std::uint32_t k = l_.kid(d, 1).doc;
+        if (latex()) {
+            s.text((name.find('_') == std::string::npos ? name : "{" + name + "}") + "_{");
+            s.tight_doc(k);
+            s.text("}");
+            return;
+        }
+        s.text(name + "[");
+        s.doc(k, 0);
+        s.text("]");
+    }
+
+    // Sum, RowSum, RowMean, Guard and Vec. Text and Unicode print sum and mean as the parser
+    // reads them; Guard and Vec, which only derivatives make, print for reading.
+    void loop(const Doc& d, Seq& s) {
+        if (d.op == Op::RowSum || d.op == Op::RowMean) {
+            std::uint32_t body = l_.kid(d, 0).doc;
+            if (latex()) s.text(d.op == Op::RowSum ? "\\sum \\left(" : "\\operatorname{mean}\\left(");
+            else s.text(d.op == Op::RowSum ? "sum(" : "mean(");
+            s.doc(body, 0);
+            s.text(latex() ? "\\right)" : ")");
+            return;
+        }
+        std::string k = name_of(l_.kid(d, 0).doc);
+        std::uint32_t lo = l_.kid(d, 1).doc, hi = l_.kid(d, 2).doc, body = l_.kid(d, 3).doc;
+        if (latex()) {
+            switch (d.op) {
+            case Op::Sum:
+                s.text("\\sum_{" + k + "=");
+                s.tight_doc(lo);
+                s.text("}^{");
+                s.tight_doc(hi);
+                s.text("} \\left(");
+                s.doc(body, 0);
+                s.text("\\right)");
+                return;
+            case Op::Guard:
+                s.text("\\left[");
+                s.doc(lo, 0);
+                s.text(" \\le " + k + " \\le ");
+                s.doc(hi, 0);
+                s.text("\\right] \\left(");
+                s.doc(body, 0);
+                s.text("\\right)");
+                return;
+            default:
+                s.text("\\left[");
+                s.doc(body, 0);
+                s.text("\\right]_{" + k + "=");
+                s.tight_doc(lo);
+                s.text("}^{");
+                s.tight_doc(hi);
+                s.text("}");
+                return;
+            }
+        }
+        switch (d.op) {
+        case Op::Sum:
+            s.text("sum(" + k + " = ");
+            s.doc(lo, 0);
+            s.text("..");
+            s.doc(hi, 0);
+            s.text(", ");
+            s.doc(body, 0);
+            s.text(")");
+            return;
+        case Op::Guard: {
+            const char* le = unicode() ? " \u2264 " : " <= ";
+            s.text("(");
+            s.doc(body, 0);
+            s.text(" if ");
+            s.doc(lo, 0);
+            s.text(le + k + le);
+            s.doc(hi, 0);
+            s.text(")");
+            return;
+        }
+        default:
+            s.text("[");
+            s.doc(body, 0);
+            s.text(" for " + k + " = ");
+            s.doc(lo, 0);
+            s.text("..");
+            s.doc(hi, 0);
+            s.text("]");
             return;
         }
     }
@@ -478,6 +593,7 @@ struct RawPiece {
     Expr e;
 };
 
+// sep(e, i) is the text before child i of e.
 template <class Atom, class Open, class Sep, class Close>
 std::string walk_stored(Expr root, Atom atom, Open open, Sep sep, Close close) {
     std::string out;
@@ -499,10 +615,20 @@ std::string walk_stored(Expr root, Atom atom, Open open, Sep sep, Close close) {
         stack.push_back({close(e), Expr()});
         for (std::size_t i = e.size(); i-- > 0;) {
             stack.push_back({{}, e[i]});
-            if (i > 0) stack.push_back({sep, Expr()});
+            std::string before = sep(e, i);
+            if (!before.empty()) stack.push_back({std::move(before), Expr()});
         }
     }
     return out;
+}
+
+// The JSON members of the children of an op whose children are not alike ("args" otherwise).
+const char* const* json_fields(Op op) {
+    static const char* const at[] = {"vector", "index"};
+    static const char* const loop[] = {"index", "lo", "hi", "body"};
+    if (op == Op::At) return at;
+    if (binds_index(op) || op == Op::Guard) return loop;
+    return nullptr;
 }
 
 std::string to_json(Expr e) {
@@ -514,9 +640,26 @@ std::string to_json(Expr e) {
         default: return "{\"const\":\"pi\",\"value\":3.141592653589793}";
         }
     };
-    auto open = [](Expr n) { return "{\"op\":\"" + std::string(op_name(n.op())) + "\",\"args\":["; };
-    auto close = [](Expr) { return std::string("]}"); };
-    return walk_stored(e, atom, open, std::string(","), close);
+    auto open = [](Expr n) {
+        return "{\"op\":\"" + std::string(op_name(n.op())) + (json_fields(n.op()) ? "\"," : "\",\"args\":[");
+    };
+    auto sep = [](Expr n, std::size_t i) {
+        const char* const* fields = json_fields(n.op());
+        if (!fields) return std::string(i > 0 ? "," : "");
+        return std::string(i > 0 ? "," : "") + "\"" + fields[i] + "\":";
+    };
+    auto close = [](Expr n) { return std::string(json_fields(n.op()) ? "}" : "]}"); };
+    return walk_stored(e, atom, open, sep, close);
+}
+
+// C has no loops in an expression: a vector or a reduction anywhere is refused up front.
+void check_c_printable(Expr e) {
+    const Context& ctx = e.context();
+    for (NodeId id : topological_order(std::span<const Expr>(&e, 1))) {
+        Op op = ctx[id].op();
+        if (is_reduction(op) || op == Op::At || op == Op::Len || op == Op::Guard)
+            throw Error("C output of sums and vectors is not supported; use `symdiff compile --emit c`");
+    }
 }
 
 } // namespace
@@ -544,6 +687,7 @@ std::string_view format_name(Format f) {
 std::string to_string(Expr e, Format format) {
     check_printable(e);
     if (format == Format::Json) return to_json(e);
+    if (format == Format::C) check_c_printable(e);
     Layout layout = detail::make_layout(e, format != Format::C);
     return InfixPrinter(layout, format).run();
 }
@@ -558,8 +702,9 @@ std::string to_sexpr(Expr e) {
         }
     };
     auto open = [](Expr n) { return "(" + std::string(op_name(n.op())) + (n.size() ? " " : ""); };
+    auto sep = [](Expr, std::size_t i) { return std::string(i > 0 ? " " : ""); };
     auto close = [](Expr) { return std::string(")"); };
-    return walk_stored(e, atom, open, std::string(" "), close);
+    return walk_stored(e, atom, open, sep, close);
 }
 
 } // namespace symdiff

@@ -1,10 +1,14 @@
 // Printing round-trips: for random expressions of every op, parse(to_string(e)) is the very
-// node e, in plain text and in unicode. Set SYMDIFF_SEED to replay or vary the sequence; a
+// node e, in plain text and in unicode; likewise for random sums and means (the generator of
+// random_expr.hpp leaves them out: they need bound indices and vectors, drawn here). Set SYMDIFF_SEED to replay or vary the sequence; a
 // failure reports the seed and the index of the expression.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "random_expr.hpp"
 #include "symdiff/diagnostic.hpp"
@@ -74,4 +78,70 @@ TEST_CASE("roundtrip: algebra only, where re-sugaring does the most", "[roundtri
     opt.max_depth = 6;
     opt.ops = {Op::Add, Op::Mul, Op::Pow};
     run(opt, base_seed() + 11, 3000);
+}
+
+namespace {
+
+// Random reductions as the parser builds them: sums over i of bodies that read x[i + c], the
+// index itself and parameters; means over an index; sums and means over the data rows of
+// bodies over parameters and columns (and x[1]); combined by arithmetic and functions.
+class RandomReduction {
+public:
+    RandomReduction(Context& ctx, std::uint64_t seed) : ctx_(ctx), seed_(seed) {
+        testing::RandomExprOptions index_body;
+        index_body.max_depth = 3;
+        index_body.variables = {"a", "b", "u", "i"};
+        index_body.constants = testing::kAllConstants;
+        index_gen_.emplace(ctx, seed, index_body);
+        testing::RandomExprOptions row_body = index_body;
+        row_body.variables = {"a", "b", "v", "w", "u"};
+        row_gen_.emplace(ctx, seed ^ 0x9e3779b97f4a7c15ull, row_body);
+    }
+
+    Expr next() {
+        Expr e = reduction();
+        switch (index_gen_->below(4)) {
+        case 0: return e;
+        case 1: return ctx_.add({e, reduction()});
+        case 2: return ctx_.mul({e, ctx_.pow(reduction(), ctx_.integer(-1))});
+        default: return ctx_.call(Op::Log, {ctx_.add({ctx_.integer(1), ctx_.pow(e, ctx_.integer(2))})});
+        }
+    }
+
+private:
+    Expr reduction() {
+        Expr x = ctx_.symbol("x"), i = ctx_.symbol("i"), n = ctx_.symbol("n"), u = ctx_.symbol("u");
+        std::uint64_t kind = index_gen_->below(4);
+        if (kind < 2) {
+            // u stands for x[i + c] wherever the body reads it; several reads share c.
+            Expr body = index_gen_->next();
+            std::int64_t c = static_cast<std::int64_t>(index_gen_->below(5)) - 2;
+            body = substitute(body, std::vector<std::pair<Expr, Expr>>{{u, ctx_.at(x, ctx_.add({i, ctx_.integer(c)}))}});
+            Expr lo = ctx_.integer(static_cast<std::int64_t>(index_gen_->below(3)));
+            Expr his[] = {n, ctx_.sub(n, ctx_.integer(1)), ctx_.len(x), ctx_.integer(5)};
+            Expr hi = his[index_gen_->below(4)];
+            Expr s = ctx_.sum(i, lo, hi, body);
+            if (kind == 1) s = ctx_.div(s, ctx_.add({hi, ctx_.neg(lo), ctx_.integer(1)}));  // mean(i = lo..hi, body)
+            return s;
+        }
+        Expr body = substitute(row_gen_->next(), std::vector<std::pair<Expr, Expr>>{{u, ctx_.at(x, ctx_.integer(1))}});
+        return kind == 2 ? ctx_.row_sum(body) : ctx_.row_mean(body);
+    }
+
+    Context& ctx_;
+    std::uint64_t seed_;
+    std::optional<testing::RandomExpr> index_gen_, row_gen_;
+};
+
+} // namespace
+
+TEST_CASE("roundtrip: sums and means over indices and data rows", "[roundtrip][print][parse][vectors]") {
+    Context ctx;
+    std::uint64_t seed = base_seed() + 23;
+    RandomReduction gen(ctx, seed);
+    for (int i = 0; i < 3000; ++i) {
+        Expr e = gen.next();
+        check_round_trip(ctx, e, Format::Text, seed, i);
+        check_round_trip(ctx, e, Format::Unicode, seed, i);
+    }
 }

@@ -1,5 +1,6 @@
 // The language reference (grammars/README.md) checked: every row of its example and error
-// tables is parsed, so the page cannot drift from the parser.
+// tables (and of those of "Vectors, sums and data") is parsed, so the page cannot drift from
+// the parser.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -76,6 +77,29 @@ std::vector<std::string> names(const std::string& cell) {
     return out;
 }
 
+std::vector<std::string> symbol_names(const std::vector<Expr>& symbols) {
+    std::vector<std::string> out;
+    for (Expr s : symbols) out.push_back(s.name());
+    return out;
+}
+
+void check_errors(const std::vector<std::vector<std::string>>& rows) {
+    for (const auto& r : rows) {
+        REQUIRE(r.size() == 3);
+        std::string input = code(r[0]);
+        CAPTURE(input, r[1], r[2]);
+        Context ctx;
+        try {
+            parse(ctx, input);
+            FAIL("accepted");
+        } catch (const Error& e) {
+            const Diagnostic& d = e.diagnostic();
+            CHECK(d.message == r[1]);
+            CHECK(std::to_string(d.line) + ":" + std::to_string(d.column) == r[2]);
+        }
+    }
+}
+
 } // namespace
 
 TEST_CASE("grammar reference: every example means its explicit form", "[parse][reference]") {
@@ -95,18 +119,27 @@ TEST_CASE("grammar reference: every example means its explicit form", "[parse][r
 TEST_CASE("grammar reference: every error example has its exact message and position", "[parse][reference]") {
     auto rows = table(read_reference(), "errors");
     REQUIRE(rows.size() >= 20);
+    check_errors(rows);
+}
+
+TEST_CASE("grammar reference: vectors, sums and data examples, with their variables and vectors",
+          "[parse][reference][vectors]") {
+    auto rows = table(read_reference(), "vector-examples");
+    REQUIRE(rows.size() >= 15);
     for (const auto& r : rows) {
-        REQUIRE(r.size() == 3);
-        std::string input = code(r[0]);
-        CAPTURE(input, r[1], r[2]);
+        REQUIRE(r.size() == 4);
         Context ctx;
-        try {
-            parse(ctx, input);
-            FAIL("accepted");
-        } catch (const Error& e) {
-            const Diagnostic& d = e.diagnostic();
-            CHECK(d.message == r[1]);
-            CHECK(std::to_string(d.line) + ":" + std::to_string(d.column) == r[2]);
-        }
+        std::string input = code(r[0]), meaning = code(r[1]);
+        CAPTURE(input, meaning, r[2], r[3]);
+        Parsed p = parse(ctx, input);
+        CHECK(p.expr == parse_expr(ctx, meaning));
+        CHECK(symbol_names(p.variables) == names(r[2]));
+        CHECK(symbol_names(p.vectors) == names(r[3]));
     }
+}
+
+TEST_CASE("grammar reference: vectors, sums and data errors", "[parse][reference][vectors]") {
+    auto rows = table(read_reference(), "vector-errors");
+    REQUIRE(rows.size() >= 15);
+    check_errors(rows);
 }
