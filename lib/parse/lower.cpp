@@ -602,12 +602,25 @@ private:
     // A defined name used as a value: its body, whose variables join the parse's, parameters
     // first (so `grad(f)` over a parse of `f` follows f's parameter order).
     Expr user_value(const UserFunction& u, std::string_view token) {
+        check_capture(u, token);
         std::vector<Expr> free = free_symbols(u.body);
         for (Expr p : u.params)
             if (std::find(free.begin(), free.end(), p) != free.end()) variable(p.name());
         for (Expr v : free) variable(v.name());
         expansion(u.body, token);
         return u.body;
+    }
+
+    // A definition read inside sum(i = …, …) whose body has its own variable i: expanded
+    // there, that i would become the index. (Its parameters are replaced first, so a
+    // parameter named i is not a variable of the body.)
+    void check_capture(const UserFunction& u, std::string_view token) {
+        Expr i = scope_.index;
+        if (i.is_null() || std::find(u.params.begin(), u.params.end(), i) != u.params.end() || !depends_on(u.body, i))
+            return;
+        std::string name(token);
+        fail(token, "'" + name + "' uses the variable '" + i.name() + "', which is the index of this " + scope_.what +
+                        " here; name the index differently");
     }
 
     // f(a, b) for f(x, y) = body: body with x and y replaced by a and b at once.
@@ -620,6 +633,7 @@ private:
                          std::to_string(c.args.size()));
         }
         if (c.sup) check_function_superscript(c);
+        check_capture(u, fn);
         std::vector<std::pair<Expr, Expr>> replacements;
         replacements.reserve(u.params.size());
         for (std::size_t i = 0; i < u.params.size(); ++i)

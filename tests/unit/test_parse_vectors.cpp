@@ -221,6 +221,16 @@ TEST_CASE("vectors: definitions that hold sums and vectors follow the same rules
               "an index must be i + c for a sum index i and an integer c, or free of sum indices", 15});
     CHECK(fails("v + x") == std::pair<std::string, std::size_t>{"'x' is a vector (indexed at 1:1); use x[k]", 5});
     CHECK(fails("v[1]") == std::pair<std::string, std::size_t>{"'v' is a definition, not a vector", 1});
+    // A body's own variable named like the index of the sum it is read in would become the
+    // index: an error at the name. A parameter of that name is not the body's own.
+    o.functions["a"] = UserFunction{{}, parse_expr(ctx, "i + 1")};
+    o.functions["h"] = UserFunction{{i}, parse_expr(ctx, "i^2")};
+    CHECK(fails("sum(i = 1..n, a*x[i])") == std::pair<std::string, std::size_t>{
+                                                "'a' uses the variable 'i', which is the index of this sum here; "
+                                                "name the index differently",
+                                                15});
+    CHECK(fails("sum(j = 1..n, a*x[j])").first == "accepted");
+    CHECK(parse_expr(ctx, "sum(i = 1..n, h(x[i]))", o) == parse_expr(ctx, "sum(i = 1..n, x[i]^2)"));
     // Substituting a name the body's sum binds would capture it: an error at the call.
     CHECK(fails("S(i)") == std::pair<std::string, std::size_t>{
                                "cannot substitute an expression containing 'i' inside a reduction over 'i'", 1});
