@@ -292,7 +292,7 @@ void rename_columns(DataSet& data, std::span<const std::pair<std::string, std::s
             throw Error(fmt::format("{}: cannot rename '{}': there is no such column (the columns are {})", data.source,
                                     excerpt(from), known));
         }
-        if (renamed[j]) throw Error(fmt::format("{}: column '{}' is renamed twice", data.source, from));
+        if (renamed[j]) throw Error(fmt::format("{}: column '{}' is renamed twice", data.source, excerpt(from)));
         if (!is_identifier(to))
             throw Error(fmt::format("{}: cannot rename '{}' to '{}': not an identifier ({})", data.source, from,
                                     excerpt(to), kIdentifierRule));
