@@ -9,6 +9,17 @@
 /// (smaller) argument and share it equally at a tie, as PyTorch does:
 /// max(a, b)' = (1 + sign(a - b))/2*a' + (1 - sign(a - b))/2*b'.
 ///
+/// Reductions (docs/reductions.md) stay nodes: by a scalar variable p, the derivative of
+/// sum(i = lo..hi, body) is sum(i = lo..hi, d body/dp), and likewise for the means and sums
+/// over data rows, guards and Vec; 2*mean((m*x + b - y)*x) is the node
+/// 2*row_mean((m*x + b - y)*x). Bounds, indices, x[k] and len(x) have derivative 0 by a scalar
+/// (they are integers, or values read at integer positions): d/dn sum(i = 1..n, x[i]*n) is
+/// sum(i = 1..n, x[i]). An index is bound in its sum, so the derivative by a symbol named like
+/// the index of a sum is 0 inside that sum (as free_symbols() says, the sum does not depend on
+/// it). A variable read as x[k] or len(x) is a vector variable; diff and gradient by it give
+/// vector_gradient(), and hessian and jacobian refuse it, naming banded_hessian and
+/// vector_gradient.
+///
 /// Errors: symdiff::Error (diagnostic.hpp) when asked for something that has no derivative,
 /// e.g. differentiating with respect to something that is not a variable, or the gradient of
 /// a list.
@@ -38,6 +49,9 @@ Expr diff(Expr e, std::span<const Expr> xs);
 /// the children (e.g. for sin(u): cos(u); for a product: the product of the other factors).
 /// The one table of differentiation rules: diff, gradient and the step-by-step derivations
 /// all use it. For Add it is 1; for a Pow f^g it is g*f^(g-1) (i = 0) or f^g*ln(f) (i = 1).
+/// Indices, bounds and both kids of x[k] and len(x) have partial 0, and a guard's body has
+/// guard(k, lo, hi, 1). The body of a sum, mean or Vec has no local partial (the reduction is
+/// linear in it, and diff differentiates under it instead): that throws symdiff::Error.
 Expr local_partial(Expr e, std::size_t i);
 
 /// The gradient of a scalar e with respect to vars, in the order given, by symbolic reverse
@@ -57,14 +71,25 @@ std::vector<std::vector<Expr>> hessian(Expr e, std::span<const Expr> vars);
 
 /// The derivative of e by a vector variable x (a symbol e uses as x[i]): the Vec
 /// [∂e/∂x[k] for k = 1..len(x)] in gather form (docs/reductions.md). diff(e, x) and gradient()
-/// return this for a vector variable. Throws symdiff::Error if x is not a symbol.
+/// return this for a vector variable. The element is a sum of guarded terms: for each sum
+/// S = sum(i = lo..hi, body) over x (with its adjoint a_S, the derivative of e by S's value,
+/// by reverse mode over the part of e outside the sums) and each x[i + c] its body reads,
+/// guard(k, lo + c, hi + c, a_S*(d body/d x[i + c]) at i = k - c); for an element x[j] read at
+/// a fixed j (inside a reduction or outside), guard(k, j, j, ...). Terms of equal range are
+/// merged. Extended Rosenbrock gives exactly two terms, k in 1..n-1 and k in 2..n. The index
+/// is a fresh symbol: k, or k1, k2, ... if e uses k. Throws symdiff::Error if x is not a
+/// symbol, if e is not scalar, uses x bare (not as x[...]), reads x[m] inside a sum over i with
+/// m not of the form i + c, or nests a reduction over x in another.
 Expr vector_gradient(Expr e, Expr x);
 
 /// The symmetric band of the Hessian of a scalar e by a vector variable x: diagonals[d] is
 /// the Vec [∂²e/∂x[k]∂x[k+d] for k = 1..len(x)-d], for d = 0 .. bandwidth (extended
-/// Rosenbrock: d = 0, 1, so 3n - 2 entries with the symmetric lower band). Throws
-/// symdiff::Error if the Hessian is not banded (an element couples every x[k], e.g. through a
-/// reduction over x), naming the cause.
+/// Rosenbrock: d = 0, 1, so 3n - 2 entries with the symmetric lower band). Each diagonal is
+/// the gradient element's terms differentiated by their x[k + d], guarded as in the
+/// gradient, terms of equal range merged; a diagonal with no entry is a Vec of 0. Throws
+/// symdiff::Error if the Hessian is not banded, naming the cause: an element that contains a
+/// reduction over x (ln(sum(i = 1..n, x[i]^2)) couples every pair: "dense"), or one that
+/// reads some x[m] at no fixed offset from x[k] (sum(i = 1..n, x[i]*x[1]): a full column).
 struct BandedHessian {
     Expr vector;
     std::vector<Expr> diagonals;

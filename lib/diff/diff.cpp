@@ -1,10 +1,15 @@
 // Differentiation: the table of local partial derivatives, forward diff and reverse-mode gradients.
 #include "symdiff/diff.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <cstdio>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "symdiff/diagnostic.hpp"
+#include "symdiff/print.hpp"
 
 namespace symdiff {
 
@@ -51,8 +56,24 @@ Expr local_partial(Expr e, std::size_t i) {
     case Op::Sym:
     case Op::Pi:
     case Op::List:
-    case Op::At: case Op::Len: case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Guard: case Op::Vec:
         break;
+    case Op::At:
+    case Op::Len:
+        // An index is an integer and x[k] is a value read from x: nothing moves continuously.
+        return c.integer(0);
+    case Op::Guard:
+        // guard(k, lo, hi, u) is u inside its range and 0 outside; the range is integral.
+        return i == 3 ? c.guard(e[0], e[1], e[2], one()) : c.integer(0);
+    case Op::Sum:
+    case Op::RowSum:
+    case Op::RowMean:
+    case Op::Vec:
+        // Bounds and the index are integers. The body is a different value at every index, so
+        // no single factor times the body's derivative is the reduction's derivative: diff and
+        // gradient differentiate the body under the reduction instead.
+        if (e.size() == 4 && i < 3) return c.integer(0);
+        throw Error("'" + std::string(op_name(e.op())) +
+                    "' is linear in its body, with no local partial: its derivative is the same reduction over the body's derivative");
     case Op::Add:
         // d/da (a + b + ...) = 1
         return one();
@@ -182,12 +203,213 @@ Expr scaled_partial(Context& c, Expr node, std::size_t i, Expr a) {
     return c.mul({a, local_partial(node, i)});
 }
 
+bool is_scalar_reduction(Op op) { return op == Op::Sum || op == Op::RowSum || op == Op::RowMean; }
+
+Expr body_of(Expr r) { return r[r.size() - 1]; }
+
+// The reduction r (same index and bounds) over another body.
+Expr rereduce(Context& c, Expr r, Expr body) {
+    switch (r.op()) {
+    case Op::Sum: return c.sum(r[0], r[1], r[2], body);
+    case Op::RowSum: return c.row_sum(body);
+    case Op::RowMean: return c.row_mean(body);
+    case Op::Guard: return c.guard(r[0], r[1], r[2], body);
+    case Op::Vec: return c.vec(r[0], r[1], r[2], body);
+    default: break;
+    }
+    throw Error("'" + std::string(op_name(r.op())) + "' is not a reduction");
+}
+
+// Bounds and indices are integers and x[k] reads a value at an integer position, so only the
+// body of a reduction or guard, and every operand of the ordinary nodes, carries a derivative.
+bool differentiable_kid(Expr n, std::size_t i) {
+    switch (n.op()) {
+    case Op::At: case Op::Len: return false;
+    case Op::Sum: case Op::Guard: case Op::Vec: return i == 3;
+    default: return true;
+    }
+}
+
+[[noreturn]] void list_inside() { throw Error("a list cannot appear inside an expression that is differentiated"); }
+[[noreturn]] void vec_inside() {
+    throw Error("a vector [... for k = ...] is an output and cannot appear inside an expression that is differentiated");
+}
+
+// Reverse-mode adjoints of the nodes `wrt` in the scalar e (0 where e does not depend on one),
+// each wrt node an independent leaf whose inside the sweep never visits: wrt may hold x[i + 1]
+// or a whole sum as well as symbols. A reduction outside wrt passes its adjoint a into its body
+// as the same reduction of the body's own gradient, a*sum(i = lo..hi, d body/d w): a comes
+// from outside the reduction, so it does not depend on i (reductions do not nest), and the
+// result stays a reduction node instead of one term per index.
+std::vector<Expr> reverse(Expr e, const Order& o, std::span<const Expr> wrt) {
+    Context& c = ctx_of(e);
+    const std::size_t n = o.ids.size();
+    auto pos_of = [&](Expr v) { return v.id() < o.pos.size() ? o.pos[v.id()] : kNone; };
+    std::vector<char> live(n, 0), leaf(n, 0);
+    for (Expr v : wrt)
+        if (std::uint32_t p = pos_of(v); p != kNone) live[p] = leaf[p] = 1;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (live[k]) continue;
+        const Expr node = c[o.ids[k]];
+        for (std::size_t i = 0; i < node.size(); ++i)
+            if (differentiable_kid(node, i) && live[o.pos[node.child_ids()[i]]]) {
+                live[k] = 1;
+                break;
+            }
+    }
+
+    // adjoint(child) += adjoint(node) * d node/d child. Contributions are collected per node
+    // and summed once, when the sweep reaches it (every parent has a larger id, so all of them
+    // have been visited by then).
+    std::vector<std::vector<Expr>> contrib(n);
+    std::vector<Expr> adjoint(n);
+    if (n > 0) contrib[n - 1].push_back(c.integer(1));
+    std::vector<Expr> inner_wrt;
+    for (std::size_t k = n; k-- > 0;) {
+        if (!live[k] || contrib[k].empty()) continue;
+        Expr a = contrib[k].size() == 1 ? contrib[k][0] : c.add(contrib[k]);
+        std::vector<Expr>().swap(contrib[k]);
+        adjoint[k] = a;
+        if (is_zero(a) || leaf[k]) continue;
+        const Expr node = c[o.ids[k]];
+        if (node.is(Op::List)) list_inside();
+        if (node.is(Op::Vec)) vec_inside();
+        if (is_scalar_reduction(node.op()) || node.is(Op::Guard)) {
+            // A guard is treated like a reduction: guard(k, lo, hi, body') keeps the body's
+            // partials where the guard holds, as forward mode does, instead of multiplying
+            // them by guard(k, lo, hi, 1) where the body is not even evaluated.
+            // The sum's own index is another variable inside it, whatever wrt says.
+            inner_wrt.clear();
+            for (Expr v : wrt) {
+                std::uint32_t p = pos_of(v);
+                if (p == kNone || p >= k || !live[p]) continue;
+                if (node.is(Op::Sum) && depends_on(v, node[0])) continue;
+                inner_wrt.push_back(v);
+            }
+            const Expr body = body_of(node);
+            const std::vector<Expr> targets = inner_wrt;
+            const std::vector<Expr> inner = reverse(body, order_of(std::span<const Expr>(&body, 1)), targets);
+            for (std::size_t j = 0; j < targets.size(); ++j)
+                if (!is_zero(inner[j])) contrib[pos_of(targets[j])].push_back(c.mul({a, rereduce(c, node, inner[j])}));
+            continue;
+        }
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            if (!differentiable_kid(node, i)) continue;
+            std::uint32_t kp = o.pos[node.child_ids()[i]];
+            if (!live[kp]) continue;
+            contrib[kp].push_back(scaled_partial(c, node, i, a));
+        }
+    }
+    std::vector<Expr> out;
+    out.reserve(wrt.size());
+    for (Expr v : wrt) {
+        std::uint32_t p = pos_of(v);
+        out.push_back(p == kNone || adjoint[p].is_null() ? c.integer(0) : adjoint[p]);
+    }
+    return out;
+}
+
+std::vector<Expr> reverse(Expr e, std::span<const Expr> wrt) {
+    return reverse(e, order_of(std::span<const Expr>(&e, 1)), wrt);
+}
+
+// The symbols of o used as vectors: x of some x[k] or len(x).
+std::vector<Expr> vector_symbols(const Context& c, const Order& o) {
+    std::vector<Expr> out;
+    for (NodeId id : o.ids) {
+        Expr n = c[id];
+        if ((n.is(Op::At) || n.is(Op::Len)) && std::find(out.begin(), out.end(), n[0]) == out.end()) out.push_back(n[0]);
+    }
+    return out;
+}
+
+bool contains(const std::vector<Expr>& v, Expr e) { return std::find(v.begin(), v.end(), e) != v.end(); }
+
+// A symbol named k, k1, k2, ... that e does not use anywhere (free or bound), for the index of
+// the gradient's Vec: any name e uses could be captured or shadow one of its indices.
+Expr fresh_index(Expr e) {
+    Context& c = ctx_of(e);
+    std::unordered_set<std::string_view> used;
+    for (NodeId id : topological_order(std::span<const Expr>(&e, 1)))
+        if (c[id].is_symbol()) used.insert(c[id].name());
+    if (!used.count("k")) return c.symbol("k");
+    for (int j = 1;; ++j) {
+        char name[24];
+        std::snprintf(name, sizeof name, "k%d", j);
+        if (!used.count(name)) return c.symbol(name);
+    }
+}
+
+// The distinct x[m] nodes of e, outside any reduction that does not depend on x, in order of
+// discovery; throws if e uses x bare or in an index, or nests a reduction over x (`where`
+// says which expression, for the message).
+std::vector<Expr> reads_of(Expr e, Expr x, const char* where) {
+    std::vector<Expr> out;
+    std::unordered_set<NodeId> seen;
+    std::vector<Expr> stack{e};
+    while (!stack.empty()) {
+        Expr t = stack.back();
+        stack.pop_back();
+        if (!seen.insert(t.id()).second) continue;
+        if (t == x)
+            throw Error("'" + x.name() + "' is a vector variable (it is read as " + x.name() +
+                        "[...]) and cannot also be used as a number " + where);
+        if (t.is(Op::At) && t[0] == x) {
+            if (depends_on(t[1], x)) throw Error("the index of " + to_string(t) + " reads " + x.name() + " itself");
+            out.push_back(t);
+            continue;
+        }
+        if (t.is(Op::Len)) continue;
+        if (is_reduction(t.op()) && depends_on(t, x))
+            throw Error("reductions do not nest: " + to_string(t) + " over " + x.name() + " is " + where);
+        if (is_reduction(t.op())) continue;
+        for (std::size_t i = t.size(); i-- > 0;) stack.push_back(t[i]);
+    }
+    return out;
+}
+
+// One guarded part of a gradient element, guard(k, lo, hi, body), merged by range.
+struct Guarded {
+    Expr lo, hi;
+    std::vector<Expr> parts;
+};
+
+void add_guarded(std::vector<Guarded>& gs, Expr lo, Expr hi, Expr part) {
+    if (is_zero(part)) return;
+    for (Guarded& g : gs)
+        if (g.lo == lo && g.hi == hi) {
+            g.parts.push_back(part);
+            return;
+        }
+    gs.push_back({lo, hi, {part}});
+}
+
+Expr sum_of_guards(Context& c, Expr k, const std::vector<Guarded>& gs) {
+    std::vector<Expr> terms;
+    for (const Guarded& g : gs) terms.push_back(c.guard(k, g.lo, g.hi, c.add(g.parts)));
+    return terms.empty() ? c.integer(0) : c.add(terms);
+}
+
+std::vector<Expr> vectors_among(const Context& c, const Order& o, std::span<const Expr> vars) {
+    const std::vector<Expr> vectors = vector_symbols(c, o);
+    std::vector<Expr> out;
+    for (Expr v : vars)
+        if (contains(vectors, v)) out.push_back(v);
+    return out;
+}
+
+[[noreturn]] void vector_variable_error(Expr x, const char* what, const std::string& instead) {
+    throw Error("'" + x.name() + "' is a vector variable (it is read as " + x.name() + "[...]): " + what +
+                " by it is " + instead);
+}
+
 } // namespace
 
 Expr diff(Expr e, Expr x) {
     require_symbol(x, "a derivative");
     Context& c = ctx_of(e);
     const Order o = order_of(std::span<const Expr>(&e, 1));
+    if (contains(vector_symbols(c, o), x)) return vector_gradient(e, x);
     // d[k] is the derivative of the k-th node of the order; children come first, so one pass
     // in order sees every child's derivative before its parent needs it.
     std::vector<Expr> d(o.ids.size());
@@ -199,7 +421,9 @@ Expr diff(Expr e, Expr x) {
         switch (n.op()) {
         case Op::Num:
         case Op::Pi:
-            // d/dx c = 0
+        case Op::At:
+        case Op::Len:
+            // d/dx c = 0; x[k] and len(x) do not move with a scalar x
             d[k] = zero;
             continue;
         case Op::Sym:
@@ -220,6 +444,25 @@ Expr diff(Expr e, Expr x) {
                 if (!is_zero(dk(i))) terms.push_back(dk(i));
             d[k] = terms.empty() ? zero : c.add(terms);
             continue;
+        case Op::Sum:
+        case Op::Vec:
+            // Inside sum(x = ..) the index x is another variable than the x outside it, so
+            // the body is constant in the x asked for (and the bounds are integers).
+            if (n[0] == x) {
+                d[k] = n.is(Op::Vec) ? c.vec(n[0], n[1], n[2], zero) : zero;
+                continue;
+            }
+            [[fallthrough]];
+        case Op::RowSum:
+        case Op::RowMean:
+        case Op::Guard: {
+            // the derivative of a sum is the sum of the derivatives: sum(i, lo, hi, body')
+            Expr db = dk(n.size() - 1);
+            if (db.is(Op::List)) list_inside();
+            if (db.is(Op::Vec) && !n.is(Op::Vec)) vec_inside();
+            d[k] = rereduce(c, n, db);
+            continue;
+        }
         default:
             break;
         }
@@ -230,7 +473,8 @@ Expr diff(Expr e, Expr x) {
         for (std::size_t i = 0; i < n.size(); ++i) {
             Expr di = dk(i);
             if (is_zero(di)) continue;
-            if (di.is(Op::List)) throw Error("a list cannot appear inside an expression that is differentiated");
+            if (di.is(Op::List)) list_inside();
+            if (di.is(Op::Vec)) vec_inside();
             terms.push_back(c.mul({local_partial(n, i), di}));
         }
         d[k] = terms.empty() ? zero : c.add(terms);
@@ -252,53 +496,158 @@ Expr diff(Expr e, std::span<const Expr> xs) {
 std::vector<Expr> gradient(Expr e, std::span<const Expr> vars) {
     for (Expr v : vars) require_symbol(v, "a gradient");
     if (e.is(Op::List)) throw Error("the gradient is defined for a scalar expression; use the Jacobian for a list");
+    if (e.is(Op::Vec)) throw Error("the gradient is defined for a scalar expression, not a vector [... for k = ...]");
     Context& c = ctx_of(e);
     const Order o = order_of(std::span<const Expr>(&e, 1));
-    const std::size_t n = o.ids.size();
-
-    // Only nodes on a path to a variable of interest need an adjoint.
-    std::vector<char> live(n, 0);
+    const std::vector<Expr> vectors = vector_symbols(c, o);
+    std::vector<Expr> scalars;
     for (Expr v : vars)
-        if (v.id() < o.pos.size() && o.pos[v.id()] != kNone) live[o.pos[v.id()]] = 1;
-    for (std::size_t k = 0; k < n; ++k) {
-        if (live[k]) continue;
-        for (NodeId kid : c[o.ids[k]].child_ids())
-            if (live[o.pos[kid]]) {
-                live[k] = 1;
-                break;
-            }
-    }
-
-    // Reverse accumulation: adjoint(child) += adjoint(node) * d node/d child. Contributions
-    // are collected per node and summed once, when the sweep reaches it (every parent has a
-    // larger id, so all of them have been visited by then).
-    std::vector<std::vector<Expr>> contrib(n);
-    std::vector<Expr> adjoint(n);
-    contrib[n - 1].push_back(c.integer(1));
-    for (std::size_t k = n; k-- > 0;) {
-        if (!live[k] || contrib[k].empty()) continue;
-        Expr a = contrib[k].size() == 1 ? contrib[k][0] : c.add(contrib[k]);
-        std::vector<Expr>().swap(contrib[k]);
-        adjoint[k] = a;
-        if (is_zero(a)) continue;
-        const Expr node = c[o.ids[k]];
-        if (node.is(Op::List)) throw Error("a list cannot appear inside an expression that is differentiated");
-        for (std::size_t i = 0; i < node.size(); ++i) {
-            std::uint32_t kp = o.pos[node.child_ids()[i]];
-            if (!live[kp]) continue;
-            contrib[kp].push_back(scaled_partial(c, node, i, a));
-        }
-    }
+        if (!contains(vectors, v)) scalars.push_back(v);
+    std::vector<Expr> g = scalars.size() == vars.size() ? reverse(e, o, vars) : reverse(e, o, scalars);
+    if (scalars.size() == vars.size()) return g;
     std::vector<Expr> out;
-    out.reserve(vars.size());
-    for (Expr v : vars) {
-        std::uint32_t kp = v.id() < o.pos.size() ? o.pos[v.id()] : kNone;
-        out.push_back(kp == kNone || adjoint[kp].is_null() ? c.integer(0) : adjoint[kp]);
-    }
+    std::size_t j = 0;
+    for (Expr v : vars) out.push_back(contains(vectors, v) ? vector_gradient(e, v) : g[j++]);
     return out;
 }
 
+Expr vector_gradient(Expr e, Expr x) {
+    require_symbol(x, "a gradient by a vector");
+    if (e.is(Op::List) || e.is(Op::Vec)) throw Error("the gradient by a vector is defined for a scalar expression");
+    Context& c = ctx_of(e);
+
+    // The part of e outside reductions, with every reduction over x and every x[j] read
+    // outside them as a leaf: reverse mode over it gives each leaf's adjoint, a loop-invariant
+    // expression (1 for f = sum(...)).
+    std::vector<Expr> leaves;
+    {
+        std::unordered_set<NodeId> seen;
+        std::vector<Expr> stack{e};
+        while (!stack.empty()) {
+            Expr t = stack.back();
+            stack.pop_back();
+            if (!seen.insert(t.id()).second) continue;
+            if (t == x)
+                throw Error("'" + x.name() + "' is a vector variable (it is read as " + x.name() +
+                            "[...]) and cannot also be used as a number");
+            if (t.is(Op::At) && t[0] == x) {
+                if (depends_on(t[1], x)) throw Error("the index of " + to_string(t) + " reads " + x.name() + " itself");
+                leaves.push_back(t);
+                continue;
+            }
+            if (t.is(Op::Len)) continue;
+            if (t.is(Op::Vec) || t.is(Op::List)) throw Error("the gradient by a vector is defined for a scalar expression");
+            if (is_scalar_reduction(t.op())) {
+                if (depends_on(t, x)) leaves.push_back(t);
+                continue;
+            }
+            for (std::size_t i = t.size(); i-- > 0;) stack.push_back(t[i]);
+        }
+    }
+    const Expr k = fresh_index(e);
+    std::vector<Guarded> parts;
+    const std::vector<Expr> adjoints = reverse(e, leaves);
+    for (std::size_t l = 0; l < leaves.size(); ++l) {
+        const Expr leaf = leaves[l], a = adjoints[l];
+        if (is_zero(a)) continue;
+        if (leaf.is(Op::At)) {
+            // x[j] outside reductions: one element of the gradient
+            add_guarded(parts, leaf[1], leaf[1], a);
+            continue;
+        }
+        const Expr body = body_of(leaf);
+        const std::vector<Expr> reads = reads_of(body, x, "inside a reduction over it");
+        const std::vector<Expr> partials = reverse(body, reads);
+        for (std::size_t r = 0; r < reads.size(); ++r) {
+            const Expr p = partials[r], idx = reads[r][1];
+            if (is_zero(p)) continue;
+            if (!leaf.is(Op::Sum) || !depends_on(idx, leaf[0])) {
+                // x[j] at a fixed j, read by every term (or every row): one element, the
+                // whole reduction of the partial
+                add_guarded(parts, idx, idx, c.mul({a, rereduce(c, leaf, p)}));
+                continue;
+            }
+            // x[i + c] is read at k = i + c, so for k in lo + c .. hi + c the term is the
+            // partial at i = k - c: the gather form, one guarded term per offset.
+            const Expr i = leaf[0];
+            const Expr off = c.sub(idx, i);
+            if (!off.is_number() || !off.number().is_integer())
+                throw Error("the index of " + to_string(reads[r]) + " inside the sum over " + i.name() + " is not " +
+                            i.name() + " + c for a constant integer c");
+            const std::pair<Expr, Expr> at_k[] = {{i, c.sub(k, off)}};
+            add_guarded(parts, c.add({leaf[1], off}), c.add({leaf[2], off}), c.mul({a, substitute(p, at_k)}));
+        }
+    }
+    return c.vec(k, c.integer(1), c.len(x), sum_of_guards(c, k, parts));
+}
+
+BandedHessian banded_hessian(Expr e, Expr x) {
+    require_symbol(x, "a Hessian by a vector");
+    Context& c = ctx_of(e);
+    const Expr g = vector_gradient(e, x);
+    const Expr k = g[0], element = g[3];
+    std::vector<Expr> terms;
+    if (element.is(Op::Add)) {
+        for (std::size_t i = 0; i < element.size(); ++i) terms.push_back(element[i]);
+    } else if (!is_zero(element)) {
+        terms.push_back(element);
+    }
+    std::vector<std::vector<Guarded>> diagonals(1);
+    for (Expr t : terms) {
+        Expr coef = c.integer(1), guard = t;
+        if (t.is(Op::Mul) && t.size() == 2 && t[0].is_number()) {
+            coef = t[0];
+            guard = t[1];
+        }
+        if (!guard.is(Op::Guard) || guard[0] != k) throw Error("the gradient element " + to_string(t) + " is not a guarded term");
+        const Expr lo = guard[1], hi = guard[2], body = c.mul({coef, guard[3]});
+        // Every x[k] of a reduction over x couples with every other one.
+        {
+            std::unordered_set<NodeId> seen;
+            std::vector<Expr> stack{body};
+            while (!stack.empty()) {
+                Expr s = stack.back();
+                stack.pop_back();
+                if (!seen.insert(s.id()).second) continue;
+                if (is_reduction(s.op()) && depends_on(s, x))
+                    throw Error("banded_hessian: the Hessian by " + x.name() + " is dense, not banded: d/d" + x.name() +
+                                "[" + k.name() + "] contains " + to_string(s) + ", a reduction over " + x.name() +
+                                " that couples every pair of its elements");
+                for (std::size_t i = 0; i < s.size(); ++i) stack.push_back(s[i]);
+            }
+        }
+        const std::vector<Expr> reads = reads_of(body, x, "in its gradient");
+        const std::vector<Expr> partials = reverse(body, reads);
+        for (std::size_t r = 0; r < reads.size(); ++r) {
+            if (is_zero(partials[r])) continue;
+            const Expr m = reads[r][1];
+            // the offset of x[m] from the row k: m - k, or m - lo where the term holds at k = lo only
+            Expr d = c.sub(m, k);
+            if (!(d.is_number() && d.number().is_integer()) && lo == hi) d = c.sub(m, lo);
+            if (!(d.is_number() && d.number().is_integer()))
+                throw Error("banded_hessian: the Hessian by " + x.name() + " is not banded: d/d" + x.name() + "[" +
+                            k.name() + "] depends on " + to_string(reads[r]) + ", which is at no fixed offset from " +
+                            x.name() + "[" + k.name() + "]");
+            // Below the diagonal the entry is the mirror of one above it (the Hessian is symmetric).
+            if (d.number().is_negative()) continue;
+            const auto off = static_cast<std::size_t>(d.number().num());
+            if (diagonals.size() <= off) diagonals.resize(off + 1);
+            add_guarded(diagonals[off], lo, hi, partials[r]);
+        }
+    }
+    BandedHessian h{x, {}};
+    for (std::size_t d = 0; d < diagonals.size(); ++d)
+        h.diagonals.push_back(c.vec(k, c.integer(1), c.sub(c.len(x), c.integer(static_cast<std::int64_t>(d))),
+                                    sum_of_guards(c, k, diagonals[d])));
+    return h;
+}
+
 std::vector<std::vector<Expr>> jacobian(Expr e, std::span<const Expr> vars) {
+    for (Expr v : vars) require_symbol(v, "a Jacobian");
+    const Expr roots[] = {e};
+    const Order o = order_of(roots);
+    for (Expr v : vectors_among(ctx_of(e), o, vars))
+        vector_variable_error(v, "the Jacobian", "vector_gradient(f, " + v.name() + ") for each component (a Vec of the gather form)");
     std::vector<std::vector<Expr>> rows;
     if (!e.is(Op::List)) {
         rows.push_back(gradient(e, vars));
@@ -312,6 +661,11 @@ std::vector<std::vector<Expr>> jacobian(Expr e, std::span<const Expr> vars) {
 }
 
 std::vector<std::vector<Expr>> hessian(Expr e, std::span<const Expr> vars) {
+    for (Expr v : vars) require_symbol(v, "a Hessian");
+    const Expr roots[] = {e};
+    const Order o = order_of(roots);
+    for (Expr v : vectors_among(ctx_of(e), o, vars))
+        vector_variable_error(v, "the Hessian", "banded_hessian(f, " + v.name() + "), its band as Vec diagonals");
     const std::vector<Expr> g = gradient(e, vars);
     const std::size_t m = vars.size();
     std::vector<std::vector<Expr>> h(m, std::vector<Expr>(m));

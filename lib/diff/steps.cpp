@@ -106,6 +106,23 @@ private:
         }
         case Op::Mul:
             return expand_product(u, s);
+        case Op::Sum:
+        case Op::RowSum:
+        case Op::RowMean:
+        case Op::Guard:
+        case Op::Vec:
+            // One step: a pending d/dx[body] cannot stand inside the reduction, since the
+            // body's derivative has the index free and would be captured when it replaced it.
+            s.rule = u.is(Op::RowMean) ? "the derivative of a mean is the mean of the derivatives"
+                     : u.is(Op::Guard) ? "the derivative of a guarded term is the guarded derivative"
+                     : u.is(Op::Vec)   ? "a vector differentiates element by element"
+                                       : "the derivative of a sum is the sum of the derivatives";
+            return diff(u, x_);
+        case Op::At:
+        case Op::Len:
+            // x depends on them only through an index, an integer
+            s.rule = "constant rule (an index is an integer)";
+            return c_.integer(0);
         case Op::Pow: {
             const bool base_dep = depends(u[0]), exp_dep = depends(u[1]);
             if (!exp_dep) {
@@ -214,6 +231,15 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
         s.replace(p, from.size(), to);
 }
 
+bool is_vector_variable(Expr e, Expr x) {
+    const Context& c = e.context();
+    for (NodeId id : topological_order(std::span<const Expr>(&e, 1))) {
+        Expr n = c[id];
+        if ((n.is(Op::At) || n.is(Op::Len)) && n[0] == x) return true;
+    }
+    return false;
+}
+
 } // namespace
 
 Derivation derive_steps(Expr e, Expr x) {
@@ -232,6 +258,17 @@ Derivation derive_steps(Expr e, Expr x) {
         }
     }
     if (d.inner_name.is_null()) d.inner_name = c.symbol("u_inner");
+    if (is_vector_variable(e, x)) {
+        // d/dx by a vector x is a vector of derivatives in gather form (diff.hpp), one step
+        d.result = simplify(diff(e, x));
+        DerivationStep s;
+        s.rule = "gradient by the vector " + x.name() + ", element by element";
+        s.target = e;
+        s.expansion = d.result;
+        s.result = d.result;
+        d.steps.push_back(s);
+        return d;
+    }
     Builder(d).run();
     return d;
 }

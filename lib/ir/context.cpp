@@ -459,6 +459,13 @@ Expr Context::call(Op fn, std::span<const Expr> args) {
     case Op::Log:
         if (a.is_integer(1)) return integer(0);
         if (a.is(Op::Exp)) return a[0];
+        // ln(sigmoid(z)) = -softplus(-z) and ln(1 - sigmoid(z)) = -softplus(z): equal values,
+        // but the logarithm of a probability that rounded to 0 (sigmoid(-800)) is -inf, while
+        // softplus is finite and accurate everywhere. Cross-entropy then needs no clipping.
+        if (a.is(Op::Sigmoid)) return neg(call(Op::Softplus, {neg(a[0])}));
+        if (a.is(Op::Add) && a.size() == 2 && a[0].is_integer(1) && a[1].is(Op::Mul) && a[1].size() == 2 &&
+            a[1][0].is_integer(-1) && a[1][1].is(Op::Sigmoid))
+            return neg(call(Op::Softplus, {a[1][1][0]}));
         break;
     case Op::Sin: case Op::Tan: case Op::Asin: case Op::Atan: case Op::Sinh: case Op::Tanh:
     case Op::Asinh: case Op::Atanh: case Op::Erf: case Op::Cbrt:

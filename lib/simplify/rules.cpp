@@ -126,6 +126,132 @@ Expr even_function(Expr e) {
     return c.call(e.op(), {c.neg(a)});
 }
 
+bool is_scalar_reduction(Expr e) { return e.is(Op::Sum) || e.is(Op::RowSum) || e.is(Op::RowMean); }
+
+// The reduction r (same index and bounds) over another body.
+Expr with_body(Context& c, Expr r, Expr body) {
+    switch (r.op()) {
+    case Op::Sum: return c.sum(r[0], r[1], r[2], body);
+    case Op::RowSum: return c.row_sum(body);
+    default: return c.row_mean(body);
+    }
+}
+
+// The terms of the product of sums t, multiplied out: x*(1 - s)*(a + b) -> the six products.
+// Empty if that makes more than `cap` terms.
+std::vector<Expr> expand_product(Context& c, Expr t, std::size_t cap) {
+    std::vector<Expr> out{c.integer(1)};
+    auto times = [&](Expr f) {
+        std::vector<Expr> next;
+        std::size_t n = f.is(Op::Add) ? f.size() : 1;
+        if (out.size() * n > cap) return false;
+        for (Expr p : out)
+            for (std::size_t j = 0; j < n; ++j) next.push_back(c.mul({p, f.is(Op::Add) ? f[j] : f}));
+        out.swap(next);
+        return true;
+    };
+    if (t.is(Op::Mul)) {
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (!times(t[i])) return {};
+    } else if (!times(t)) {
+        return {};
+    }
+    return out;
+}
+
+// sigmoid(-u) = 1 - sigmoid(u). In a sum that holds both sigmoid(u) and sigmoid(-u) as
+// factors of its terms, writing the one with the negative argument as 1 - sigmoid(u) and
+// multiplying out lets the complementary terms cancel: the derivative of a cross-entropy,
+// x*y*sigmoid(-z) - x*(1 - y)*sigmoid(z), is x*(y - sigmoid(z)). Factors common to every
+// term that is left are taken out in front (variables too: x*(y - sigmoid(z)) is the
+// textbook's form); the driver keeps the result only where it is cheaper.
+Expr sigmoid_complement(Expr e) {
+    if (!e.is(Op::Add) || e.size() > 16) return Expr();
+    Context& c = ctx_of(e);
+    std::vector<Expr> sigmoids;
+    for (std::size_t i = 0; i < e.size(); ++i) {
+        Expr t = e[i];
+        std::size_t n = t.is(Op::Mul) ? t.size() : 1;
+        for (std::size_t j = 0; j < n; ++j) {
+            Expr f = t.is(Op::Mul) ? t[j] : t;
+            if (f.is(Op::Sigmoid) && std::find(sigmoids.begin(), sigmoids.end(), f) == sigmoids.end()) sigmoids.push_back(f);
+        }
+    }
+    std::vector<std::pair<Expr, Expr>> complement;
+    for (Expr s : sigmoids) {
+        Expr u = s[0];
+        if (!(u.is(Op::Mul) && u[0].is_number() && u[0].number().is_negative())) continue;
+        Expr positive = c.call(Op::Sigmoid, {c.neg(u)});
+        if (std::find(sigmoids.begin(), sigmoids.end(), positive) != sigmoids.end())
+            complement.emplace_back(s, c.sub(c.integer(1), positive));
+    }
+    if (complement.empty()) return Expr();
+    std::vector<Expr> terms;
+    for (std::size_t i = 0; i < e.size(); ++i) {
+        Expr t = e[i];
+        std::vector<Expr> fs;
+        std::size_t n = t.is(Op::Mul) ? t.size() : 1;
+        for (std::size_t j = 0; j < n; ++j) {
+            Expr f = t.is(Op::Mul) ? t[j] : t;
+            for (const auto& [from, to] : complement)
+                if (f == from) f = to;
+            fs.push_back(f);
+        }
+        std::vector<Expr> expanded = expand_product(c, c.mul(fs), 64);
+        if (expanded.empty()) return Expr();
+        terms.insert(terms.end(), expanded.begin(), expanded.end());
+    }
+    Expr sum = c.add(terms);
+    if (!sum.is(Op::Add)) return sum;
+    // the factors every term has, to the smallest positive integer power
+    std::vector<Factors> fs;
+    for (std::size_t i = 0; i < sum.size(); ++i) fs.push_back(factors_of(sum[i]));
+    std::vector<Expr> common;
+    for (const auto& [base, ex] : fs[0].powers) {
+        std::int64_t m = positive_power(ex);
+        for (std::size_t t = 1; t < fs.size() && m > 0; ++t) {
+            std::int64_t here = 0;
+            for (const auto& [b2, e2] : fs[t].powers)
+                if (b2 == base) here = positive_power(e2);
+            m = std::min(m, here);
+        }
+        if (m > 0) common.push_back(c.pow(base, c.integer(m)));
+    }
+    if (common.empty()) return sum;
+    Expr f = c.mul(common);
+    Expr finv = c.pow(f, c.integer(-1));
+    std::vector<Expr> inner;
+    for (std::size_t i = 0; i < sum.size(); ++i) inner.push_back(c.mul({sum[i], finv}));
+    return c.mul({f, c.add(inner)});
+}
+
+// The constructors of sum and mean take a numeric factor out of the summand, so the minus
+// sign of a summand such as -x*(y - sigmoid(z)) ends up in front of the reduction. It goes
+// back in where the summand has a difference to flip: -mean(x*(y - s)) -> mean(x*(s - y)).
+// Only a lone -1: -2*mean(x*(y - w*x - b)) keeps the tutorial's residual y - (w*x + b).
+Expr negate_into_reduction(Expr e) {
+    if (!e.is(Op::Mul) || e.size() != 2 || !e[0].is_integer(-1) || !is_scalar_reduction(e[1])) return Expr();
+    Context& c = ctx_of(e);
+    Expr r = e[1], body = r[r.size() - 1];
+    auto negated = [&](Expr sum) {
+        std::vector<Expr> t;
+        for (std::size_t i = 0; i < sum.size(); ++i) t.push_back(c.neg(sum[i]));
+        return c.add(t);
+    };
+    if (body.is(Op::Add)) return with_body(c, r, negated(body));
+    if (!body.is(Op::Mul)) return Expr();
+    std::size_t sums = 0, at = 0;
+    for (std::size_t i = 0; i < body.size(); ++i)
+        if (body[i].is(Op::Add)) {
+            ++sums;
+            at = i;
+        }
+    if (sums != 1) return Expr();
+    std::vector<Expr> fs;
+    for (std::size_t i = 0; i < body.size(); ++i) fs.push_back(i == at ? negated(body[i]) : body[i]);
+    return with_body(c, r, c.mul(fs));
+}
+
 struct RuleDef {
     RuleInfo info;
     Expr (*code)(Expr) = nullptr; // for rules written as code; lhs/rhs then describe them
@@ -142,11 +268,17 @@ const RuleDef kRules[] = {
     // Only where it saves at least two nodes: 2*x*sin(x) + x^2*cos(x) stays as the product
     // rule gives it, while s*(1 - s)^2 - s^2*(1 - s) becomes s*(1 - s)*(1 - 2*s).
     {{"common-factor", "a*b + a*c", "a*(b + c)", "a not a number; saves two nodes"}, common_factor, 2},
+    {{"sigmoid-complement", "p*sigmoid(-u) + q*sigmoid(u) + rest",
+      "the sum with sigmoid(-u) = 1 - sigmoid(u), multiplied out, common factors in front", ""},
+     sigmoid_complement},
 
     // --- mul
     {{"exp-product", "(mul (exp ?a) (exp ?b))", "(exp (add ?a ?b))", ""}},
     {{"sign-abs", "(mul (sign ?a) (abs ?a))", "?a", ""}},
     {{"sin-over-cos", "(mul (sin ?a) (pow (cos ?a) -1))", "(tan ?a)", ""}},
+    {{"negate-into-reduction", "-sum(a*(b - c)), -mean(b - c)", "sum(a*(c - b)), mean(c - b)",
+      "a lone factor -1; the summand has one difference to flip"},
+     negate_into_reduction},
 
     // --- pow
     {{"sqrt-of-square", "(pow (pow ?a 2) 1/2)", "(abs ?a)", ""}},

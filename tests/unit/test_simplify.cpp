@@ -67,6 +67,8 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         {"even-function", "cos(-x*y)", "cos(x*y)"},
         {"even-function", "cosh(-2*x)", "cosh(2*x)"},
         {"even-function", "abs(-x)", "abs(x)"},
+        {"sigmoid-complement", "x*y*sigmoid(-z) - x*(1 - y)*sigmoid(z)", "x*(y - sigmoid(z))"},
+        {"sigmoid-complement", "y*sigmoid(-x) + (y - 1)*sigmoid(x) + z", "y + z - sigmoid(x)"},
     };
     std::set<std::string> tested;
     for (const Example& ex : examples) {
@@ -78,6 +80,15 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         REQUIRE(f.s(simplify(in)) == ex.out);
         require_same_values(in, r);
         tested.insert(ex.rule);
+    }
+    {
+        // the reductions' rule, with the makers (a reduction has no values without a loop
+        // evaluator; tests/unit/test_diff_reductions.cpp checks them unrolled)
+        Expr x = f.c.symbol("x"), y = f.c.symbol("y"), s = f.c.call(Op::Sigmoid, {f.c.symbol("z")});
+        Expr in = -f.c.row_mean(x * (y - s));
+        REQUIRE(apply_rule("negate-into-reduction", in) == f.c.row_mean(x * (s - y)));
+        REQUIRE(simplify(in) == f.c.row_mean(x * (s - y)));
+        tested.insert("negate-into-reduction");
     }
     // the table has no rule without an example
     for (const RuleInfo& r : simplify_rules()) {
