@@ -4,11 +4,14 @@
 // simplify, steps and local_partial over the new nodes. Values are checked by unrolling small
 // sums into ordinary expressions here, independently of the loop evaluators.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,6 +20,7 @@
 #include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/expr.hpp"
+#include "symdiff/parse.hpp"
 #include "symdiff/print.hpp"
 #include "symdiff/simplify.hpp"
 #include "symdiff/steps.hpp"
@@ -576,4 +580,41 @@ TEST_CASE("steps and local_partial over the reduction nodes", "[steps][reduction
     REQUIRE(local_partial(sm, 2) == f.N(0));
     REQUIRE_THROWS_WITH(local_partial(sm, 3), Catch::Contains("linear in its body"));
     REQUIRE_THROWS_AS(local_partial(loss, 0), Error);
+}
+
+TEST_CASE("seed corpus: the data losses' derivatives are the tutorials' own forms", "[diff][reduction][seed]") {
+    std::ifstream in(SYMDIFF_SHARED_DIR "/acceptance/seed_cases.json", std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    // the corpus has bare NaN literals in optimiser traces, which JSON has not
+    std::string t = text.str();
+    for (std::size_t p = t.find("NaN"); p != std::string::npos; p = t.find("NaN", p)) t.replace(p, 3, "null");
+    const nlohmann::json all = nlohmann::json::parse(t);
+    int checked = 0;
+    for (const auto& c : all) {
+        if (c["kind"] != "regression" || !c.contains("expected") || c["expected"].is_null()) continue;
+        Context ctx;
+        const std::string id = c["id"];
+        Expr f = parse(ctx, c["expr"].get<std::string>()).expr;
+        for (const auto& [v, want_text] : c["expected"].items()) {
+            Expr d = simplify(diff(f, ctx.symbol(v)));
+            Expr want = parse(ctx, want_text.get<std::string>()).expr;
+            INFO(id << " d/d" << v << ": " << to_string(d) << " vs the tutorial's " << want_text.get<std::string>());
+            REQUIRE(d == want);
+            ++checked;
+        }
+    }
+    REQUIRE(checked == 11);
+}
+
+TEST_CASE("hessian by parameters through a mean", "[diff][reduction][hessian]") {
+    Fixture f;
+    auto& c = f.c;
+    Expr loss = c.row_mean(f.sq(f.m * f.x + f.b - f.y));
+    const Expr vars[] = {f.m, f.b};
+    auto h = hessian(loss, vars);
+    REQUIRE(h[0][0] == f.two * c.row_mean(f.sq(f.x)));
+    REQUIRE(h[0][1] == f.two * c.row_mean(f.x));
+    REQUIRE(h[1][0] == h[0][1]);
+    REQUIRE(h[1][1] == f.two);
 }
