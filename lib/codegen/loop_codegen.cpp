@@ -3,17 +3,24 @@
 //
 //   checks      bounds and guard bounds are integers, the extreme indices of every x[t + c]
 //               are in range (once, from the bounds: t + c is monotonic in t)
-//   head        t in [L, M_lo): one element at a time, every guard and member range tested
-//   middle      t in [M_lo, M_lo + 4Q): where every member is active and every guard on t
-//               holds, so the body has no test at all; written in <4 x double>, lane l
-//               computing t + l, each sum's four partial sums one vector accumulator
-//   tail        the rest, as the head
+//   segments    the union of the members' ranges, cut at every bound of a member or of a guard
+//               on t, so that in a segment each member is on or off and each guard holds or
+//               not throughout. A segment whose reads all fall inside their vectors runs
+//               four lanes at a time in <4 x double> (lane l computing t + l) with those
+//               conditions fixed: no per-element test, guards and members selected by a
+//               condition that does not change in the loop. The rest of a segment (fewer
+//               than four elements), and a segment that would read outside a vector (x[k - 1]
+//               at k = 1, kept from use by a guard), run one element at a time with every
+//               test and reads of absent elements replaced by 0.
 //
-// The partial sums of a sum over lo..hi are s[(t - lo) mod 4] in the interpreter. The head
-// and tail add into a four-double array at that index; the middle loop starts at M_lo, so its
-// lane l is s[(M_lo - lo + l) mod 4]: the accumulator is loaded from and stored to the array
-// rotated by (M_lo - lo) mod 4. Every partial sum therefore receives the same terms in the
-// same order as in the interpreter, and the results agree bit for bit.
+// For extended Rosenbrock f + ∇f that is one pass over x: elements 1 and n one at a time, and
+// 2..n-1 in vectors with the value and both gradient terms sharing x[k+1] - x[k]^2.
+//
+// Summation order: a sum over lo..hi is the interpreter's four partial sums s[(t - lo) mod 4]
+// (docs/reductions.md). Element at a time, a term is added into a four-double array at that
+// index; a vector loop starting at t0 holds s[(t0 - lo + l) mod 4] in lane l, loaded from and
+// stored back to the array rotated by (t0 - lo) mod 4. Every partial sum therefore receives
+// the same terms in the same order as in the interpreter, and the results agree bit for bit.
 #include "codegen/loop_codegen.hpp"
 
 #include <array>
@@ -65,6 +72,7 @@ public:
         b_.SetInsertPoint(llvm::BasicBlock::Create(c_, "entry", f_));
         dummy_in_ = b_.CreateAlloca(dbl_, nullptr, "nothing");
         dummy_out_ = b_.CreateAlloca(dbl_, nullptr, "discard");
+        dummy_lanes_ = b_.CreateAlloca(vec_, nullptr, "discard.lanes");
         b_.CreateStore(llvm::ConstantFP::get(dbl_, 0.0), dummy_in_);
         for (std::size_t j = 0; j < plan_.n_vectors; ++j) {
             base_.push_back(load_ptr(f_->getArg(1), j, "x" + std::to_string(j)));
@@ -233,6 +241,9 @@ private:
         std::vector<llvm::Value*> glo, ghi;    // per guard (on the loop variable)
         std::vector<llvm::Value*> holds;       // per guard (invariant ones)
         std::vector<llvm::Value*> partial;     // per member: [4 x double] of partial sums
+        // In the current segment: whether each member is active and each guard on t holds
+        // (null: always, as for the members of a row loop).
+        std::vector<llvm::Value*> seg_active, seg_holds;
     };
 
     // The body at t, one element with every test (guarded) or four lanes with none (middle).
@@ -283,7 +294,7 @@ private:
                 if (!gi.on_loop_var) {
                     x = b_.CreateSelect(r.holds[p.j], v[p.a], zero);
                 } else if (lanes) {
-                    x = v[p.a]; // the middle is where every guard on t holds
+                    x = b_.CreateSelect(r.seg_holds[p.j], v[p.a], zero); // fixed over the segment
                 } else {
                     llvm::Value* in = b_.CreateAnd(b_.CreateICmpSLE(r.glo[p.j], t), b_.CreateICmpSLE(t, r.ghi[p.j]));
                     x = b_.CreateSelect(in, v[p.a], zero);
@@ -363,10 +374,16 @@ private:
         for (std::size_t m = 0; m < g.members.size(); ++m) {
             const Member& mem = plan_.members[g.members[m]];
             llvm::Value* term = v[mem.term];
+            llvm::Value* active = r.seg_active[m];
             if (mem.op == Op::Vec) {
                 llvm::Value* at = b_.CreateInBoundsGEP(dbl_, vout_[mem.output], b_.CreateSub(t, r.lo[m]));
+                if (active) at = b_.CreateSelect(active, at, dummy_lanes_);
                 b_.CreateAlignedStore(term, at, llvm::Align(8));
             } else {
+                // An inactive member adds +0.0, which leaves a partial sum unchanged: it starts
+                // at +0.0 and a sum of doubles is -0.0 only when both terms are, so a partial sum
+                // is never -0.0. Selecting the term keeps the select off the accumulator's chain.
+                if (active) term = b_.CreateSelect(active, term, cst(vec_, 0.0));
                 next_acc[m] = b_.CreateFAdd(acc[m], term);
             }
         }
@@ -440,18 +457,6 @@ private:
         }
         for (const RangeCheck& rc : g.range_checks) range_check(g, r, rc);
 
-        // Regions: the middle is where every member is active and every guard on t holds.
-        llvm::Value* mlo = first;
-        llvm::Value* mhi = last;
-        for (std::size_t m = 0; m < nm; ++m) mlo = smax(mlo, r.lo[m]), mhi = smin(mhi, r.hi[m]);
-        for (std::size_t k = 0; k < ng; ++k)
-            if (g.guards[k].on_loop_var) mlo = smax(mlo, r.glo[k]), mhi = smin(mhi, r.ghi[k]);
-        llvm::Value* empty = b_.CreateICmpSGT(mlo, mhi);
-        mlo = b_.CreateSelect(empty, b_.CreateAdd(last, i64c(1)), mlo, "middle.lo");
-        llvm::Value* count = b_.CreateSelect(empty, i64c(0), b_.CreateAdd(b_.CreateSub(mhi, mlo), i64c(1)));
-        count = b_.CreateAnd(count, i64c(~std::int64_t{3}), "middle.count");
-        llvm::Value* tail = b_.CreateAdd(mlo, count, "tail.lo");
-
         r.partial.assign(nm, nullptr);
         {
             llvm::IRBuilderBase::InsertPoint here = b_.saveIP();
@@ -465,11 +470,7 @@ private:
             if (r.partial[m])
                 for (unsigned l = 0; l < kLanes; ++l)
                     b_.CreateStore(cst(dbl_, 0.0), b_.CreateConstInBoundsGEP1_64(dbl_, r.partial[m], l));
-
-        guarded_loop(g, r, first, b_.CreateSub(mlo, i64c(1)), "head");
-        middle_loop(g, r, mlo, count);
-        guarded_loop(g, r, tail, last, "tail");
-
+        segments(g, r, first, last);
         for (std::size_t m = 0; m < nm; ++m) {
             const Member& mem = plan_.members[g.members[m]];
             if (mem.op == Op::Vec) continue;
@@ -480,6 +481,57 @@ private:
             if (mem.op == Op::RowMean) sum = b_.CreateFDiv(sum, b_.CreateSIToFP(b_.CreateAdd(last, i64c(1)), dbl_));
             results_[g.members[m]] = sum;
         }
+    }
+
+    // The loop over first..last, cut at every bound of a member or of a guard on t into
+    // segments where each of them is either on or off throughout. A segment whose elements
+    // all read inside their vectors runs four lanes at a time with those conditions fixed;
+    // the rest of it (fewer than four), and a segment that would read outside (the ends of
+    // x[k - 1] and x[k + 1], which guards keep from being used), one element at a time.
+    void segments(const Group& g, Ranges& r, llvm::Value* first, llvm::Value* last) {
+        std::vector<std::pair<llvm::Value*, llvm::Value*>> bounds;
+        for (std::size_t m = 0; m < g.members.size(); ++m) bounds.emplace_back(r.lo[m], r.hi[m]);
+        for (std::size_t k = 0; k < g.guards.size(); ++k)
+            if (g.guards[k].on_loop_var) bounds.emplace_back(r.glo[k], r.ghi[k]);
+        llvm::BasicBlock* pre = b_.GetInsertBlock();
+        auto* head = llvm::BasicBlock::Create(c_, "segment", f_);
+        auto* work = llvm::BasicBlock::Create(c_, "segment.work", f_);
+        auto* done = llvm::BasicBlock::Create(c_, "segments.done", f_);
+        b_.CreateBr(head);
+        b_.SetInsertPoint(head);
+        llvm::PHINode* t = b_.CreatePHI(i64_, 2, "segment.lo");
+        t->addIncoming(first, pre);
+        b_.CreateCondBr(b_.CreateICmpSLE(t, last), work, done);
+        b_.SetInsertPoint(work);
+        // The segment is t .. end - 1: end is the first bound after t.
+        llvm::Value* end = b_.CreateAdd(last, i64c(1));
+        for (auto [a, z] : bounds) {
+            llvm::Value* z1 = b_.CreateAdd(z, i64c(1));
+            end = smin(end, b_.CreateSelect(b_.CreateICmpSGT(a, t), a, end));
+            end = smin(end, b_.CreateSelect(b_.CreateICmpSGT(z1, t), z1, end));
+        }
+        r.seg_active.assign(g.members.size(), nullptr);
+        if (!g.rows) // rows: every member runs over every row
+            for (std::size_t m = 0; m < g.members.size(); ++m)
+                r.seg_active[m] = b_.CreateAnd(b_.CreateICmpSLE(r.lo[m], t), b_.CreateICmpSLE(t, r.hi[m]));
+        r.seg_holds.assign(g.guards.size(), nullptr);
+        for (std::size_t k = 0; k < g.guards.size(); ++k)
+            if (g.guards[k].on_loop_var)
+                r.seg_holds[k] = b_.CreateAnd(b_.CreateICmpSLE(r.glo[k], t), b_.CreateICmpSLE(t, r.ghi[k]));
+        llvm::Value* safe = b_.getTrue();
+        llvm::Value* last_t = b_.CreateSub(end, i64c(1));
+        for (const PInst& p : g.body) {
+            if (p.kind != PK::Load) continue;
+            safe = b_.CreateAnd(safe, b_.CreateICmpSGE(b_.CreateAdd(t, i64c(p.c)), i64c(1)));
+            safe = b_.CreateAnd(safe, b_.CreateICmpSLE(b_.CreateAdd(last_t, i64c(p.c)), len_[p.j]));
+        }
+        llvm::Value* count = b_.CreateAnd(b_.CreateSub(end, t), i64c(~std::int64_t{3}));
+        count = b_.CreateSelect(safe, count, i64c(0), "lanes.count");
+        middle_loop(g, r, t, count);
+        guarded_loop(g, r, b_.CreateAdd(t, count), last_t, "rest");
+        t->addIncoming(end, b_.GetInsertBlock());
+        mark_loop(b_.CreateBr(head), false);
+        b_.SetInsertPoint(done);
     }
 
     // The extreme indices of x[t + c] over where it is read, against 1..len(x).
@@ -531,6 +583,7 @@ private:
     llvm::Function* f_ = nullptr;
     llvm::Value* dummy_in_ = nullptr;
     llvm::Value* dummy_out_ = nullptr;
+    llvm::Value* dummy_lanes_ = nullptr;
     std::vector<llvm::Value*> base_, len_, vout_;
     std::vector<llvm::Value*> outer_, results_;
     std::unordered_map<NodeId, Tape> lowered_;

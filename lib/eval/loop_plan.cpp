@@ -496,45 +496,56 @@ private:
         return {e.id()};
     }
 
+    // Members of one phase are fused into one loop when they are connected through shared
+    // vectors: row loops through a column they read (then every one of them has the same
+    // rows whenever each is valid), index loops through a vector they index with the loop
+    // variable (so that f and its gradient, or the gradient's bounds 1..len(x) and the sum's
+    // 1..n-1, share one pass over x), or through bounds equal but for a constant. Loops over
+    // unrelated vectors stay apart: fused, the longer would run where the shorter's reads fall
+    // outside its vector, one element at a time. Index loops that read no vector share a loop.
     void group_members() {
         const std::size_t n = plan_.members.size();
-        std::vector<std::uint32_t> group_of(n, UINT32_MAX);
-        std::vector<std::vector<std::uint32_t>> groups;
-        std::map<std::tuple<std::uint32_t, std::vector<NodeId>, std::vector<NodeId>>, std::uint32_t> index_groups;
-        // Row members: fused when they share a column (then they have the same rows whenever
-        // each is valid), through a union-find over members.
         std::vector<std::uint32_t> parent(n);
         std::iota(parent.begin(), parent.end(), 0u);
         auto find = [&](std::uint32_t x) {
             while (parent[x] != x) x = parent[x] = parent[parent[x]];
             return x;
         };
-        std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> column_owner; // (phase, column) -> member
+        // (kind, phase, what) -> the first member with it; kind 0: a column, 1: an indexed
+        // vector, 2: no vector at all.
+        std::map<std::tuple<int, std::uint32_t, std::uint32_t>, std::uint32_t> owner;
+        std::map<std::tuple<std::uint32_t, std::vector<NodeId>, std::vector<NodeId>>, std::uint32_t> by_bounds;
+        auto join = [&](std::uint32_t i, std::uint32_t other) { parent[find(i)] = find(other); };
         for (std::uint32_t i = 0; i < n; ++i) {
             const Member& m = plan_.members[i];
-            if (m.op != Op::RowSum && m.op != Op::RowMean) continue;
-            for (std::uint32_t c : m.columns) {
-                auto [it, fresh] = column_owner.emplace(std::pair(m.phase, c), i);
-                if (!fresh) parent[find(i)] = find(it->second);
-            }
-        }
-        std::map<std::uint32_t, std::uint32_t> row_groups; // root -> group
-        for (std::uint32_t i = 0; i < n; ++i) {
-            const Member& m = plan_.members[i];
-            std::uint32_t g;
             if (m.op == Op::RowSum || m.op == Op::RowMean) {
-                auto [it, fresh] = row_groups.emplace(find(i), static_cast<std::uint32_t>(groups.size()));
-                if (fresh) groups.emplace_back();
-                g = it->second;
-            } else {
-                Expr e = (*ctx_)[m.node];
-                auto [it, fresh] = index_groups.emplace(std::tuple(m.phase, base_of(e[1]), base_of(e[2])),
-                                                        static_cast<std::uint32_t>(groups.size()));
-                if (fresh) groups.emplace_back();
-                g = it->second;
+                for (std::uint32_t c : m.columns) {
+                    auto [it, fresh] = owner.emplace(std::tuple(0, m.phase, c), i);
+                    if (!fresh) join(i, it->second);
+                }
+                continue;
             }
-            groups[g].push_back(i);
-            group_of[i] = g;
+            bool reads = false;
+            for (const PInst& p : bodies_[i].prog.code) {
+                if (p.kind != PK::Load) continue;
+                reads = true;
+                auto [it, fresh] = owner.emplace(std::tuple(1, m.phase, p.j), i);
+                if (!fresh) join(i, it->second);
+            }
+            if (!reads) {
+                auto [it, fresh] = owner.emplace(std::tuple(2, m.phase, 0u), i);
+                if (!fresh) join(i, it->second);
+            }
+            Expr e = (*ctx_)[m.node];
+            auto [it, fresh] = by_bounds.emplace(std::tuple(m.phase, base_of(e[1]), base_of(e[2])), i);
+            if (!fresh) join(i, it->second);
+        }
+        std::vector<std::vector<std::uint32_t>> groups;
+        std::map<std::uint32_t, std::uint32_t> group_of_root;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            auto [it, fresh] = group_of_root.emplace(find(i), static_cast<std::uint32_t>(groups.size()));
+            if (fresh) groups.emplace_back();
+            groups[it->second].push_back(i);
         }
         // Groups run by phase; within a phase in order of first use.
         std::vector<std::uint32_t> order(groups.size());

@@ -518,3 +518,36 @@ TEST_CASE("JIT: the kernel does not depend on the sizes, even constant ones") {
     CHECK(small < large + large / 10);
     // With n a scalar, one kernel serves every n (the Rosenbrock tests above run it up to 1003).
 }
+
+TEST_CASE("JIT: point guards and bounds that differ in form (n and len(x)) fuse and stay exact") {
+    // f = 3*x[n] + x[1]^2 + ln(sum(i = 1..n, x[i]^2)) and its gradient as vector_gradient
+    // writes it: one guard per element read outside the sum, over 1..len(x).
+    Context ctx;
+    Expr x = ctx.symbol("x"), n = ctx.symbol("n"), i = ctx.symbol("i"), k = ctx.symbol("k");
+    Expr one = ctx.integer(1), two = ctx.integer(2);
+    Expr s = ctx.sum(i, one, n, pow(ctx.at(x, i), two));
+    Expr f = ctx.integer(3) * ctx.at(x, n) + pow(ctx.at(x, one), two) + ctx.call(Op::Log, {s});
+    Expr g = ctx.guard(k, n, n, ctx.integer(3)) + ctx.guard(k, one, one, two * ctx.at(x, one)) +
+             ctx.guard(k, one, n, two * ctx.at(x, k) / s);
+    Expr outs[] = {f, ctx.vec(k, one, ctx.len(x), g)};
+    Signature sig{{n}, {x}};
+    LoopInterpreter li(outs, sig);
+    for (int level : {0, 2, 3}) {
+        JitOptions o;
+        o.opt_level = level;
+        LoopKernel kern = compile_loops(outs, sig, o);
+        for (std::size_t len : {1, 2, 3, 4, 5, 9, 1000, 1001}) {
+            Inputs in;
+            in.vectors = {random_vector(len, len + 5)};
+            in.scalars = {static_cast<double>(len)};
+            check_same(li, kern, in);
+            in.run(kern);
+            const auto& xs = in.vectors[0];
+            double sum = sum4(1, static_cast<std::int64_t>(len), [&](std::int64_t j) { return xs[j - 1] * xs[j - 1]; });
+            for (std::size_t j = 0; j < len; ++j) {
+                double e = 2 * xs[j] / sum + (j == 0 ? 2 * xs[0] : 0.0) + (j + 1 == len ? 3.0 : 0.0);
+                CHECK(in.vector_out[0][j] == Approx(e).epsilon(1e-13));
+            }
+        }
+    }
+}
