@@ -513,7 +513,10 @@ std::vector<Expr> gradient(Expr e, std::span<const Expr> vars) {
 
 Expr vector_gradient(Expr e, Expr x) {
     require_symbol(x, "a gradient by a vector");
-    if (e.is(Op::List) || e.is(Op::Vec)) throw Error("the gradient by a vector is defined for a scalar expression");
+    if (e.is(Op::Vec))
+        throw Error("the gradient by a vector is defined for a scalar expression, not a vector [... for k = ...]; "
+                    "banded_hessian(f, " + x.name() + ") differentiates a gradient once more");
+    if (e.is(Op::List)) throw Error("the gradient by a vector is defined for a scalar expression, not a list");
     Context& c = ctx_of(e);
 
     // The part of e outside reductions, with every reduction over x and every x[j] read
@@ -601,7 +604,11 @@ BandedHessian banded_hessian(Expr e, Expr x) {
         }
         if (!guard.is(Op::Guard) || guard[0] != k) throw Error("the gradient element " + to_string(t) + " is not a guarded term");
         const Expr lo = guard[1], hi = guard[2], body = c.mul({coef, guard[3]});
-        // Every x[k] of a reduction over x couples with every other one.
+        // The elements the term reads, inside reductions too. A sum whose body reads x at its
+        // own index, x[i + c], depends on every element: then each x[k] couples with every
+        // other one. A reduction that reads fixed elements x[j] only (a mean over data rows
+        // of x[1]*u + x[2]) is an ordinary function of those elements.
+        std::vector<Expr> reads;
         {
             std::unordered_set<NodeId> seen;
             std::vector<Expr> stack{body};
@@ -609,14 +616,20 @@ BandedHessian banded_hessian(Expr e, Expr x) {
                 Expr s = stack.back();
                 stack.pop_back();
                 if (!seen.insert(s.id()).second) continue;
-                if (is_reduction(s.op()) && depends_on(s, x))
-                    throw Error("banded_hessian: the Hessian by " + x.name() + " is dense, not banded: d/d" + x.name() +
-                                "[" + k.name() + "] contains " + to_string(s) + ", a reduction over " + x.name() +
-                                " that couples every pair of its elements");
+                if (s == x) throw Error("'" + x.name() + "' is a vector variable and cannot also be used as a number");
+                if (s.is(Op::At) && s[0] == x) {
+                    reads.push_back(s);
+                    continue;
+                }
+                if (s.is(Op::Sum) && depends_on(s, x))
+                    for (NodeId id : topological_order(std::span<const Expr>(&s, 1)))
+                        if (c[id].is(Op::At) && c[id][0] == x && depends_on(c[id][1], s[0]))
+                            throw Error("banded_hessian: the Hessian by " + x.name() + " is dense, not banded: d/d" +
+                                        x.name() + "[" + k.name() + "] contains " + to_string(s) + ", a reduction over " +
+                                        x.name() + " that couples every pair of its elements");
                 for (std::size_t i = 0; i < s.size(); ++i) stack.push_back(s[i]);
             }
         }
-        const std::vector<Expr> reads = reads_of(body, x, "in its gradient");
         const std::vector<Expr> partials = reverse(body, reads);
         for (std::size_t r = 0; r < reads.size(); ++r) {
             if (is_zero(partials[r])) continue;

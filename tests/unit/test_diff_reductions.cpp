@@ -508,6 +508,33 @@ TEST_CASE("banded_hessian: bands of other widths, and the dense case is an error
     REQUIRE(h2.diagonals.size() == 2);
     REQUIRE(h2.diagonals[1] == c.vec(f.k, f.one, c.len(f.x) - f.one, c.guard(f.k, f.one, f.one, f.one)));
 
+    // a mean over data rows of fixed elements: a 2x2 block, no coupling through the index
+    Expr u = c.symbol("u"), v = c.symbol("v");
+    Expr r = f.at(f.x, f.one) * u + f.at(f.x, f.two) - v;
+    Expr fit = c.row_mean(f.sq(r));
+    Expr gfit = vector_gradient(fit, f.x);
+    REQUIRE(gfit == c.vec(f.k, f.one, c.len(f.x),
+                          c.guard(f.k, f.one, f.one, f.two * c.row_mean(u * r)) +
+                              c.guard(f.k, f.two, f.two, f.two * c.row_mean(r))));
+    BandedHessian hfit = banded_hessian(fit, f.x);
+    REQUIRE(hfit.diagonals.size() == 2);
+    REQUIRE(hfit.diagonals[0] == c.vec(f.k, f.one, c.len(f.x),
+                                       c.guard(f.k, f.one, f.one, f.two * c.row_mean(f.sq(u))) +
+                                           c.guard(f.k, f.two, f.two, f.two)));
+    REQUIRE(hfit.diagonals[1] == c.vec(f.k, f.one, c.len(f.x) - f.one, c.guard(f.k, f.one, f.one, f.two * c.row_mean(u))));
+    {
+        Unroller un{c, {{"x", 2}}, {"u", "v"}, 3};
+        Expr fu = un(fit), gu = un(gfit);
+        Bindings at{{"x_1", 0.3}, {"x_2", -0.7}, {"u#1", 1.5}, {"u#2", -0.5}, {"u#3", 2}, {"v#1", 1}, {"v#2", 0}, {"v#3", -1}};
+        for (int j = 1; j <= 2; ++j) {
+            const std::string name = "x_" + std::to_string(j);
+            Bindings p = at, q = at;
+            p[name] += 1e-6;
+            q[name] -= 1e-6;
+            REQUIRE(close(evaluate(gu[static_cast<std::size_t>(j - 1)], at), (evaluate(fu, p) - evaluate(fu, q)) / 2e-6, 1e-6));
+        }
+    }
+
     // every x[k] coupled through a sum over x: dense, named
     Expr s = c.sum(f.i, f.one, f.n, f.sq(xi));
     REQUIRE_THROWS_WITH(banded_hessian(c.call(Op::Log, {s}), f.x), Catch::Contains("dense") && Catch::Contains("reduction over x"));
