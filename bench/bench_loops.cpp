@@ -140,14 +140,14 @@ Data& data() {
     return d;
 }
 
-// Bytes per second of a plain read of both columns (best of five), measured in the same run
+// Bytes per second of a plain read of both columns (best of ten), measured in the same run
 // as the loss benchmarks so that they can report their fraction of it.
 double read_bandwidth_now() {
     static double bandwidth = 0;
     if (bandwidth > 0) return bandwidth;
     Data& d = data();
     double best = 1e300;
-    for (int rep = 0; rep < 5; ++rep) {
+    for (int rep = 0; rep < 10; ++rep) {
         auto t0 = std::chrono::steady_clock::now();
         double s = baseline::read_sum(d.x.data(), kRows) + baseline::read_sum(d.y.data(), kRows);
         benchmark::DoNotOptimize(s);

@@ -16,7 +16,7 @@ void mse_grad_4(const double* x, const double* y, std::size_t n, double m, doubl
 /// Extended Rosenbrock f and ∇f in gather form: g[k] computed where it is stored, one loop.
 void ext_rosenbrock_grad_gather(const double* x, std::size_t n, double* f, double* g);
 
-/// Sum of a[0..n) with eight independent accumulators: a read as fast as the memory allows,
+/// Sum of a[0..n) in four vector accumulators: a read as fast as the memory allows,
 /// the bandwidth the data loops are compared with.
 double read_sum(const double* a, std::size_t n);
 

@@ -377,6 +377,30 @@ void optimize_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions&
     mpm.run(m, mam);
 }
 
+void optimize_loop_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options) {
+    if (options.opt_level == 0) return optimize_module(m, tm, options, 0);
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(&tm);
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    // The loops arrive in their final shape (the hot one already in vectors, every shared
+    // value computed once): what is left is folding, hoisting the splats and loop-invariant
+    // values out of the loops, and tidying the control flow. -O3 adds unrolling of the hot loop.
+    std::string text = "function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>,simplifycfg,"
+                       "loop-mssa(licm),gvn,instcombine<no-verify-fixpoint>,simplifycfg";
+    if (options.opt_level == 3) text += ",loop(loop-unroll-full),loop-unroll<O3>,instcombine<no-verify-fixpoint>";
+    text += ")";
+    llvm::ModulePassManager mpm;
+    if (auto err = pb.parsePassPipeline(mpm, text)) throw_llvm_error(std::move(err), "bad pass pipeline");
+    mpm.run(m, mam);
+}
+
 llvm::Expected<llvm::SmallVector<char, 0>> emit_machine_code(llvm::Module& m, llvm::TargetMachine& tm, bool assembly) {
     llvm::SmallVector<char, 0> buffer;
     llvm::raw_svector_ostream os(buffer);

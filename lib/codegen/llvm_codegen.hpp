@@ -31,6 +31,11 @@ llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& nam
 /// Runs the IR pipeline chosen for the module's size and options.opt_level (see JitOptions).
 void optimize_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options, std::size_t dag_nodes);
 
+/// The pipeline of loop kernels (loop_codegen.hpp): at -O1 and above a short fixed list of
+/// passes rather than the default pipeline, whose vectoriser and unrollers would only rework
+/// loops that are already in their final shape.
+void optimize_loop_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options);
+
 /// Machine code (object file or assembly text) of the module for `tm`.
 llvm::Expected<llvm::SmallVector<char, 0>> emit_machine_code(llvm::Module& m, llvm::TargetMachine& tm, bool assembly);
 

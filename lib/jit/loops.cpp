@@ -93,7 +93,7 @@ LoopModule build_loop_module(const detail::LoopPlan& plan, const std::string& na
     b.module = detail::make_module(*b.ctx, tm, "symdiff_loops");
     if (auto err = detail::add_loop_kernel(*b.module, plan, name, options, faults))
         detail::throw_llvm_error(std::move(err), "code generation failed");
-    detail::optimize_module(*b.module, tm, options, detail::plan_size(plan));
+    detail::optimize_loop_module(*b.module, tm, options);
     return b;
 }
 
