@@ -138,10 +138,15 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// Compiles outputs over a signature into native loops: one loop per group of reductions
-/// and vector outputs over the same range, value and gradient sharing the body. Compile time
-/// does not depend on vector lengths or row counts. Throws like the LoopInterpreter's
-/// constructor, and if LLVM fails.
+/// Compiles outputs over a signature into native loops. Reductions and vector outputs that
+/// can run together (the same phase: none needs another's value) and read a common vector
+/// or data column share one loop and its body: the value and the gradient of a loss take one
+/// pass over the data. Loop-invariant values are computed once before the loops; the checks
+/// (integer bounds, index ranges, column lengths) run once per loop before it; the loop body
+/// runs four elements at a time in vector registers wherever no guard or range changes, and
+/// one at a time only at the ends (lib/codegen/loop_codegen.cpp). Compile time does not depend
+/// on vector lengths or row counts. Throws like the LoopInterpreter's constructor, if
+/// opt_level is outside 0..3, and if LLVM fails.
 LoopKernel compile_loops(std::span<const Expr> outputs, const Signature& signature,
                          const JitOptions& options = {});
 

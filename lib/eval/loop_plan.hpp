@@ -3,8 +3,10 @@
 // same order and add the same terms in the same order.
 //
 // A plan has an *outer* program (everything outside loops, and the loop-invariant parts of
-// loop bodies, hoisted) and *groups*: fused loops, each over one index range or one set of
-// data rows. Every loop (Sum, Vec, RowSum, RowMean node) is a *member* of one group. The
+// loop bodies, hoisted) and *groups*: fused loops, each over one loop variable (the union of
+// its members' index ranges, each member on only in its own) or over one set of data rows.
+// Every loop (Sum, Vec, RowSum, RowMean node) is a *member* of one group; members of a phase
+// are fused when they read a common vector (Builder::group_members says why). The
 // outer program is cut into phases: phase p may use the results of loops of phases < p, and
 // the groups of phase p run after the outer instructions of phase p. A loop's phase is the
 // largest phase of the outer values it reads (bounds, hoisted invariants), so value and

@@ -551,3 +551,22 @@ TEST_CASE("JIT: point guards and bounds that differ in form (n and len(x)) fuse 
         }
     }
 }
+
+TEST_CASE("JIT: fast_math kernels compile and stay close") {
+    Rosenbrock r;
+    Expr outs[] = {r.f(r.n - r.one), r.grad(r.n - r.one, r.n)};
+    Signature sig{{r.n}, {r.x}};
+    LoopInterpreter li(outs, sig);
+    JitOptions o;
+    o.fast_math = true;
+    o.opt_level = 3;
+    LoopKernel k = compile_loops(outs, sig, o);
+    Inputs a, b;
+    a.vectors = b.vectors = {random_vector(777, 3)};
+    a.scalars = b.scalars = {777};
+    a.run(li);
+    b.run(k);
+    CHECK(b.out[0] == Approx(a.out[0]).epsilon(1e-12));
+    for (std::size_t j = 0; j < 777; ++j) CHECK(b.vector_out[0][j] == Approx(a.vector_out[0][j]).epsilon(1e-12).margin(1e-12));
+    CHECK_THROWS_WITH(compile_loops(outs, sig, JitOptions{.opt_level = 4}), "optimisation level must be 0..3, got 4");
+}
