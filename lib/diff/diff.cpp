@@ -275,10 +275,10 @@ std::vector<Expr> reverse(Expr e, const Order& o, std::span<const Expr> wrt) {
         if (node.is(Op::List)) list_inside();
         if (node.is(Op::Vec)) vec_inside();
         if (is_scalar_reduction(node.op()) || node.is(Op::Guard)) {
-            // A guard is treated like a reduction: guard(k, lo, hi, body') keeps the body's
-            // partials where the guard holds, as forward mode does, instead of multiplying
-            // them by guard(k, lo, hi, 1) where the body is not even evaluated.
-            // The sum's own index is another variable inside it, whatever wrt says.
+            // A guard goes the same way: guard(k, lo, hi, body') has the body's partials only
+            // where the guard holds, as forward mode builds it, while a factor
+            // guard(k, lo, hi, 1) would multiply partials evaluated where the body is not.
+            // A sum's own index is another variable inside it than any wrt of that name.
             inner_wrt.clear();
             for (Expr v : wrt) {
                 std::uint32_t p = pos_of(v);
@@ -287,10 +287,9 @@ std::vector<Expr> reverse(Expr e, const Order& o, std::span<const Expr> wrt) {
                 inner_wrt.push_back(v);
             }
             const Expr body = body_of(node);
-            const std::vector<Expr> targets = inner_wrt;
-            const std::vector<Expr> inner = reverse(body, order_of(std::span<const Expr>(&body, 1)), targets);
-            for (std::size_t j = 0; j < targets.size(); ++j)
-                if (!is_zero(inner[j])) contrib[pos_of(targets[j])].push_back(c.mul({a, rereduce(c, node, inner[j])}));
+            const std::vector<Expr> inner = reverse(body, order_of(std::span<const Expr>(&body, 1)), inner_wrt);
+            for (std::size_t j = 0; j < inner_wrt.size(); ++j)
+                if (!is_zero(inner[j])) contrib[pos_of(inner_wrt[j])].push_back(c.mul({a, rereduce(c, node, inner[j])}));
             continue;
         }
         for (std::size_t i = 0; i < node.size(); ++i) {
@@ -313,7 +312,7 @@ std::vector<Expr> reverse(Expr e, std::span<const Expr> wrt) {
     return reverse(e, order_of(std::span<const Expr>(&e, 1)), wrt);
 }
 
-// The symbols of o used as vectors: x of some x[k] or len(x).
+// The vector variables of o: x of some x[k] or len(x). Derivatives by them are vectors.
 std::vector<Expr> vector_symbols(const Context& c, const Order& o) {
     std::vector<Expr> out;
     for (NodeId id : o.ids) {
@@ -340,9 +339,9 @@ Expr fresh_index(Expr e) {
     }
 }
 
-// The distinct x[m] nodes of e, outside any reduction that does not depend on x, in order of
-// discovery; throws if e uses x bare or in an index, or nests a reduction over x (`where`
-// says which expression, for the message).
+// The distinct x[m] nodes of e, a reduction body, in order of discovery. Throws if e uses x
+// bare or in an index, or holds a reduction over x (reductions do not nest); `where` names e
+// for the message.
 std::vector<Expr> reads_of(Expr e, Expr x, const char* where) {
     std::vector<Expr> out;
     std::unordered_set<NodeId> seen;

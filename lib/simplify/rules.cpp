@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "symdiff/diagnostic.hpp"
 
@@ -137,46 +139,94 @@ Expr with_body(Context& c, Expr r, Expr body) {
     }
 }
 
-// The terms of the product of sums t, multiplied out: x*(1 - s)*(a + b) -> the six products.
-// Empty if that makes more than `cap` terms.
-std::vector<Expr> expand_product(Context& c, Expr t, std::size_t cap) {
+// The terms of t multiplied out, through nested sums and products (x*(1 - (1 - s)) gives x*s
+// as one term; powers and function arguments stay as they are). Empty if that makes more
+// than `cap` terms.
+std::vector<Expr> expand_terms(Context& c, Expr t, std::size_t cap) {
+    if (t.is(Op::Add)) {
+        std::vector<Expr> out;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            std::vector<Expr> part = expand_terms(c, t[i], cap);
+            if (part.empty() || out.size() + part.size() > cap) return {};
+            out.insert(out.end(), part.begin(), part.end());
+        }
+        return out;
+    }
+    if (!t.is(Op::Mul)) return {t};
     std::vector<Expr> out{c.integer(1)};
-    auto times = [&](Expr f) {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        std::vector<Expr> f = expand_terms(c, t[i], cap);
+        if (f.empty() || out.size() * f.size() > cap) return {};
         std::vector<Expr> next;
-        std::size_t n = f.is(Op::Add) ? f.size() : 1;
-        if (out.size() * n > cap) return false;
         for (Expr p : out)
-            for (std::size_t j = 0; j < n; ++j) next.push_back(c.mul({p, f.is(Op::Add) ? f[j] : f}));
+            for (Expr q : f) next.push_back(c.mul({p, q}));
         out.swap(next);
-        return true;
-    };
-    if (t.is(Op::Mul)) {
-        for (std::size_t i = 0; i < t.size(); ++i)
-            if (!times(t[i])) return {};
-    } else if (!times(t)) {
-        return {};
     }
     return out;
 }
 
-// sigmoid(-u) = 1 - sigmoid(u). In a sum that holds both sigmoid(u) and sigmoid(-u) as
-// factors of its terms, writing the one with the negative argument as 1 - sigmoid(u) and
-// multiplying out lets the complementary terms cancel: the derivative of a cross-entropy,
-// x*y*sigmoid(-z) - x*(1 - y)*sigmoid(z), is x*(y - sigmoid(z)). Factors common to every
-// term that is left are taken out in front (variables too: x*(y - sigmoid(z)) is the
-// textbook's form); the driver keeps the result only where it is cheaper.
+// The nodes of e outside reductions, each once: a rule may look at and rewrite these, but not
+// the inside of a sum, whose index a rewrite from outside would not know is bound.
+std::vector<Expr> outside_reductions(Expr e) {
+    std::vector<Expr> out;
+    std::unordered_set<NodeId> seen;
+    std::vector<Expr> stack{e};
+    while (!stack.empty()) {
+        Expr t = stack.back();
+        stack.pop_back();
+        if (!seen.insert(t.id()).second) continue;
+        out.push_back(t);
+        if (is_reduction(t.op())) continue;
+        for (std::size_t i = 0; i < t.size(); ++i) stack.push_back(t[i]);
+    }
+    return out;
+}
+
+// e with the nodes `from` replaced by `to` outside reductions, rebuilt canonically.
+Expr replace_outside_reductions(Expr e, const std::vector<std::pair<Expr, Expr>>& reps) {
+    Context& c = ctx_of(e);
+    std::unordered_map<NodeId, Expr> done;
+    std::vector<std::pair<Expr, bool>> stack{{e, false}};
+    while (!stack.empty()) {
+        auto [t, expanded] = stack.back();
+        stack.pop_back();
+        if (done.count(t.id())) continue;
+        Expr hit;
+        for (const auto& [from, to] : reps)
+            if (t == from) hit = to;
+        if (!hit.is_null() || t.size() == 0 || is_reduction(t.op())) {
+            done.emplace(t.id(), hit.is_null() ? t : hit);
+            continue;
+        }
+        if (!expanded) {
+            stack.emplace_back(t, true);
+            for (std::size_t i = 0; i < t.size(); ++i) stack.emplace_back(t[i], false);
+            continue;
+        }
+        std::vector<Expr> kids;
+        bool same = true;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            kids.push_back(done.at(t.child_ids()[i]));
+            same = same && kids.back() == t[i];
+        }
+        done.emplace(t.id(), same ? t : c.rebuild(t, kids));
+    }
+    return done.at(e.id());
+}
+
+// sigmoid(-u) = 1 - sigmoid(u). In a sum that holds both sigmoid(u) and sigmoid(-u),
+// writing the one with the negative argument as 1 - sigmoid(u) and multiplying out lets the
+// complementary terms cancel: the derivative of a cross-entropy,
+// x*y*sigmoid(-z) - x*(1 - y)*sigmoid(z), is x*(y - sigmoid(z)), and its second derivative
+// x^2*sigmoid(z)*(1 - sigmoid(z)). Factors common to every term left are taken out in front
+// (variables too: x*(y - sigmoid(z)) is the textbook's form); the driver keeps the result
+// only where it is cheaper.
 Expr sigmoid_complement(Expr e) {
     if (!e.is(Op::Add) || e.size() > 16) return Expr();
     Context& c = ctx_of(e);
     std::vector<Expr> sigmoids;
-    for (std::size_t i = 0; i < e.size(); ++i) {
-        Expr t = e[i];
-        std::size_t n = t.is(Op::Mul) ? t.size() : 1;
-        for (std::size_t j = 0; j < n; ++j) {
-            Expr f = t.is(Op::Mul) ? t[j] : t;
-            if (f.is(Op::Sigmoid) && std::find(sigmoids.begin(), sigmoids.end(), f) == sigmoids.end()) sigmoids.push_back(f);
-        }
-    }
+    for (Expr t : outside_reductions(e))
+        if (t.is(Op::Sigmoid)) sigmoids.push_back(t);
     std::vector<std::pair<Expr, Expr>> complement;
     for (Expr s : sigmoids) {
         Expr u = s[0];
@@ -188,16 +238,7 @@ Expr sigmoid_complement(Expr e) {
     if (complement.empty()) return Expr();
     std::vector<Expr> terms;
     for (std::size_t i = 0; i < e.size(); ++i) {
-        Expr t = e[i];
-        std::vector<Expr> fs;
-        std::size_t n = t.is(Op::Mul) ? t.size() : 1;
-        for (std::size_t j = 0; j < n; ++j) {
-            Expr f = t.is(Op::Mul) ? t[j] : t;
-            for (const auto& [from, to] : complement)
-                if (f == from) f = to;
-            fs.push_back(f);
-        }
-        std::vector<Expr> expanded = expand_product(c, c.mul(fs), 64);
+        std::vector<Expr> expanded = expand_terms(c, replace_outside_reductions(e[i], complement), 64);
         if (expanded.empty()) return Expr();
         terms.insert(terms.end(), expanded.begin(), expanded.end());
     }
@@ -223,6 +264,26 @@ Expr sigmoid_complement(Expr e) {
     std::vector<Expr> inner;
     for (std::size_t i = 0; i < sum.size(); ++i) inner.push_back(c.mul({sum[i], finv}));
     return c.mul({f, c.add(inner)});
+}
+
+// -x*(y - s) -> x*(s - y): a lone minus sign goes into the one difference of a product, as
+// the tutorials write (o - y)*h rather than -(y - o)*h. The driver keeps it only where the
+// difference does not get longer, so -(a + b) stays. A difference with a constant, 1 - s,
+// keeps its textbook shape (and its common factor with s*(1 - s) elsewhere in a sum).
+Expr negate_difference(Expr e) {
+    if (!e.is(Op::Mul) || !e[0].is_integer(-1)) return Expr();
+    Context& c = ctx_of(e);
+    std::size_t sums = 0, at = 0;
+    for (std::size_t i = 1; i < e.size(); ++i)
+        if (e[i].is(Op::Add)) {
+            ++sums;
+            at = i;
+        }
+    if (sums != 1 || e[at][0].is_number()) return Expr();
+    std::vector<Expr> fs, t;
+    for (std::size_t i = 0; i < e[at].size(); ++i) t.push_back(c.neg(e[at][i]));
+    for (std::size_t i = 1; i < e.size(); ++i) fs.push_back(i == at ? c.add(t) : e[i]);
+    return c.mul(fs);
 }
 
 // The constructors of sum and mean take a numeric factor out of the summand, so the minus
@@ -276,6 +337,8 @@ const RuleDef kRules[] = {
     {{"exp-product", "(mul (exp ?a) (exp ?b))", "(exp (add ?a ?b))", ""}},
     {{"sign-abs", "(mul (sign ?a) (abs ?a))", "?a", ""}},
     {{"sin-over-cos", "(mul (sin ?a) (pow (cos ?a) -1))", "(tan ?a)", ""}},
+    {{"negate-difference", "-a*(b - c)", "a*(c - b)", "a lone factor -1 and one sum among the factors"},
+     negate_difference},
     {{"negate-into-reduction", "-sum(a*(b - c)), -mean(b - c)", "sum(a*(c - b)), mean(c - b)",
       "a lone factor -1; the summand has one difference to flip"},
      negate_into_reduction},

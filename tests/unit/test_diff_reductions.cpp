@@ -280,6 +280,10 @@ TEST_CASE("diff: binary cross-entropy simplifies to mean((sigmoid(z) - y)*x1)", 
     REQUIRE(dw1 == c.row_mean((p - f.y) * x1));
     REQUIRE(dw2 == c.row_mean((p - f.y) * x2));
     REQUIRE(db == c.row_mean(p - f.y));
+    // the second derivative is the logistic variance, and one example's loss has (p - y)*x1
+    REQUIRE(simplify(diff(loss, w1, 2)) == c.row_mean(f.sq(x1) * p * (f.one - p)));
+    Expr one_example = -(f.y * c.call(Op::Log, {p}) + (f.one - f.y) * c.call(Op::Log, {f.one - p}));
+    REQUIRE(simplify(diff(one_example, w1)) == (p - f.y) * x1);
 
     // values: gradient and diff against central differences over 5 rows
     const Expr vars[] = {w1, w2, f.b};

@@ -69,6 +69,9 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         {"even-function", "abs(-x)", "abs(x)"},
         {"sigmoid-complement", "x*y*sigmoid(-z) - x*(1 - y)*sigmoid(z)", "x*(y - sigmoid(z))"},
         {"sigmoid-complement", "y*sigmoid(-x) + (y - 1)*sigmoid(x) + z", "y + z - sigmoid(x)"},
+        {"sigmoid-complement", "x^2*(1 - y)*sigmoid(z)*(1 - sigmoid(z)) + x^2*y*sigmoid(-z)*(1 - sigmoid(-z))",
+         "x^2*sigmoid(z)*(1 - sigmoid(z))"},
+        {"negate-difference", "-x*(y - sigmoid(z))", "x*(sigmoid(z) - y)"},
     };
     std::set<std::string> tested;
     for (const Example& ex : examples) {
