@@ -15,6 +15,7 @@
 
 #include "jit_baseline.hpp"
 #include "loops_baseline.hpp"
+#include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/jit.hpp"
 
@@ -72,6 +73,30 @@ void ext_rosenbrock_loops_O2(benchmark::State& state) { ext_rosenbrock_loops(sta
 void ext_rosenbrock_loops_O3(benchmark::State& state) { ext_rosenbrock_loops(state, 3); }
 BENCHMARK(ext_rosenbrock_loops_O2)->Arg(1000)->Arg(1000000);
 BENCHMARK(ext_rosenbrock_loops_O3)->Arg(1000)->Arg(1000000);
+
+// The same f with its gradient from vector_gradient (diff.hpp), the library's own path: f's
+// bound is n - 1 with n a scalar, the gradient's 1..len(x), fused through x.
+void ext_rosenbrock_loops_diff(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    Rosenbrock r;
+    Expr size = r.ctx.symbol("n");
+    Expr f = r.outputs(size)[0];
+    Expr outs[] = {f, vector_gradient(f, r.x)};
+    LoopKernel kernel = compile_loops(outs, Signature{{size}, {r.x}});
+    std::vector<double> x = start_point(n), g(n);
+    double fv = 0, nv = static_cast<double>(n);
+    const double* bases[] = {x.data()};
+    std::int64_t lengths[] = {static_cast<std::int64_t>(n)};
+    double* gout[] = {g.data()};
+    LoopArgs args{&nv, bases, lengths, &fv, gout};
+    for (auto _ : state) {
+        kernel(args);
+        benchmark::DoNotOptimize(fv);
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+}
+BENCHMARK(ext_rosenbrock_loops_diff)->Arg(1000)->Arg(1000000);
 
 // The one-pass scatter loop of bench_jit (jit_baseline.cpp): f and ∇f in one loop over i.
 void ext_rosenbrock_hand(benchmark::State& state) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "symdiff/diagnostic.hpp"
+#include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/expr.hpp"
 #include "symdiff/jit.hpp"
@@ -569,4 +570,23 @@ TEST_CASE("JIT: fast_math kernels compile and stay close") {
     CHECK(b.out[0] == Approx(a.out[0]).epsilon(1e-12));
     for (std::size_t j = 0; j < 777; ++j) CHECK(b.vector_out[0][j] == Approx(a.vector_out[0][j]).epsilon(1e-12).margin(1e-12));
     CHECK_THROWS_WITH(compile_loops(outs, sig, JitOptions{.opt_level = 4}), "optimisation level must be 0..3, got 4");
+}
+
+TEST_CASE("JIT: f and vector_gradient(f, x) in one kernel, as the optimisers use them") {
+    Rosenbrock r;
+    Expr f = r.f(r.n - r.one);
+    Expr outs[] = {f, vector_gradient(f, r.x)};
+    Signature sig{{r.n}, {r.x}};
+    LoopInterpreter li(outs, sig);
+    LoopKernel k = compile_loops(outs, sig);
+    for (std::size_t n : {2, 3, 10, 1000}) {
+        Inputs in;
+        in.vectors = {random_vector(n, 11 * n)};
+        in.scalars = {static_cast<double>(n)};
+        check_same(li, k, in);
+        in.run(k);
+        std::vector<double> eg = ros_grad(in.vectors[0]);
+        REQUIRE(in.vector_out[0].size() == n);
+        for (std::size_t j = 0; j < n; ++j) CHECK(in.vector_out[0][j] == Approx(eg[j]).epsilon(1e-12).margin(1e-12));
+    }
 }
