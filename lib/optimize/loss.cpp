@@ -548,6 +548,8 @@ FitReport Loss::fit(std::span<const double> start, const FitOptions& options) co
             if (keep) path.insert(path.end(), fr.report.x.begin(), fr.report.x.end());
         }
         fr.epochs_run = fr.report.steps;
+        if (fr.report.reason == StopReason::MaxSteps)
+            fr.report.message = fmt::format("stopped after {} epochs ({} updates)", fr.epochs_run, fr.report.steps);
     } else {
         detail::validate(start.size(), start, o);
         Report& r = fr.report;

@@ -253,7 +253,8 @@ void run_fit(FitCliOptions& m) {
     }
     print_line("fit:      " + to_string(f, m.common.format == Format::Json ? Format::Text : m.common.format));
     print_line(fmt::format("data:     {} ({} rows; columns {})", m.data.path, data->rows(), join(columns)));
-    std::string how = fmt::format("{}, lr {}, {} epochs, ", m.method, number_text(m.lr), m.epochs);
+    std::string how = m.method == "lbfgs" ? fmt::format("lbfgs, at most {} iterations, ", m.epochs)
+                                          : fmt::format("{}, lr {}, {} epochs, ", m.method, number_text(m.lr), m.epochs);
     how += full ? "full batch" : fmt::format("batches of {} ({} updates per epoch, seed {})", r.batch, r.batches_per_epoch, m.seed);
     print_line("method:   " + how);
     print_line(fmt::format("start:    {}  loss = {}", fitted_text(rep.start), number_text(rep.f_start)));

@@ -1,0 +1,1 @@
+symdiff eval "sum(i = 1..n, i^2)"

@@ -1,0 +1,1 @@
+symdiff fit "mean((m*x + b - y)^2)"
