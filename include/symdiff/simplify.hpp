@@ -9,6 +9,10 @@
 /// Every rule preserves the value of the expression wherever the expression is defined
 /// (finite, not nan), like the constructors; a rule that would need a side condition (such as
 /// a nonzero denominator) has a guard and does not fire when the guard cannot be shown.
+///
+/// Reductions (sum, mean, guard, Vec) are simplified inside their bodies like any other
+/// node. No rule takes a subexpression out of a sum: a rule at a node outside a reduction
+/// treats the reduction as a whole, so an index never leaves the sum that binds it.
 #pragma once
 
 #include <span>

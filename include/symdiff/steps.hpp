@@ -7,6 +7,11 @@
 /// diff.hpp). Pending derivatives appear in the intermediate results as d/dx[u]. When none is
 /// left, a last step "simplify" (only if needed) turns the expression into exactly
 /// simplify(diff(f, x)), so the steps can never disagree with diff.
+///
+/// A sum, mean, guard or Vec is one step ("the derivative of a sum is the sum of the
+/// derivatives"): a pending derivative of its body would have the bound index free and could
+/// not stand inside it. x[k] and len(x) are constants by a scalar (their indices are
+/// integers), and the derivative by a vector variable is one step giving diff's gather form.
 #pragma once
 
 #include <string>

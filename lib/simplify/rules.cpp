@@ -166,8 +166,10 @@ std::vector<Expr> expand_terms(Context& c, Expr t, std::size_t cap) {
 }
 
 // The nodes of e outside reductions, each once: a rule may look at and rewrite these, but not
-// the inside of a sum, whose index a rewrite from outside would not know is bound.
-std::vector<Expr> outside_reductions(Expr e) {
+// the inside of a sum, whose index a rewrite from outside would not know is bound. Empty past
+// `limit` nodes: simplify tries the rules at every node, and a walk of each whole subtree
+// would make it quadratic in the depth.
+std::vector<Expr> outside_reductions(Expr e, std::size_t limit) {
     std::vector<Expr> out;
     std::unordered_set<NodeId> seen;
     std::vector<Expr> stack{e};
@@ -175,6 +177,7 @@ std::vector<Expr> outside_reductions(Expr e) {
         Expr t = stack.back();
         stack.pop_back();
         if (!seen.insert(t.id()).second) continue;
+        if (out.size() == limit) return {};
         out.push_back(t);
         if (is_reduction(t.op())) continue;
         for (std::size_t i = 0; i < t.size(); ++i) stack.push_back(t[i]);
@@ -225,7 +228,7 @@ Expr sigmoid_complement(Expr e) {
     if (!e.is(Op::Add) || e.size() > 16) return Expr();
     Context& c = ctx_of(e);
     std::vector<Expr> sigmoids;
-    for (Expr t : outside_reductions(e))
+    for (Expr t : outside_reductions(e, 512))
         if (t.is(Op::Sigmoid)) sigmoids.push_back(t);
     std::vector<std::pair<Expr, Expr>> complement;
     for (Expr s : sigmoids) {
