@@ -195,7 +195,16 @@ private:
                 case PK::Column: std::copy_n(args_.vectors[p.j] + t0, n, r); break;
                 case PK::Add: for (std::int64_t e = 0; e < n; ++e) r[e] = a[e] + b[e]; break;
                 case PK::Mul: for (std::int64_t e = 0; e < n; ++e) r[e] = a[e] * b[e]; break;
-                case PK::Apply: for (std::int64_t e = 0; e < n; ++e) r[e] = apply(p, a[e], b[e]); break;
+                case PK::Apply:
+                    // The common powers get their own loops: one dispatch per block, not per element.
+                    if (p.op == Op::Pow && p.pow.kind == detail::PowPlan::Integer && p.pow.k == 2) {
+                        for (std::int64_t e = 0; e < n; ++e) r[e] = a[e] * a[e];
+                    } else if (p.op == Op::Pow && p.pow.kind == detail::PowPlan::Integer) {
+                        for (std::int64_t e = 0; e < n; ++e) r[e] = detail::signed_int_power(a[e], p.pow.k);
+                    } else {
+                        for (std::int64_t e = 0; e < n; ++e) r[e] = apply(p, a[e], b[e]);
+                    }
+                    break;
                 case PK::Guard: {
                     const detail::GuardInfo& gi = g.guards[p.j];
                     if (!gi.on_loop_var) {
