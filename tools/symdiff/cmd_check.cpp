@@ -1,12 +1,14 @@
 // `symdiff check EXPR --at x=2,y=3`: gradient checking as tutorial 000 teaches it: the
 // symbolic gradient against central differences, with the relative error of each component.
 #include <algorithm>
+#include <optional>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "common.hpp"
 #include "symdiff/diff.hpp"
+#include "symdiff/optimize.hpp"
 
 namespace symdiff::cli {
 
@@ -17,6 +19,89 @@ namespace {
 constexpr double kStep = 1e-5;
 constexpr double kThreshold = 1e-5;
 
+struct Row {
+    std::string name;
+    double symbolic, numeric, error;
+};
+
+// |a - n| / max(|a| + |n|, 1e-10), the tutorial's relative error
+double relative_error(double a, double n) {
+    const double err = std::fabs(a - n) / std::max(std::fabs(a) + std::fabs(n), 1e-10);
+    return std::isnan(err) ? INFINITY : err;
+}
+
+// Over vectors and data the gradient comes from a Loss (the kernel the optimisers use) and
+// the differences from its value. A long vector is checked at its first and last five
+// elements: every element costs two evaluations of the whole sum.
+std::vector<Row> check_loops(Context& ctx, const Options& o, const Input& in, const std::optional<DataSet>& data) {
+    const Expr f = in.parsed.expr;
+    if (f.is(Op::List)) throw Error("check takes a scalar expression, not a list");
+    const std::vector<Expr> sizes = size_symbols(f);
+    std::vector<Expr> wrt;
+    if (!o.wrt.empty()) {
+        wrt = wrt_variables(ctx, o, in);
+    } else {
+        for (Expr v : in.parsed.variables) {
+            if (data && data->column(v.name())) continue;
+            if (std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
+            wrt.push_back(v);
+        }
+    }
+    std::vector<Expr> scalars;
+    std::vector<VectorParameter> vectors;
+    std::vector<double> x;
+    std::vector<SizeBinding> fixed;
+    for (Expr v : wrt) {
+        auto b = std::find_if(in.at.begin(), in.at.end(), [&](const Binding& a) { return a.name == v.name(); });
+        if (b == in.at.end()) throw_at_word(in, v.name(), fmt::format("unknown variable '{}': give its value with --at {}=...", v.name(), v.name()));
+        if (b->is_vector) continue;
+        scalars.push_back(v);
+        x.push_back(b->value);
+    }
+    for (Expr v : wrt) {
+        auto b = std::find_if(in.at.begin(), in.at.end(), [&](const Binding& a) { return a.name == v.name(); });
+        if (!b->is_vector) continue;
+        vectors.push_back(VectorParameter{v, b->elements.size()});
+        x.insert(x.end(), b->elements.begin(), b->elements.end());
+    }
+    for (const Binding& b : in.at) {
+        const Expr s = ctx.symbol(b.name);
+        if (std::find(wrt.begin(), wrt.end(), s) != wrt.end()) continue;
+        if (b.is_vector) throw Error(fmt::format("check varies every vector it is given: add '{}' to --wrt", b.name));
+        fixed.push_back(SizeBinding{s, b.value});
+    }
+    std::vector<ColumnView> views;
+    if (data) views = column_views(*data);
+    LossOptions lo;
+    lo.backend = Backend::Interpreter;
+    const Loss loss(f, scalars, vectors, views, fixed, lo);
+    const std::size_t n = loss.dims();
+    std::vector<double> out(n + 1), probe(n + 1);
+    loss(x.data(), out.data());
+    std::vector<std::size_t> coords;
+    for (std::size_t i = 0; i < scalars.size(); ++i) coords.push_back(i);
+    std::size_t at = scalars.size();
+    for (const VectorParameter& v : vectors) {
+        for (std::size_t k = 0; k < v.length; ++k)
+            if (v.length <= 10 || k < 5 || k + 5 >= v.length) coords.push_back(at + k);
+        at += v.length;
+    }
+    std::vector<Row> rows;
+    for (std::size_t i : coords) {
+        const double x0 = x[i], h = kStep * std::max(1.0, std::fabs(x0));
+        x[i] = x0 + h;
+        loss(x.data(), probe.data());
+        const double up = probe[0];
+        x[i] = x0 - h;
+        loss(x.data(), probe.data());
+        const double down = probe[0];
+        x[i] = x0;
+        const double numeric = (up - down) / (2 * h);
+        rows.push_back({loss.coordinate_name(i), out[1 + i], numeric, relative_error(out[1 + i], numeric)});
+    }
+    return rows;
+}
+
 } // namespace
 
 void register_check(CLI::App& app) {
@@ -26,23 +111,29 @@ void register_check(CLI::App& app) {
     add_expr_argument(cmd, *o);
     add_wrt_option(cmd, *o);
     add_at_option(cmd, *o, true);
+    auto d = std::make_shared<DataOptions>();
+    add_data_options(cmd, *d);
     add_vars_option(cmd, *o);
     add_format_option(cmd, *o);
-    cmd->callback([o] {
+    cmd->callback([o, d] {
         Context ctx;
         Input in = read_input(ctx, *o);
         Expr f = in.parsed.expr;
+        const std::optional<DataSet> data = load_data(*d);
+        const bool loops = data || uses_loops(f) || has_vector_values(in);
         if (f.is(Op::List)) throw Error("check takes a scalar expression, not a list");
-        std::vector<Expr> wrt = wrt_variables(ctx, *o, in);
-        require_bound(in, f);
-        std::vector<Expr> g = gradient(f, wrt);
-        Bindings at = bindings(in);
-        struct Row {
-            std::string name;
-            double symbolic, numeric, error;
-        };
+        std::vector<Expr> wrt;
         std::vector<Row> rows;
         double worst = 0;
+        if (loops) {
+            rows = check_loops(ctx, *o, in, data);
+            for (const Row& r : rows) worst = std::max(worst, r.error);
+        } else {
+            wrt = wrt_variables(ctx, *o, in);
+            require_bound(in, f);
+        }
+        std::vector<Expr> g = loops ? std::vector<Expr>{} : gradient(f, wrt);
+        Bindings at = bindings(in);
         for (std::size_t i = 0; i < wrt.size(); ++i) {
             const std::string& name = wrt[i].name();
             if (!at.count(name)) throw Error(fmt::format("unknown variable '{}': give its value with --at {}=...", name, name));
@@ -52,9 +143,7 @@ void register_check(CLI::App& app) {
             plus[name] = x0 + h;
             minus[name] = x0 - h;
             double n = (evaluate(f, plus) - evaluate(f, minus)) / (2 * h);
-            // |a - n| / max(|a| + |n|, 1e-10), the tutorial's relative error
-            double err = std::fabs(a - n) / std::max(std::fabs(a) + std::fabs(n), 1e-10);
-            if (std::isnan(err)) err = INFINITY;
+            const double err = relative_error(a, n);
             worst = std::max(worst, err);
             rows.push_back({name, a, n, err});
         }
@@ -72,7 +161,15 @@ void register_check(CLI::App& app) {
             }
             items += "]";
             JsonObject json = json_header("check", in);
-            json.raw("wrt", json_names(wrt)).number("step", kStep).number("threshold", kThreshold);
+            if (loops) {
+                // Coordinates such as "x[3]": names of elements, not of symbols.
+                std::string names = "[";
+                for (std::size_t i = 0; i < rows.size(); ++i) names += (i ? ", " : "") + json_string(rows[i].name);
+                json.raw("wrt", names + "]");
+            } else {
+                json.raw("wrt", json_names(wrt));
+            }
+            json.number("step", kStep).number("threshold", kThreshold);
             json.raw("components", items).number("max_relative_error", worst).raw("passed", passed ? "true" : "false");
             return print_line(json.str());
         }
