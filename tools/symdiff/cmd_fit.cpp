@@ -106,6 +106,7 @@ void run_fit(FitCliOptions& m) {
     if (f.is(Op::List) || f.is(Op::Vec)) throw Error("fit takes a loss that is a number, not a list");
     const std::optional<DataSet> data = load_data(m.data);
     const std::vector<std::string>& columns = data->names;
+    if (data->rows() == 0) throw Error(fmt::format("{} has a header but no rows: there is nothing to fit", m.data.path));
     const std::vector<Expr> sizes = size_symbols(f);
     const std::vector<Expr> vector_vars = vector_symbols(f);
     std::vector<std::string> variables;
