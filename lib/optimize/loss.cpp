@@ -2,9 +2,13 @@
 /// threaded evaluation, and fit() with shuffled mini-batches.
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -104,6 +108,65 @@ std::uint64_t uniform_below(std::mt19937_64& g, std::uint64_t bound) {
     }
 }
 
+// Workers that live as long as the Loss: starting threads for every evaluation would cost about
+// as much as evaluating 100,000 rows. run() hands block t to worker t (block 0 to the caller)
+// and returns when every block is done; one run at a time.
+class BlockPool {
+public:
+    explicit BlockPool(std::size_t workers) {
+        for (std::size_t w = 0; w < workers; ++w) threads_.emplace_back([this, w] { work(w + 1); });
+    }
+    ~BlockPool() {
+        {
+            std::lock_guard<std::mutex> l(m_);
+            stop_ = true;
+        }
+        start_.notify_all();
+        for (std::thread& t : threads_) t.join();
+    }
+    BlockPool(const BlockPool&) = delete;
+    BlockPool& operator=(const BlockPool&) = delete;
+
+    /// job(t) for t = 0..workers; job must not throw.
+    void run(const std::function<void(std::size_t)>& job) {
+        std::lock_guard<std::mutex> one(call_);
+        {
+            std::lock_guard<std::mutex> l(m_);
+            job_ = &job;
+            pending_ = threads_.size();
+            ++generation_;
+        }
+        start_.notify_all();
+        job(0);
+        std::unique_lock<std::mutex> l(m_);
+        done_.wait(l, [this] { return pending_ == 0; });
+    }
+
+private:
+    void work(std::size_t index) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            std::unique_lock<std::mutex> l(m_);
+            start_.wait(l, [&] { return stop_ || generation_ != seen; });
+            if (stop_) return;
+            seen = generation_;
+            const auto* job = job_;
+            l.unlock();
+            (*job)(index);
+            l.lock();
+            if (--pending_ == 0) done_.notify_one();
+        }
+    }
+
+    std::mutex call_, m_;
+    std::condition_variable start_, done_;
+    std::vector<std::thread> threads_;
+    const std::function<void(std::size_t)>* job_ = nullptr;
+    std::uint64_t generation_ = 0;
+    std::size_t pending_ = 0;
+    bool stop_ = false;
+};
+
 } // namespace
 
 std::vector<Expr> vector_symbols(Expr e) {
@@ -148,6 +211,7 @@ struct Loss::Impl {
     };
     Kernel whole, block;
     bool has_block = false;
+    std::unique_ptr<BlockPool> pool; // threads - 1 workers, started with the block kernel
 
     void build(Kernel& k, Expr g, bool with_block_inputs) {
         Signature sig;
@@ -259,23 +323,19 @@ struct Loss::Impl {
         const std::size_t width = dims + 1;
         std::vector<double> parts(T * width);
         std::vector<std::exception_ptr> errors(T);
-        std::vector<std::thread> workers;
-        workers.reserve(T);
-        for (std::size_t t = 0; t < T; ++t) {
-            workers.emplace_back([&, t] {
-                try {
-                    const std::size_t lo = n * t / T, hi = n * (t + 1) / T;
-                    std::vector<const double*> c(columns.size());
-                    for (std::size_t i = 0; i < columns.size(); ++i) c[i] = cols[i] + lo;
-                    const double inputs[2] = {t == 0 ? 1.0 : 0.0,
-                                              static_cast<double>(hi - lo) / static_cast<double>(n)};
-                    eval_rows(block, x, parts.data() + t * width, c.data(), hi - lo, inputs);
-                } catch (...) {
-                    errors[t] = std::current_exception();
-                }
-            });
-        }
-        for (std::thread& w : workers) w.join();
+        const std::function<void(std::size_t)> job = [&](std::size_t t) {
+            if (t >= T) return;
+            try {
+                const std::size_t lo = n * t / T, hi = n * (t + 1) / T;
+                std::vector<const double*> c(columns.size());
+                for (std::size_t i = 0; i < columns.size(); ++i) c[i] = cols[i] + lo;
+                const double inputs[2] = {t == 0 ? 1.0 : 0.0, static_cast<double>(hi - lo) / static_cast<double>(n)};
+                eval_rows(block, x, parts.data() + t * width, c.data(), hi - lo, inputs);
+            } catch (...) {
+                errors[t] = std::current_exception();
+            }
+        };
+        pool->run(job);
         for (const std::exception_ptr& e : errors)
             if (e) std::rethrow_exception(e);
         // Block order, whatever order the workers finished in.
@@ -389,6 +449,7 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
     if (im.serial_reason.empty()) {
         im.build(im.block, im.block_expression(), true);
         im.has_block = true;
+        im.pool = std::make_unique<BlockPool>(im.threads - 1);
     }
 }
 
