@@ -251,6 +251,88 @@ void mse_hand_4(benchmark::State& state) {
 }
 BENCHMARK(mse_hand_4)->Unit(benchmark::kMillisecond)->MinTime(1.0)->UseRealTime();
 
+// The three of them taking turns, so that the ratios see the same machine: a shared two-core
+// machine drifts by tens of percent between benchmarks run a second apart, and memory-bound
+// loops drift most. Reported as counters: milliseconds of each (medians over the
+// iterations), the ratio JIT / hand-written, and the JIT's fraction of the read bandwidth.
+void mse_interleaved(benchmark::State& state) {
+    Context ctx;
+    Expr m = ctx.symbol("m"), b = ctx.symbol("b"), x = ctx.symbol("x"), y = ctx.symbol("y");
+    Expr r = m * x + b - y;
+    Expr outs[] = {ctx.row_mean(pow(r, ctx.integer(2))), ctx.integer(2) * ctx.row_mean(r * x),
+                   ctx.integer(2) * ctx.row_mean(r)};
+    JitOptions o;
+    o.opt_level = static_cast<int>(state.range(0));
+    LoopKernel kernel = compile_loops(outs, Signature{{m, b}, {x, y}}, o);
+    Data& d = data();
+    double params[] = {2.5, 0.1};
+    const double* bases[] = {d.x.data(), d.y.data()};
+    std::int64_t lengths[] = {static_cast<std::int64_t>(kRows), static_cast<std::int64_t>(kRows)};
+    double out[3], hand[3];
+    LoopArgs args{params, bases, lengths, out, nullptr};
+    std::vector<double> t_jit, t_hand, t_read;
+    auto timed = [](auto&& f) {
+        auto t0 = std::chrono::steady_clock::now();
+        f();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    for (auto _ : state) {
+        t_read.push_back(timed([&] {
+            double s = baseline::read_sum(d.x.data(), kRows) + baseline::read_sum(d.y.data(), kRows);
+            benchmark::DoNotOptimize(s);
+        }));
+        t_jit.push_back(timed([&] { kernel(args); }));
+        t_hand.push_back(timed([&] { baseline::mse_grad(d.x.data(), d.y.data(), kRows, 2.5, 0.1, hand); }));
+        benchmark::DoNotOptimize(out);
+        benchmark::DoNotOptimize(hand);
+    }
+    auto median = [](std::vector<double> v) {
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+        return v[v.size() / 2];
+    };
+    const double j = median(t_jit), h = median(t_hand), rd = median(t_read);
+    state.counters["jit_ms"] = j * 1e3;
+    state.counters["hand_ms"] = h * 1e3;
+    state.counters["read_ms"] = rd * 1e3;
+    state.counters["jit/hand"] = j / h;
+    state.counters["jit_of_bandwidth"] = rd / j;
+    state.counters["jit_Mrows/s"] = kRows / j * 1e-6;
+    state.counters["read_GB/s"] = 2.0 * kRows * sizeof(double) / rd * 1e-9;
+}
+BENCHMARK(mse_interleaved)->Arg(2)->Arg(3)->Iterations(60)->Unit(benchmark::kMillisecond);
+
+// Rosenbrock f + ∇f likewise, JIT and the hand-written scatter loop taking turns.
+void ext_rosenbrock_interleaved(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    Rosenbrock r;
+    std::vector<Expr> outs = r.outputs(r.ctx.len(r.x));
+    LoopKernel kernel = compile_loops(outs, Signature{{}, {r.x}});
+    std::vector<double> x = start_point(n), g(n), hand(n + 1);
+    double f = 0;
+    const double* bases[] = {x.data()};
+    std::int64_t lengths[] = {static_cast<std::int64_t>(n)};
+    double* gout[] = {g.data()};
+    LoopArgs args{nullptr, bases, lengths, &f, gout};
+    const int reps = n < 10000 ? 1000 : 1;
+    double t_jit = 0, t_hand = 0;
+    for (auto _ : state) {
+        auto t0 = std::chrono::steady_clock::now();
+        for (int k = 0; k < reps; ++k) kernel(args);
+        auto t1 = std::chrono::steady_clock::now();
+        for (int k = 0; k < reps; ++k) baseline::ext_rosenbrock_grad(x.data(), n, hand.data());
+        auto t2 = std::chrono::steady_clock::now();
+        benchmark::DoNotOptimize(f);
+        benchmark::DoNotOptimize(hand.data());
+        t_jit += std::chrono::duration<double>(t1 - t0).count();
+        t_hand += std::chrono::duration<double>(t2 - t1).count();
+    }
+    const double calls = static_cast<double>(state.iterations()) * reps;
+    state.counters["jit_ns"] = t_jit / calls * 1e9;
+    state.counters["hand_ns"] = t_hand / calls * 1e9;
+    state.counters["jit/hand"] = t_jit / t_hand;
+}
+BENCHMARK(ext_rosenbrock_interleaved)->Arg(1000)->Arg(1000000)->Unit(benchmark::kMillisecond);
+
 // --- (c) compile time: n a constant of the expression, so LLVM sees it.
 
 void compile_ext_rosenbrock(benchmark::State& state) {
