@@ -589,7 +589,6 @@ private:
             std::vector<std::uint32_t> map(mb.prog.code.size());
             for (std::size_t i = 0; i < mb.prog.code.size(); ++i) {
                 PInst p = mb.prog.code[i];
-                body_operands(p, [&](std::uint32_t) {});
                 switch (p.kind) {
                 case PK::Add: case PK::Mul: p.a = map[p.a]; p.b = map[p.b]; break;
                 case PK::Apply: p.a = map[p.a]; p.b = map[p.b]; break;
