@@ -467,6 +467,7 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
     Context& ctx = const_cast<Context&>(outputs.front().context());
     const Expr all = ctx.list(outputs);
     std::vector<Expr> sizes = size_symbols(all);
+    const std::vector<Expr> indexed = vector_symbols(all);
     std::vector<const Binding*> vectors;
     for (const Binding& a : in.at)
         if (a.is_vector) vectors.push_back(&a);
@@ -479,6 +480,10 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
                 b.vectors.push_back(at->elements.data());
                 b.lengths.push_back(static_cast<std::int64_t>(at->elements.size()));
             } else {
+                if (std::find(indexed.begin(), indexed.end(), s) != indexed.end())
+                    throw_at_word(in, name,
+                                  fmt::format("'{}' is a vector ({}[...]): give its elements with --at '{}=[a, b, ...]'",
+                                              name, name, name));
                 b.signature.scalars.push_back(s);
                 b.scalars.push_back(at->value);
             }
