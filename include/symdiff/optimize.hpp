@@ -661,7 +661,10 @@ struct FitReport {
 /// row-free factor times one sum(...) or mean(...)), an evaluation over at least
 /// parallel_min_rows rows splits them into `threads` contiguous blocks, each evaluated by its
 /// own worker, and adds the blocks' [f, ∇f] in block order: the result depends on the number
-/// of threads (by rounding) but never on scheduling. Otherwise one thread does all rows.
+/// of threads (by rounding) but never on scheduling. Otherwise one thread does all rows. The
+/// workers (threads - 1 of them, the caller being the first) live as long as the Loss. The
+/// call operator may be used from several threads at once; evaluations that need the workers
+/// take turns.
 class Loss {
 public:
     /// Free symbols of f must each be a scalar parameter, a vector parameter, a column (by
