@@ -6,7 +6,8 @@
 /// DAG once, so a fused kernel over [f, ∂f/∂x1, ...] shares every subexpression between the
 /// value and the gradient.
 ///
-/// Numerics: without fast-math a kernel performs exactly the operations of the reference
+/// Numerics: without fast-math (and unless it is rerolled, see JitOptions::reroll_min_terms)
+/// a kernel performs exactly the operations of the reference
 /// Interpreter (eval.hpp, lib/eval/semantics.hpp) in the same order: the same sums and
 /// products left to right, integer powers by the same square-and-multiply, x^(1/2) as sqrt,
 /// and the same libm functions, called so that LLVM neither folds nor replaces them. Results
@@ -39,6 +40,17 @@ struct JitOptions {
     /// on long straight-line code (bench/README.md "## JIT"). Long kernels are also split into
     /// parts of about a thousand instructions for the code generator, at every size. 0 = never.
     std::size_t large_kernel_nodes = 2000;
+    /// Loop rerolling (reroll.hpp) for compile_gradient() and compile() of one scalar output:
+    /// when f is a sum with a group of at least this many terms of one shape over variables at a
+    /// constant stride (the flat extended Rosenbrock, n - 1 terms of each of two shapes), the
+    /// kernel is f rerolled into sums over a vector, with vector_gradient() for ∇f, compiled by
+    /// the loop code generator (as compile_loops) behind the usual `void k(in, out)` with the
+    /// usual layout. Its size and compile time then no longer grow with n (bench/README.md
+    /// "## JIT"). Such a kernel adds the terms of a rolled sum in the reductions' order
+    /// (docs/reductions.md: four interleaved partial sums), not the flat sum's canonical order,
+    /// so it differs from the Interpreter of the flat f by rounding (a few ulps of the largest
+    /// terms), and it has no native batch function. 0 = never reroll.
+    std::size_t reroll_min_terms = 16;
 };
 
 /// One kernel to emit: a function named `name` computing `outputs` (see emit_*).
@@ -76,7 +88,8 @@ public:
     std::size_t outputs() const noexcept { return n_out_; }
 
     /// The raw entry points, for callers that keep a plain function pointer. Valid while this
-    /// object (or the one it is moved into) lives. batch_function() is null below -O3.
+    /// object (or the one it is moved into) lives. batch_function() is null below -O3 and for
+    /// a rerolled kernel.
     using PointFn = void (*)(const double*, double*);
     using BatchFn = void (*)(const double*, std::uint64_t, double*);
     PointFn point_function() const noexcept { return point_; }
@@ -86,6 +99,7 @@ public:
 
 private:
     friend CompiledFunction compile(std::span<const Expr>, std::span<const Expr>, const JitOptions&);
+    friend CompiledFunction compile_gradient(Expr, std::span<const Expr>, const JitOptions&);
     PointFn point_ = nullptr;
     BatchFn batch_ = nullptr;
     std::size_t n_in_ = 0;

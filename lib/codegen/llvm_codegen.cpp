@@ -1,6 +1,7 @@
 // Tape -> LLVM IR, the new-pass-manager pipeline, and host machine code (for the JIT and --emit).
 #include "codegen/llvm_codegen.hpp"
 
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -335,6 +336,112 @@ llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& nam
     std::string problems;
     llvm::raw_string_ostream os(problems);
     if (llvm::verifyFunction(*p, &os) || (b && llvm::verifyFunction(*b, &os)))
+        return llvm::createStringError(llvm::inconvertibleErrorCode(), "generated invalid IR: " + os.str());
+    return llvm::Error::success();
+}
+
+llvm::Error add_rolled_entry(llvm::Module& m, const std::string& loops, const std::string& name,
+                             const RolledLayout& layout) {
+    llvm::LLVMContext& c = m.getContext();
+    llvm::IRBuilder<> b(c);
+    llvm::Type* dbl = b.getDoubleTy();
+    llvm::Type* i64 = b.getInt64Ty();
+    llvm::PointerType* ptr = b.getPtrTy();
+    llvm::Function* callee = m.getFunction(loops);
+    if (!callee) return llvm::createStringError(llvm::inconvertibleErrorCode(), "no loop kernel " + loops);
+    auto* ty = llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr}, false);
+    llvm::Function* f = llvm::Function::Create(ty, llvm::Function::ExternalLinkage, name, m);
+    f->setDoesNotThrow();
+    llvm::Argument* in = f->getArg(0);
+    llvm::Argument* out = f->getArg(1);
+    in->setName("in");
+    out->setName("out");
+    b.SetInsertPoint(llvm::BasicBlock::Create(c, "entry", f));
+
+    const std::size_t n = layout.inputs;
+    const std::size_t stride = layout.lengths.size();
+    const std::size_t n_out = layout.gradient ? n + 1 : 1;
+    auto i64c = [&](std::size_t v) { return b.getInt64(static_cast<std::uint64_t>(v)); };
+    auto at = [&](llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(dbl, base, index); };
+    // for (k = 0; k < count; ++k) body(k), as a counted loop in the current function.
+    auto counted = [&](std::size_t count, const std::function<void(llvm::Value*)>& body) {
+        if (count == 0) return;
+        llvm::BasicBlock* pre = b.GetInsertBlock();
+        auto* loop = llvm::BasicBlock::Create(c, "copy", f);
+        auto* next = llvm::BasicBlock::Create(c, "copied", f);
+        b.CreateBr(loop);
+        b.SetInsertPoint(loop);
+        llvm::PHINode* k = b.CreatePHI(i64, 2, "k");
+        k->addIncoming(b.getInt64(0), pre);
+        body(k);
+        llvm::Value* k1 = b.CreateAdd(k, b.getInt64(1), "", true, true);
+        k->addIncoming(k1, b.GetInsertBlock());
+        b.CreateCondBr(b.CreateICmpEQ(k1, i64c(count)), next, loop);
+        b.SetInsertPoint(next);
+    };
+
+    llvm::Value* scalars = b.CreateAlloca(dbl, nullptr, "no_scalars");
+    llvm::Value* vectors = b.CreateAlloca(ptr, i64c(stride), "vectors");
+    llvm::Value* lengths = b.CreateAlloca(i64, i64c(stride), "lengths");
+    llvm::Value* vector_out = b.CreateAlloca(ptr, i64c(std::max<std::size_t>(stride, 1)), "vector_out");
+    llvm::Value* err = b.CreateAlloca(i64, i64c(3), "err");
+    llvm::Value* buffer = nullptr;
+    bool on_heap = false;
+    std::vector<std::size_t> start(stride, 0);
+    for (std::size_t r = 1; r < stride; ++r) start[r] = start[r - 1] + layout.lengths[r - 1];
+    if (stride == 1) {
+        b.CreateStore(in, vectors);
+        if (layout.gradient) b.CreateStore(at(out, b.getInt64(1)), vector_out);
+    } else {
+        // The inputs of vector r, then (with the gradient) its gradient entries, each contiguous.
+        const std::size_t slots = layout.gradient ? 2 * n : n;
+        on_heap = slots > kStackSlots;
+        if (on_heap) {
+            llvm::FunctionCallee malloc_fn = m.getOrInsertFunction("malloc", ptr, i64);
+            buffer = b.CreateCall(malloc_fn, {i64c(slots * 8)}, "buffer");
+        } else {
+            buffer = b.CreateAlloca(dbl, i64c(slots), "buffer");
+        }
+        for (std::size_t r = 0; r < stride; ++r) {
+            b.CreateStore(at(buffer, i64c(start[r])), b.CreateConstInBoundsGEP1_64(ptr, vectors, r));
+            if (layout.gradient)
+                b.CreateStore(at(buffer, i64c(n + start[r])), b.CreateConstInBoundsGEP1_64(ptr, vector_out, r));
+            counted(layout.lengths[r], [&](llvm::Value* k) {
+                llvm::Value* j = b.CreateAdd(b.CreateMul(k, i64c(stride)), i64c(r));
+                b.CreateStore(b.CreateLoad(dbl, at(in, j)), at(buffer, b.CreateAdd(k, i64c(start[r]))));
+            });
+        }
+    }
+    for (std::size_t r = 0; r < stride; ++r)
+        b.CreateStore(i64c(layout.lengths[r]), b.CreateConstInBoundsGEP1_64(i64, lengths, r));
+    llvm::CallInst* status = b.CreateCall(callee, {scalars, vectors, lengths, out, vector_out, err}, "status");
+    status->setDoesNotThrow();
+    auto* ok = llvm::BasicBlock::Create(c, "ok", f);
+    auto* failed = llvm::BasicBlock::Create(c, "failed", f);
+    auto* done = llvm::BasicBlock::Create(c, "done", f);
+    b.CreateCondBr(b.CreateICmpEQ(status, b.getInt64(0)), ok, failed);
+    b.SetInsertPoint(failed);
+    counted(n_out, [&](llvm::Value* k) {
+        b.CreateStore(llvm::ConstantFP::getNaN(dbl), at(out, k));
+    });
+    b.CreateBr(done);
+    b.SetInsertPoint(ok);
+    if (stride > 1 && layout.gradient)
+        for (std::size_t r = 0; r < stride; ++r)
+            counted(layout.lengths[r], [&](llvm::Value* k) {
+                llvm::Value* j = b.CreateAdd(b.CreateMul(k, i64c(stride)), i64c(r + 1));
+                b.CreateStore(b.CreateLoad(dbl, at(buffer, b.CreateAdd(k, i64c(n + start[r])))), at(out, j));
+            });
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    if (on_heap) {
+        llvm::FunctionCallee free_fn = m.getOrInsertFunction("free", b.getVoidTy(), ptr);
+        b.CreateCall(free_fn, {buffer});
+    }
+    b.CreateRetVoid();
+    std::string problems;
+    llvm::raw_string_ostream os(problems);
+    if (llvm::verifyFunction(*f, &os))
         return llvm::createStringError(llvm::inconvertibleErrorCode(), "generated invalid IR: " + os.str());
     return llvm::Error::success();
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/IR/IRBuilder.h>
@@ -27,6 +28,25 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>> host_target_machine(int opt
 /// Adds `void name(ptr in, ptr out)` for the tape to `m`, and at -O3 also
 /// `void name_batch(ptr in, i64 rows, ptr out)`, and verifies them.
 llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& name, const JitOptions& options);
+
+/// Where the entry of a rerolled kernel (reroll.hpp) finds its loop kernel's arguments.
+struct RolledLayout {
+    std::size_t inputs = 0;           ///< n: the entry reads in[0..n)
+    /// Per vector r of the loop kernel (S = lengths.size() of them), its length: element k
+    /// (1-based) of vector r is in[r + S*(k - 1)].
+    std::vector<std::size_t> lengths;
+    /// out = [f] or, with the gradient, [f, ∂f/∂in[0], ...], the loop kernel's vector output
+    /// r holding the gradient entries of vector r.
+    bool gradient = false;
+};
+
+/// Adds `void name(ptr in, ptr out)`, the point kernel of a rerolled function: it lays out the
+/// arguments of the loop kernel `loops` (loop_codegen.hpp) on its stack (with a stride S > 1,
+/// it copies the inputs apart into one array per vector, and the gradient back together),
+/// calls it, and writes nan to every output if one of its checks fails (with constant sizes
+/// they cannot; the JIT runs them once at compile time to be sure).
+llvm::Error add_rolled_entry(llvm::Module& m, const std::string& loops, const std::string& name,
+                             const RolledLayout& layout);
 
 /// Runs the IR pipeline chosen for the module's size and options.opt_level (see JitOptions).
 void optimize_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options, std::size_t dag_nodes);

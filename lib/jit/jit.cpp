@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <llvm/ExecutionEngine/Orc/Core.h>
@@ -13,11 +14,28 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/llvm_codegen.hpp"
+#include "codegen/loop_codegen.hpp"
+#include "eval/loop_plan.hpp"
 #include "jit/session.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/diff.hpp"
+#include "symdiff/reroll.hpp"
 
 namespace symdiff {
+
+struct CompiledFunction::Impl {
+    std::shared_ptr<detail::Session> session;
+    llvm::orc::ResourceTrackerSP tracker;
+
+    ~Impl() {
+        if (!tracker) return;
+        // Removal only fails if the JIT is already torn down; the memory is then gone anyway,
+        // and a destructor has no one to report to.
+        llvm::consumeError(tracker->remove());
+        // Names of removed kernels stay in the string pool until swept.
+        if (++session->removed % 256 == 0) session->jit->getExecutionSession().getSymbolStringPool()->clearDeadEntries();
+    }
+};
 
 namespace detail {
 
@@ -91,23 +109,101 @@ Built build_module(std::span<const KernelSpec> kernels, std::span<const Expr> in
     return b;
 }
 
+struct Linked {
+    std::unique_ptr<CompiledFunction::Impl> impl;
+    CompiledFunction::PointFn point = nullptr;
+    CompiledFunction::BatchFn batch = nullptr;
+};
+
+// Links an object file holding `name` (and `name_batch` if `batch`) into the session.
+Linked link(std::shared_ptr<Session> session, llvm::SmallVector<char, 0> object, const std::string& name, bool batch) {
+    Linked l;
+    l.impl = std::make_unique<CompiledFunction::Impl>();
+    l.impl->session = session;
+    llvm::orc::LLJIT& jit = *session->jit;
+    l.impl->tracker = jit.getMainJITDylib().createResourceTracker();
+    auto buffer = std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(object), name + ".o", false);
+    if (auto err = jit.addObjectFile(l.impl->tracker, std::move(buffer)))
+        throw_llvm_error(std::move(err), "JIT linking failed");
+    auto point = jit.lookup(name);
+    if (!point) throw_llvm_error(point.takeError(), "JIT linking failed");
+    l.point = point->toPtr<CompiledFunction::PointFn>();
+    if (batch) {
+        auto b = jit.lookup(name + "_batch");
+        if (!b) throw_llvm_error(b.takeError(), "JIT linking failed");
+        l.batch = b->toPtr<CompiledFunction::BatchFn>();
+    }
+    return l;
+}
+
+// Strides above this are left flat: the entry copies each vector apart with its own loop.
+constexpr std::size_t kMaxRolledStride = 8;
+
+// The kernel of [f] (or [f, ∇f]) through rerolling and the loop code generator (see
+// JitOptions::reroll_min_terms), or nullopt when rerolling does not apply; the flat path
+// then compiles f, and reports any error in the request.
+std::optional<Linked> compile_rolled(Expr f, std::span<const Expr> vars, bool gradient, const JitOptions& options) {
+    if (options.reroll_min_terms == 0 || f.is_null() || !f.is(Op::Add)) return std::nullopt;
+    RerollOptions ro;
+    ro.min_terms = std::max<std::size_t>(options.reroll_min_terms, 2);
+    std::optional<Rerolled> r = reroll(f, vars, ro);
+    if (!r || r->vectors.size() > kMaxRolledStride) return std::nullopt;
+    std::vector<Expr> outs{r->expr};
+    if (gradient)
+        for (Expr v : r->vectors) {
+            // A vector no term reads (a stride whose every other variable is unused) has no Vec.
+            if (!depends_on(r->expr, v)) return std::nullopt;
+            outs.push_back(vector_gradient(r->expr, v));
+        }
+    Signature sig;
+    sig.vectors = r->vectors;
+    LoopPlan plan = LoopPlan::build(outs, sig);
+
+    auto session = detail::session();
+    const std::string name = "symdiff_kernel_" + std::to_string(session->next_id++);
+    const std::string loops = name + ".loops";
+    llvm::TargetMachine& tm = target_machine(options.opt_level);
+    auto ctx = std::make_unique<llvm::LLVMContext>();
+    auto module = make_module(*ctx, tm, "symdiff_rolled");
+    std::vector<LoopFault> faults;
+    if (auto err = add_loop_kernel(*module, plan, loops, options, faults))
+        throw_llvm_error(std::move(err), "code generation failed");
+    RolledLayout layout{vars.size(), r->lengths, gradient};
+    if (auto err = add_rolled_entry(*module, loops, name, layout))
+        throw_llvm_error(std::move(err), "code generation failed");
+    optimize_loop_module(*module, tm, options);
+    auto object = emit_machine_code(*module, tm, false);
+    if (!object) throw_llvm_error(object.takeError(), "machine code generation failed");
+    Linked l = link(session, std::move(*object), name, false);
+
+    // The loop kernel's checks (bounds integral, indices in range) depend only on the sizes,
+    // which are constants here: one run proves they pass for every input.
+    auto fn = session->jit->lookup(loops);
+    if (!fn) throw_llvm_error(fn.takeError(), "JIT linking failed");
+    using LoopFn = std::int64_t (*)(const double*, const double* const*, const std::int64_t*, double*,
+                                    double* const*, std::int64_t*);
+    std::vector<double> zeros(2 * vars.size() + 1, 0.0), out(vars.size() + 1);
+    std::vector<const double*> vectors;
+    std::vector<double*> vector_out;
+    std::vector<std::int64_t> lengths;
+    for (std::size_t j = 0, at = 0; j < r->lengths.size(); at += r->lengths[j++]) {
+        vectors.push_back(zeros.data() + at);
+        vector_out.push_back(zeros.data() + vars.size() + at);
+        lengths.push_back(static_cast<std::int64_t>(r->lengths[j]));
+    }
+    std::int64_t err[3] = {0, 0, 0};
+    double no_scalar = 0;
+    std::int64_t status =
+        fn->toPtr<LoopFn>()(&no_scalar, vectors.data(), lengths.data(), out.data(), vector_out.data(), err);
+    if (status != 0)
+        throw Error("internal error: the rerolled kernel of " + std::to_string(r->rolled_terms) +
+                    " terms fails its loop check " + std::to_string(status));
+    return l;
+}
+
 } // namespace
 
 } // namespace detail
-
-struct CompiledFunction::Impl {
-    std::shared_ptr<detail::Session> session;
-    llvm::orc::ResourceTrackerSP tracker;
-
-    ~Impl() {
-        if (!tracker) return;
-        // Removal only fails if the JIT is already torn down; the memory is then gone anyway,
-        // and a destructor has no one to report to.
-        llvm::consumeError(tracker->remove());
-        // Names of removed kernels stay in the string pool until swept.
-        if (++session->removed % 256 == 0) session->jit->getExecutionSession().getSymbolStringPool()->clearDeadEntries();
-    }
-};
 
 CompiledFunction::CompiledFunction() noexcept = default;
 CompiledFunction::~CompiledFunction() = default;
@@ -126,33 +222,26 @@ CompiledFunction& CompiledFunction::operator=(CompiledFunction&& o) noexcept {
 }
 
 CompiledFunction compile(std::span<const Expr> outputs, std::span<const Expr> inputs, const JitOptions& options) {
-    auto session = detail::session();
-    std::string name = "symdiff_kernel_" + std::to_string(session->next_id++);
-    KernelSpec spec{name, std::vector<Expr>(outputs.begin(), outputs.end())};
-    detail::Built built = detail::build_module(std::span<const KernelSpec>(&spec, 1), inputs, options);
-    std::size_t n_out = detail::flatten_outputs(spec.outputs).size();
-
-    auto object = detail::emit_machine_code(*built.module, detail::target_machine(built.level), false);
-    if (!object) detail::throw_llvm_error(object.takeError(), "machine code generation failed");
-
+    detail::check_options(options);
     CompiledFunction f;
-    f.impl_ = std::make_unique<CompiledFunction::Impl>();
-    f.impl_->session = session;
-    llvm::orc::LLJIT& jit = *session->jit;
-    f.impl_->tracker = jit.getMainJITDylib().createResourceTracker();
-    auto buffer = std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(*object), name + ".o", false);
-    if (auto err = jit.addObjectFile(f.impl_->tracker, std::move(buffer)))
-        detail::throw_llvm_error(std::move(err), "JIT linking failed");
-    auto point = jit.lookup(name);
-    if (!point) detail::throw_llvm_error(point.takeError(), "JIT linking failed");
-    f.point_ = point->toPtr<CompiledFunction::PointFn>();
-    if (options.opt_level == 3) {
-        auto batch = jit.lookup(name + "_batch");
-        if (!batch) detail::throw_llvm_error(batch.takeError(), "JIT linking failed");
-        f.batch_ = batch->toPtr<CompiledFunction::BatchFn>();
+    std::optional<detail::Linked> linked;
+    if (outputs.size() == 1) linked = detail::compile_rolled(outputs[0], inputs, false, options);
+    if (linked) {
+        f.n_out_ = 1;
+    } else {
+        auto session = detail::session();
+        std::string name = "symdiff_kernel_" + std::to_string(session->next_id++);
+        KernelSpec spec{name, std::vector<Expr>(outputs.begin(), outputs.end())};
+        detail::Built built = detail::build_module(std::span<const KernelSpec>(&spec, 1), inputs, options);
+        f.n_out_ = detail::flatten_outputs(spec.outputs).size();
+        auto object = detail::emit_machine_code(*built.module, detail::target_machine(built.level), false);
+        if (!object) detail::throw_llvm_error(object.takeError(), "machine code generation failed");
+        linked = detail::link(session, std::move(*object), name, options.opt_level == 3);
     }
+    f.impl_ = std::move(linked->impl);
+    f.point_ = linked->point;
+    f.batch_ = linked->batch;
     f.n_in_ = inputs.size();
-    f.n_out_ = n_out;
     return f;
 }
 
@@ -164,8 +253,18 @@ std::vector<Expr> value_and_gradient(Expr f, std::span<const Expr> vars) {
 }
 
 CompiledFunction compile_gradient(Expr f, std::span<const Expr> vars, const JitOptions& options) {
-    std::vector<Expr> outs = value_and_gradient(f, vars);
-    return compile(outs, vars, options);
+    detail::check_options(options);
+    std::optional<detail::Linked> linked = detail::compile_rolled(f, vars, true, options);
+    if (!linked) {
+        std::vector<Expr> outs = value_and_gradient(f, vars);
+        return compile(outs, vars, options);
+    }
+    CompiledFunction k;
+    k.impl_ = std::move(linked->impl);
+    k.point_ = linked->point;
+    k.n_in_ = vars.size();
+    k.n_out_ = vars.size() + 1;
+    return k;
 }
 
 CompiledFunction compile_hessian(Expr f, std::span<const Expr> vars, const JitOptions& options) {
