@@ -82,7 +82,31 @@ const std::unordered_map<std::string_view, FnSpec>& functions() {
     return table;
 }
 
+// The lengths and first bytes of the function names: most names asked about are variables,
+// and these two tests turn them away without hashing.
+struct FnFilter {
+    std::size_t shortest = ~std::size_t{0};
+    std::size_t longest = 0;
+    bool first[256] = {};
+};
+
+const FnFilter& function_filter() {
+    static const FnFilter filter = [] {
+        FnFilter f;
+        for (const auto& [name, spec] : functions()) {
+            f.shortest = std::min(f.shortest, name.size());
+            f.longest = std::max(f.longest, name.size());
+            f.first[static_cast<unsigned char>(name[0])] = true;
+        }
+        return f;
+    }();
+    return filter;
+}
+
 const FnSpec* find_function(std::string_view name) {
+    const FnFilter& f = function_filter();
+    if (name.size() < f.shortest || name.size() > f.longest || !f.first[static_cast<unsigned char>(name[0])])
+        return nullptr;
     auto it = functions().find(name);
     return it == functions().end() ? nullptr : &it->second;
 }
@@ -267,8 +291,10 @@ private:
     Expr power(const ast::Power& p) {
         std::vector<Expr> leading;
         Expr base;
-        std::vector<std::string_view> parts = juxtaposed(p.base.primary);
-        if (!parts.empty() && (p.base.sup || !p.tail.empty())) {
+        std::vector<std::string_view> parts;
+        // Only an exponent makes the split matter here; without one, postfix() resolves the name.
+        if (p.base.sup || !p.tail.empty()) parts = juxtaposed(p.base.primary);
+        if (!parts.empty()) {
             for (std::size_t i = 0; i + 1 < parts.size(); ++i) leading.push_back(letter(parts[i], parts[i]));
             base = letter(parts.back(), parts.back());
             if (p.base.sup) base = ctx_.pow(base, superscript(*p.base.sup));
@@ -331,10 +357,32 @@ private:
     }
 
     Expr number(std::string_view text) {
+        if (std::optional<Number> n = short_decimal(text)) return ctx_.number(*n);
         std::optional<Number> n = Number::from_decimal(text);
         if (!n) fail(text, "malformed number");
         if (!n->is_finite()) fail(text, "number too large for a double (the largest is about 1.8e308)");
         return ctx_.number(*n);
+    }
+
+    // `17`, `17.5`: digits with at most one point, no exponent and at most 15 digits, so the
+    // value fits an int64 and 10^15 < 2^53 keeps Number exact. The same Number that
+    // Number::from_decimal makes (rational() reduces), without its 128-bit arithmetic.
+    static std::optional<Number> short_decimal(std::string_view text) {
+        std::int64_t mant = 0, scale = 1;
+        int digits = 0;
+        bool point = false;
+        for (char c : text) {
+            if (c == '.' && !point) {
+                point = true;
+                continue;
+            }
+            if (c < '0' || c > '9' || ++digits > 15) return std::nullopt;
+            mant = mant * 10 + (c - '0');
+            if (point) scale *= 10;
+        }
+        if (digits == 0) return std::nullopt;
+        if (mant == 0) return Number::integer(0);
+        return scale == 1 ? Number::integer(mant) : Number::rational(mant, scale);
     }
 
     Expr superscript(const ast::Superscript& s) {
@@ -455,7 +503,7 @@ private:
     // uses outside count.
     void note_bare(Expr s, std::string_view token) {
         if (auto it = vector_use_.find(s.id()); it != vector_use_.end()) not_a_number(s, token, it->second);
-        bare_use_.emplace(s.id(), token);
+        bare_use_.try_emplace(s.id(), token);
     }
     void note_vector(Expr s, std::string_view token, bool indexed) {
         if (vector_use_.emplace(s.id(), VectorUse{token, indexed}).second) vectors_.push_back(s);
@@ -653,7 +701,10 @@ private:
     }
 
     Expr variable(std::string_view text) {
+        // Names repeat: a map by spelling spares the Context's lock and symbol table.
+        if (auto it = by_name_.find(text); it != by_name_.end()) return it->second;
         Expr s = ctx_.symbol(text);
+        by_name_.emplace(s.name(), s);
         if (seen_.insert(s.id()).second) variables_.push_back(s);
         return s;
     }
@@ -765,6 +816,7 @@ private:
     std::vector<Expr> variables_;
     std::vector<Expr> vectors_;
     std::unordered_set<NodeId> seen_;
+    std::unordered_map<std::string_view, Expr> by_name_; // keys view the Context's names
     Scope scope_;
     std::unordered_map<NodeId, VectorUse> vector_use_;
     std::unordered_map<NodeId, std::string_view> bare_use_;
