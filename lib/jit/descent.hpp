@@ -1,0 +1,78 @@
+// Internal to lib: the first-order descent loop compiled as one native function around its
+// inlined f+∇f kernel (issue #7's "whole loop generated into the same LLVM module"). No LLVM
+// here, so lib/optimize may include it; the code generator is lib/codegen/descent_codegen.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "symdiff/expr.hpp"
+#include "symdiff/jit.hpp"
+
+namespace symdiff::detail {
+
+/// The update rules of optimize.hpp's first-order loop, numbered for the generated code.
+enum class DescentRule : std::uint8_t { Gd, MomentumAccumulate, MomentumVelocity, Nesterov, Adam, RmsProp };
+
+/// What the generated loop reads at run time, filled from optimize.hpp's Options. The code
+/// generator describes the same layout to LLVM (nine doubles, then the step limit).
+struct DescentParams {
+    double eta;        ///< the constant learning rate
+    double limit;      ///< |f| above this (or nan) stops the run as diverged
+    double tol2;       ///< grad_tol²; 0 = off
+    double ftol;       ///< f_tol; 0 = off
+    double beta;       ///< momentum and Nesterov
+    double beta1, beta2, epsilon, rho;
+    std::uint64_t max_steps;
+};
+
+/// Why the generated loop returned. lib/optimize maps it to StopReason.
+enum class DescentStop : std::int32_t { MaxSteps = 0, Diverged = 1, GradientTolerance = 2, FunctionTolerance = 3 };
+
+/// What the generated loop reports besides the steps: the reason, and f of the step before
+/// the last (the function tolerance message quotes |f - f_prev|).
+struct DescentOutcome {
+    DescentStop stop = DescentStop::MaxSteps;
+    double f_prev = 0;
+};
+
+/// One compiled descent loop: `run` takes x (n values, updated in place) and buf (n + 1
+/// values holding f, ∇f at x on entry and at the final x on return), runs optimize.hpp's
+/// run_first_order with the same operations in the same order, and returns the steps taken.
+/// Owns its machine code; callable from several threads at once.
+class NativeDescent {
+public:
+    NativeDescent();
+    ~NativeDescent();
+    NativeDescent(NativeDescent&&) noexcept;
+    NativeDescent& operator=(NativeDescent&&) noexcept;
+
+    std::uint64_t run(double* x, double* buf, const DescentParams& params, DescentOutcome& outcome) const {
+        return fn_(x, buf, &params, &outcome);
+    }
+    explicit operator bool() const noexcept { return fn_ != nullptr; }
+
+    struct Impl;
+
+private:
+    using Fn = std::uint64_t (*)(double*, double*, const DescentParams*, DescentOutcome*);
+    friend NativeDescent compile_descent(Expr, std::span<const Expr>, DescentRule, bool, const JitOptions&);
+    Fn fn_ = nullptr;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Compiles the loop of `rule` around the value_and_gradient(f, vars) kernel; `checked`
+/// includes the gradient and function tolerance tests. Throws symdiff::Error like compile().
+NativeDescent compile_descent(Expr f, std::span<const Expr> vars, DescentRule rule, bool checked,
+                              const JitOptions& options = {});
+
+/// The functions Objective runs through compile_descent: f of at most this many DAG nodes
+/// over at most this many variables. Above that the loop body no longer stays in registers,
+/// and the C++ loop around the separately compiled kernel was as fast or faster
+/// (bench/README.md "## Optimisers").
+inline constexpr std::size_t kNativeDescentMaxNodes = 100;
+inline constexpr std::size_t kNativeDescentMaxVars = 32;
+
+} // namespace symdiff::detail
