@@ -5,6 +5,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,11 +25,14 @@ constexpr std::size_t kExtN = 1000;
 constexpr double kLr2d = 0.001;
 constexpr double kLrExt = 0.0005; // stable from x = 0 (the largest curvature there is about 600)
 
-// Both problems are built with the Context API, as a library user would.
+// The problems are built with the Context API, as a library user would: Rosenbrock, extended
+// Rosenbrock written out flat over x1..x1000, and the same written as a reduction over one
+// vector, sum(i = 1..n-1, 100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2), run through a Loss.
 struct Problems {
     Context ctx;
     std::vector<Expr> xy, xs;
     Objective rosenbrock, extended;
+    Loss extended_sum;
 
     static Objective make_rosenbrock(Context& ctx, std::vector<Expr>& xy) {
         const Expr x = ctx.symbol("x"), y = ctx.symbol("y");
@@ -45,7 +50,17 @@ struct Problems {
         }
         return Objective(ctx.add(terms), xs);
     }
-    Problems() : rosenbrock(make_rosenbrock(ctx, xy)), extended(make_extended(ctx, xs)) {}
+    static Loss make_extended_sum(Context& ctx) {
+        const Expr x = ctx.symbol("x"), i = ctx.symbol("i"), n = ctx.symbol("n");
+        const Expr one = ctx.integer(1), two = ctx.integer(2);
+        const Expr xi = ctx.at(x, i), xi1 = ctx.at(x, i + one);
+        const Expr body = ctx.integer(100) * pow(xi1 - pow(xi, two), two) + pow(one - xi, two);
+        const Expr f = ctx.sum(i, one, n - one, body);
+        const VectorParameter v{x, kExtN};
+        return Loss(f, {}, std::span<const VectorParameter>(&v, 1), {});
+    }
+    Problems()
+        : rosenbrock(make_rosenbrock(ctx, xy)), extended(make_extended(ctx, xs)), extended_sum(make_extended_sum(ctx)) {}
 };
 
 Problems& problems() {
@@ -61,7 +76,8 @@ Options options(Method m, double lr, std::size_t steps) {
     return o;
 }
 
-void run_symdiff(benchmark::State& state, const Objective& obj, std::vector<double> start, const Options& o) {
+template <class Problem>
+void run_symdiff(benchmark::State& state, const Problem& obj, std::vector<double> start, const Options& o) {
     for (auto _ : state) {
         const Report r = obj.minimize(start, o);
         if (r.steps != o.max_steps) state.SkipWithError(("stopped early: " + r.message).c_str());
@@ -91,6 +107,14 @@ const std::vector<double> kStartExt(kExtN, 0.0);
 void BM_Rosenbrock_GD_symdiff(benchmark::State& s) {
     run_symdiff(s, problems().rosenbrock, kStart2d, options(Method::GradientDescent, kLr2d, kSteps2d));
 }
+// The same run with the generated loop switched off: the C++ loop over the kernel's pointer.
+Options cxx_loop(Options o) {
+    o.native_loop_min_steps = std::numeric_limits<std::size_t>::max();
+    return o;
+}
+void BM_Rosenbrock_GD_symdiff_cxx_loop(benchmark::State& s) {
+    run_symdiff(s, problems().rosenbrock, kStart2d, cxx_loop(options(Method::GradientDescent, kLr2d, kSteps2d)));
+}
 void BM_Rosenbrock_GD_baseline(benchmark::State& s) {
     run_baseline(s, kStart2d, kSteps2d, [](double* x) { baseline::gd_rosenbrock(x, kLr2d, kSteps2d); });
 }
@@ -119,11 +143,17 @@ void BM_Rosenbrock_GD_hand_loop_over_jit(benchmark::State& s) {
 void BM_Rosenbrock_Momentum_symdiff(benchmark::State& s) {
     run_symdiff(s, problems().rosenbrock, kStart2d, options(Method::Momentum, kLr2d, kSteps2d));
 }
+void BM_Rosenbrock_Momentum_symdiff_cxx_loop(benchmark::State& s) {
+    run_symdiff(s, problems().rosenbrock, kStart2d, cxx_loop(options(Method::Momentum, kLr2d, kSteps2d)));
+}
 void BM_Rosenbrock_Momentum_baseline(benchmark::State& s) {
     run_baseline(s, kStart2d, kSteps2d, [](double* x) { baseline::momentum_rosenbrock(x, kLr2d, 0.9, kSteps2d); });
 }
 void BM_Rosenbrock_Adam_symdiff(benchmark::State& s) {
     run_symdiff(s, problems().rosenbrock, kStart2d, options(Method::Adam, kLr2d, kSteps2d));
+}
+void BM_Rosenbrock_Adam_symdiff_cxx_loop(benchmark::State& s) {
+    run_symdiff(s, problems().rosenbrock, kStart2d, cxx_loop(options(Method::Adam, kLr2d, kSteps2d)));
 }
 void BM_Rosenbrock_Adam_baseline(benchmark::State& s) {
     run_baseline(s, kStart2d, kSteps2d,
@@ -156,15 +186,54 @@ void BM_ExtRosenbrock_Adam_baseline(benchmark::State& s) {
                  [](double* x) { baseline::adam_ext_rosenbrock(x, kExtN, kLrExt, 0.9, 0.999, 1e-8, kStepsExt); });
 }
 
+// What the generated loop costs to make: a fresh Objective's first gd run of one step over the
+// threshold, against the Objective alone (BM_Rosenbrock_objective_compile) — the price max_steps must
+// repay before Options::native_loop_min_steps lets Objective choose it.
+void BM_Rosenbrock_native_loop_compile(benchmark::State& s) {
+    auto& p = problems();
+    const Expr two = p.ctx.integer(2);
+    const Expr f = pow(p.ctx.integer(1) - p.xy[0], two) + p.ctx.integer(100) * pow(p.xy[1] - pow(p.xy[0], two), two);
+    Options o = options(Method::GradientDescent, kLr2d, 1);
+    o.native_loop_min_steps = 0;
+    for (auto _ : s) {
+        const Objective obj(f, p.xy);
+        benchmark::DoNotOptimize(obj.minimize(kStart2d, o).x.data());
+    }
+}
+void BM_Rosenbrock_objective_compile(benchmark::State& s) {
+    auto& p = problems();
+    const Expr two = p.ctx.integer(2);
+    const Expr f = pow(p.ctx.integer(1) - p.xy[0], two) + p.ctx.integer(100) * pow(p.xy[1] - pow(p.xy[0], two), two);
+    Options o = options(Method::GradientDescent, kLr2d, 1);
+    for (auto _ : s) {
+        const Objective obj(f, p.xy);
+        benchmark::DoNotOptimize(obj.minimize(kStart2d, o).x.data());
+    }
+}
+
+// --- the same, extended Rosenbrock as a sum over a vector (loop kernel, Loss)
+void BM_ExtRosenbrockSum_GD_symdiff(benchmark::State& s) {
+    run_symdiff(s, problems().extended_sum, kStartExt, options(Method::GradientDescent, kLrExt, kStepsExt));
+}
+void BM_ExtRosenbrockSum_Momentum_symdiff(benchmark::State& s) {
+    run_symdiff(s, problems().extended_sum, kStartExt, options(Method::Momentum, kLrExt, kStepsExt));
+}
+void BM_ExtRosenbrockSum_Adam_symdiff(benchmark::State& s) {
+    run_symdiff(s, problems().extended_sum, kStartExt, options(Method::Adam, kLrExt, kStepsExt));
+}
+
 } // namespace
 
 BENCHMARK(BM_Rosenbrock_GD_symdiff)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Rosenbrock_GD_symdiff_cxx_loop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rosenbrock_GD_baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rosenbrock_GD_baseline_grad_only)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rosenbrock_GD_hand_loop_over_jit)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rosenbrock_Momentum_symdiff)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Rosenbrock_Momentum_symdiff_cxx_loop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rosenbrock_Momentum_baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rosenbrock_Adam_symdiff)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Rosenbrock_Adam_symdiff_cxx_loop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Rosenbrock_Adam_baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ExtRosenbrock_GD_symdiff)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ExtRosenbrock_GD_baseline)->Unit(benchmark::kMillisecond);
@@ -173,5 +242,11 @@ BENCHMARK(BM_ExtRosenbrock_Momentum_symdiff)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ExtRosenbrock_Momentum_baseline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ExtRosenbrock_Adam_symdiff)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ExtRosenbrock_Adam_baseline)->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_Rosenbrock_native_loop_compile)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Rosenbrock_objective_compile)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExtRosenbrockSum_GD_symdiff)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExtRosenbrockSum_Momentum_symdiff)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExtRosenbrockSum_Adam_symdiff)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -114,6 +114,14 @@ struct Options {
 
     /// Record step 0, every trace_every-th step and the last step; 0 = no trace.
     std::size_t trace_every = 0;
+
+    /// Objective (JIT backend) runs a first-order method on a small function (at most 100 DAG
+    /// nodes and 32 variables) with a constant rate, no trace
+    /// and no callback as one generated loop with the kernel inlined, when max_steps is at
+    /// least this: compiling it costs milliseconds, and each step then saves the call and the
+    /// round trip of x and ∇f through memory (bench/README.md "## Optimisers"). The result is
+    /// the same to the last bit either way. 0: whenever it can; SIZE_MAX: never.
+    std::size_t native_loop_min_steps = 200000;
 };
 
 enum class StopReason : std::uint8_t {

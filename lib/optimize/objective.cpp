@@ -1,6 +1,10 @@
 /// \file Objective: an expression's f+∇f (and Hessian) as kernels for the optimisers.
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -10,7 +14,28 @@
 #include "symdiff/jit.hpp"
 #include "symdiff/optimize.hpp"
 
+#include "jit/descent.hpp"
+
 namespace symdiff {
+
+namespace {
+
+std::optional<detail::DescentRule> descent_rule(const Options& o) {
+    switch (o.method) {
+    case Method::GradientDescent: return detail::DescentRule::Gd;
+    case Method::Momentum:
+        return o.momentum_form == MomentumForm::Accumulate ? detail::DescentRule::MomentumAccumulate
+                                                            : detail::DescentRule::MomentumVelocity;
+    case Method::Nesterov: return detail::DescentRule::Nesterov;
+    case Method::Adam: return detail::DescentRule::Adam;
+    case Method::RMSProp: return detail::DescentRule::RmsProp;
+    case Method::LBFGS:
+    case Method::Newton: return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+} // namespace
 
 struct Objective::Impl {
     Expr f;
@@ -26,6 +51,69 @@ struct Objective::Impl {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> hess_entries;
     CompiledFunction hess_jit;
     std::optional<Interpreter> hess_interp;
+    // Generated descent loops (jit/descent.hpp), one per rule and check set, made on first use.
+    std::mutex native_mutex;
+    std::map<std::pair<detail::DescentRule, bool>, detail::NativeDescent> native;
+
+    /// The loop for these options, or null when the options or the function don't qualify.
+    const detail::NativeDescent* native_loop(const Options& o, bool observed) {
+        const auto rule = descent_rule(o);
+        if (!rule || backend != Backend::Jit || observed || o.schedule.kind != Schedule::Kind::Constant ||
+            o.max_steps < o.native_loop_min_steps || vars.size() > detail::kNativeDescentMaxVars ||
+            dag_size(f) > detail::kNativeDescentMaxNodes)
+            return nullptr;
+        const bool checked = o.grad_tol > 0 || o.f_tol > 0;
+        std::lock_guard lock(native_mutex);
+        detail::NativeDescent& d = native[{*rule, checked}];
+        if (!d) d = detail::compile_descent(f, vars, *rule, checked, JitOptions{.opt_level = 2});
+        return &d;
+    }
+
+    /// minimize_first_order's report, the steps run by the generated loop.
+    Report run_native(const detail::NativeDescent& loop, std::span<const double> start, const Options& o) const {
+        const std::size_t n = vars.size();
+        detail::validate(n, start, o);
+        Report r;
+        r.method = o.method;
+        r.start.assign(start.begin(), start.end());
+        r.x = r.start;
+        r.trace.dims = n;
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<double> buf(n + 1);
+        const double* g = buf.data() + 1;
+        grad_jit(r.x.data(), buf.data());
+        r.f_start = buf[0];
+        r.grad_norm_start = detail::norm(g, n);
+        const double limit = std::isinf(o.diverge_factor) ? std::numeric_limits<double>::max()
+                                                          : o.diverge_factor * std::max(1.0, std::fabs(buf[0]));
+        const detail::DescentParams params{o.lr,    limit,    o.grad_tol * o.grad_tol, o.f_tol,    o.momentum,
+                                           o.beta1, o.beta2, o.epsilon,              o.rho,      o.max_steps};
+        detail::DescentOutcome out;
+        r.steps = loop.run(r.x.data(), buf.data(), params, out);
+        r.evaluations = r.steps + 1;
+        r.f = buf[0];
+        r.grad_norm = detail::norm(g, n);
+        switch (out.stop) {
+        case detail::DescentStop::Diverged:
+            r.reason = StopReason::Diverged;
+            r.message = detail::diverged_message(r.steps, r.f, limit);
+            break;
+        case detail::DescentStop::GradientTolerance:
+            r.reason = StopReason::GradientTolerance;
+            r.message = detail::finish_message(r.reason, r.steps, r.grad_norm, o.grad_tol);
+            break;
+        case detail::DescentStop::FunctionTolerance:
+            r.reason = StopReason::FunctionTolerance;
+            r.message = detail::finish_message(r.reason, r.steps, std::fabs(r.f - out.f_prev), o.f_tol);
+            break;
+        case detail::DescentStop::MaxSteps:
+            r.reason = StopReason::MaxSteps;
+            r.message = detail::finish_message(r.reason, r.steps, 0, 0);
+            break;
+        }
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return r;
+    }
 
     void build_hessian() {
         const auto h = hessian(f, vars);
@@ -86,6 +174,8 @@ Report Objective::minimize(std::span<const double> start, const Options& options
     if (start.size() != dims())
         throw Error("the start point has " + std::to_string(start.size()) + " coordinates but the function has " +
                     std::to_string(dims()) + " variables");
+    if (const detail::NativeDescent* loop = impl_->native_loop(options, static_cast<bool>(callback) || options.trace_every > 0))
+        return impl_->run_native(*loop, start, options);
     const Impl& im = *impl_;
     std::vector<double> scratch;
     auto hess = [&im, &scratch](const double* x, double* out) { im.dense_hessian(x, out, scratch); };
