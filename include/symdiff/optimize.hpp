@@ -116,12 +116,13 @@ struct Options {
     std::size_t trace_every = 0;
 
     /// Objective (JIT backend) runs a first-order method on a small function (at most 100 DAG
-    /// nodes and 32 variables) with a constant rate, no trace
-    /// and no callback as one generated loop with the kernel inlined, when max_steps is at
-    /// least this: compiling it costs milliseconds, and each step then saves the call and the
-    /// round trip of x and ∇f through memory (bench/README.md "## Optimisers"). The result is
+    /// nodes and 32 variables) with a constant rate, no trace and no callback as one generated
+    /// loop with the kernel inlined, when max_steps is at least this. Making that loop costs
+    /// about 6 ms of compilation, once per Objective and rule; each step then saves the call
+    /// and the trip of x and ∇f through memory, about 5 ns on Rosenbrock, so a single run
+    /// repays it from about a million steps (bench/README.md "## Optimisers"). The result is
     /// the same to the last bit either way. 0: whenever it can; SIZE_MAX: never.
-    std::size_t native_loop_min_steps = 200000;
+    std::size_t native_loop_min_steps = 1000000;
 };
 
 enum class StopReason : std::uint8_t {
