@@ -74,6 +74,11 @@ struct Context::Impl {
 
     NodeId pi = kEmpty;
     NodeId e = kEmpty;
+    // The nodes of the integers -1..2, which the constructors ask for all the time (a - b is
+    // a + (-1)*b, a/b is a*b^(-1)), known once made: the same node the table would find,
+    // without its lock and probe.
+    static constexpr std::int64_t kSmallLo = -1, kSmallHi = 2;
+    std::atomic<NodeId> small[kSmallHi - kSmallLo + 1] = {kEmpty, kEmpty, kEmpty, kEmpty};
 
     const NodeId* store_kids(std::span<const NodeId> kids) {
         if (kids.empty()) return nullptr;
@@ -206,7 +211,18 @@ SmallIds ids_of(std::span<const Expr> v) {
 
 #define SYMDIFF_RAW(op, ...) Expr(this, make_raw(op, __VA_ARGS__))
 
-Expr Context::number(const Number& n) { return SYMDIFF_RAW(Op::Num, std::span<const NodeId>(), n); }
+Expr Context::number(const Number& n) {
+    if (n.is_integer() && n.num() >= Impl::kSmallLo && n.num() <= Impl::kSmallHi) {
+        std::atomic<NodeId>& slot = impl_->small[n.num() - Impl::kSmallLo];
+        NodeId id = slot.load(std::memory_order_acquire);
+        if (id == kEmpty) {
+            id = make_raw(Op::Num, std::span<const NodeId>(), n);
+            slot.store(id, std::memory_order_release);
+        }
+        return Expr(this, id);
+    }
+    return SYMDIFF_RAW(Op::Num, std::span<const NodeId>(), n);
+}
 
 Expr Context::symbol(std::string_view name) {
     std::lock_guard sym_lock(impl_->symbol_mu);
@@ -453,7 +469,15 @@ Expr Context::pow(Expr b, Expr e) {
     return SYMDIFF_RAW(Op::Pow, kids);
 }
 
-Expr Context::neg(Expr a) { return mul({integer(-1), a}); }
+Expr Context::neg(Expr a) {
+    // What mul({-1, a}) makes when a is neither a product, a power nor a number: a is then the
+    // only base, with exponent 1, and the product is Mul(-1, a). Without mul's bookkeeping.
+    if (!a.is(Op::Mul) && !a.is(Op::Pow) && !a.is_number()) {
+        const NodeId kids[] = {integer(-1).id(), a.id()};
+        return SYMDIFF_RAW(Op::Mul, kids);
+    }
+    return mul({integer(-1), a});
+}
 Expr Context::sub(Expr a, Expr b) { return add({a, neg(b)}); }
 Expr Context::div(Expr a, Expr b) { return mul({a, pow(b, integer(-1))}); }
 Expr Context::sqrt(Expr a) { return pow(a, rational(1, 2)); }
