@@ -290,6 +290,12 @@ private:
 // than in every comparison: a long sum (a parsed 1 MB expression has tens of thousands of
 // terms) spent most of its sort reading nodes. Ties of kind and key fall back to
 // canonical_less itself, so the order is the same.
+// a + b and a*b, skipping the 128-bit reduction where it cannot change b: 0 + b and 1*b for
+// an exact b are b, field for field (b is already reduced). An inexact b still goes through
+// the operator, which may turn it into a rational.
+Number plus(const Number& a, const Number& b) { return a.is_exact() && a.is_zero() && b.is_exact() ? b : a + b; }
+Number times(const Number& a, const Number& b) { return a.is_one() && b.is_exact() ? b : a * b; }
+
 template <typename Exprs>
 void sort_canonical(Exprs& v) {
     if (v.size() < 2) return;
@@ -324,7 +330,7 @@ Expr Context::add(std::span<const Expr> terms) {
             continue;
         }
         if (t.is_number()) {
-            constant = constant + t.number();
+            constant = plus(constant, t.number());
             continue;
         }
         // Split off the numeric coefficient: 3*x*y -> (3, x*y).
@@ -364,6 +370,15 @@ Expr Context::add(std::span<const Expr> terms) {
     return SYMDIFF_RAW(Op::Add, ids_of(out));
 }
 
+// add({e}) where it is e itself: an exact number, or a term that is neither a sum, a product
+// nor a number (its coefficient is 1, so add returns it unchanged).
+namespace {
+Expr sum_of_one(Context& ctx, Expr e) {
+    if (e.is_number() ? e.number().is_exact() : !e.is(Op::Add) && !e.is(Op::Mul)) return e;
+    return ctx.add({e});
+}
+} // namespace
+
 Expr Context::mul(std::span<const Expr> factors) {
     Number coef = Number::integer(1);
     // Distinct bases in order of first appearance with the exponent each first came with (null
@@ -381,7 +396,7 @@ Expr Context::mul(std::span<const Expr> factors) {
             continue;
         }
         if (f.is_number()) {
-            coef = coef * f.number();
+            coef = times(coef, f.number());
             continue;
         }
         Expr base = f, ex;
@@ -411,7 +426,7 @@ Expr Context::mul(std::span<const Expr> factors) {
                 exps.push_back(more[m].second.is_null() ? integer(1) : more[m].second);
             p = pow(bases[i], add(exps));
         } else {
-            p = first_exp[i].is_null() ? bases[i] : pow(bases[i], add({first_exp[i]}));
+            p = first_exp[i].is_null() ? bases[i] : pow(bases[i], sum_of_one(*this, first_exp[i]));
         }
         if (p.is_number()) coef = coef * p.number();
         else if (p.is(Op::Mul)) again.push_back(p);
