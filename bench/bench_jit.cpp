@@ -1,6 +1,7 @@
 // JIT-compiled kernels against hand-written -O3 -march=native C++ in the same process:
-// Rosenbrock f+∇f, extended Rosenbrock f and f+∇f for n = 10..10,000, compile latency
-// (parse -> gradient -> callable), and memory over 10,000 compile/destroy cycles.
+// Rosenbrock f+∇f, extended Rosenbrock f and f+∇f for n = 10..10,000 (flat, and rerolled into
+// a loop: JitOptions::reroll_min_terms), compile latency (parse -> gradient -> callable), and
+// memory over 10,000 compile/destroy cycles.
 // bench/README.md "## JIT" has the measured table and the command.
 #include <benchmark/benchmark.h>
 
@@ -43,10 +44,28 @@ std::vector<double> start_point(std::size_t n) {
     return x;
 }
 
-// A kernel and the Context its expressions live in, built once per n and kept for the run.
+// The extended Rosenbrock sizes measured: the four, and the small sizes at which
+// rerolling starts to pay (JitOptions::reroll_min_terms).
+void ext_sizes(benchmark::internal::Benchmark* b) {
+    for (long n : {10, 20, 40, 100, 200, 400, 1000, 10000}) b->Arg(n);
+}
+
+// Rerolling forced (any group of two terms or more) or off.
+JitOptions rolled_options() {
+    JitOptions o;
+    o.reroll_min_terms = 2;
+    return o;
+}
+JitOptions flat_options() {
+    JitOptions o;
+    o.reroll_min_terms = 0;
+    return o;
+}
+
+// Kernels and the Context their expressions live in, built once per n and kept for the run.
 struct Compiled {
     Context ctx;
-    CompiledFunction f, grad;
+    CompiledFunction f, grad, f_flat, grad_flat;
 };
 
 Compiled& ext_kernels(std::size_t n) {
@@ -56,8 +75,10 @@ Compiled& ext_kernels(std::size_t n) {
     auto c = std::make_unique<Compiled>();
     Expr e = parse_expr(c->ctx, ext_rosenbrock_text(n));
     std::vector<Expr> vars = ext_vars(c->ctx, n);
-    c->f = compile(std::vector<Expr>{e}, vars);
-    c->grad = compile_gradient(e, vars);
+    c->f = compile(std::vector<Expr>{e}, vars, rolled_options());
+    c->grad = compile_gradient(e, vars, rolled_options());
+    c->f_flat = compile(std::vector<Expr>{e}, vars, flat_options());
+    c->grad_flat = compile_gradient(e, vars, flat_options());
     cache.emplace_back(n, std::move(c));
     return *cache.back().second;
 }
@@ -90,6 +111,7 @@ void rosenbrock_jit_fastmath(benchmark::State& state) {
 }
 BENCHMARK(rosenbrock_jit_fastmath);
 
+// A direct call into the baseline library (another translation unit, so not inlined).
 void rosenbrock_hand(benchmark::State& state) {
     double in[2] = {-1.2, 1.0}, out[3];
     for (auto _ : state) {
@@ -100,17 +122,33 @@ void rosenbrock_hand(benchmark::State& state) {
 }
 BENCHMARK(rosenbrock_hand);
 
-void ext_grad_jit(benchmark::State& state) {
+// The same function called through a pointer the compiler cannot see through, as a
+// CompiledFunction calls its kernel.
+void rosenbrock_hand_pointer(benchmark::State& state) {
+    CompiledFunction::PointFn fn = baseline::rosenbrock_grad;
+    double in[2] = {-1.2, 1.0}, out[3];
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(fn);
+        benchmark::DoNotOptimize(in);
+        fn(in, out);
+        benchmark::DoNotOptimize(out);
+    }
+}
+BENCHMARK(rosenbrock_hand_pointer);
+
+void ext_grad(benchmark::State& state, CompiledFunction Compiled::*which) {
     const auto n = static_cast<std::size_t>(state.range(0));
     Compiled& c = ext_kernels(n);
+    const CompiledFunction& k = c.*which;
     std::vector<double> x = start_point(n), out(n + 1);
     for (auto _ : state) {
-        c.grad(x.data(), out.data());
+        k(x.data(), out.data());
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
     }
 }
-BENCHMARK(ext_grad_jit)->RangeMultiplier(10)->Range(10, 10000);
+BENCHMARK_CAPTURE(ext_grad, jit_rolled, &Compiled::grad)->Apply(ext_sizes);
+BENCHMARK_CAPTURE(ext_grad, jit_flat, &Compiled::grad_flat)->Apply(ext_sizes);
 
 void ext_grad_hand(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
@@ -121,20 +159,22 @@ void ext_grad_hand(benchmark::State& state) {
         benchmark::ClobberMemory();
     }
 }
-BENCHMARK(ext_grad_hand)->RangeMultiplier(10)->Range(10, 10000);
+BENCHMARK(ext_grad_hand)->Apply(ext_sizes);
 
-void ext_f_jit(benchmark::State& state) {
+void ext_f(benchmark::State& state, CompiledFunction Compiled::*which) {
     const auto n = static_cast<std::size_t>(state.range(0));
     Compiled& c = ext_kernels(n);
+    const CompiledFunction& k = c.*which;
     std::vector<double> x = start_point(n);
     double out = 0;
     for (auto _ : state) {
-        c.f(x.data(), &out);
+        k(x.data(), &out);
         benchmark::DoNotOptimize(out);
         benchmark::ClobberMemory();
     }
 }
-BENCHMARK(ext_f_jit)->RangeMultiplier(10)->Range(10, 10000);
+BENCHMARK_CAPTURE(ext_f, jit_rolled, &Compiled::f)->Apply(ext_sizes);
+BENCHMARK_CAPTURE(ext_f, jit_flat, &Compiled::f_flat)->Apply(ext_sizes);
 
 void ext_f_hand(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
@@ -145,7 +185,7 @@ void ext_f_hand(benchmark::State& state) {
         benchmark::ClobberMemory();
     }
 }
-BENCHMARK(ext_f_hand)->RangeMultiplier(10)->Range(10, 10000);
+BENCHMARK(ext_f_hand)->Apply(ext_sizes);
 
 // Compile latency: text -> parse -> gradient -> callable, in a fresh Context each time.
 void compile_rosenbrock(benchmark::State& state) {
@@ -158,7 +198,9 @@ void compile_rosenbrock(benchmark::State& state) {
 }
 BENCHMARK(compile_rosenbrock)->Unit(benchmark::kMillisecond);
 
-void compile_ext(benchmark::State& state) {
+// With the default options: rerolled from JitOptions::reroll_min_terms terms per shape on.
+// dag_nodes counts the flat f and ∇f (what the flat kernel compiles).
+void compile_ext(benchmark::State& state, JitOptions options) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const std::string text = ext_rosenbrock_text(n);
     std::size_t nodes = 0;
@@ -166,16 +208,16 @@ void compile_ext(benchmark::State& state) {
         Context ctx;
         Expr e = parse_expr(ctx, text);
         std::vector<Expr> vars = ext_vars(ctx, n);
-        std::vector<Expr> outs = value_and_gradient(e, vars);
-        CompiledFunction k = compile(outs, vars);
+        CompiledFunction k = compile_gradient(e, vars, options);
         benchmark::DoNotOptimize(k.point_function());
         state.PauseTiming();
-        nodes = topological_order(outs).size();
+        if (nodes == 0) nodes = topological_order(value_and_gradient(e, vars)).size();
         state.ResumeTiming();
     }
     state.counters["dag_nodes"] = static_cast<double>(nodes);
 }
-BENCHMARK(compile_ext)->RangeMultiplier(10)->Range(10, 10000)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(compile_ext, default, JitOptions{})->Apply(ext_sizes)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(compile_ext, flat, flat_options())->Apply(ext_sizes)->Unit(benchmark::kMillisecond);
 
 long status_kb(const char* key) {
     std::ifstream in("/proc/self/status");

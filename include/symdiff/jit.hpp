@@ -50,7 +50,7 @@ struct JitOptions {
     /// (docs/reductions.md: four interleaved partial sums), not the flat sum's canonical order,
     /// so it differs from the Interpreter of the flat f by rounding (a few ulps of the largest
     /// terms), and it has no native batch function. 0 = never reroll.
-    std::size_t reroll_min_terms = 16;
+    std::size_t reroll_min_terms = 32;
 };
 
 /// One kernel to emit: a function named `name` computing `outputs` (see emit_*).

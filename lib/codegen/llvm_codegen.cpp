@@ -19,6 +19,8 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/Transforms/IPO/AlwaysInliner.h>
+#include <llvm/Transforms/IPO/GlobalDCE.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
@@ -349,6 +351,9 @@ llvm::Error add_rolled_entry(llvm::Module& m, const std::string& loops, const st
     llvm::PointerType* ptr = b.getPtrTy();
     llvm::Function* callee = m.getFunction(loops);
     if (!callee) return llvm::createStringError(llvm::inconvertibleErrorCode(), "no loop kernel " + loops);
+    // Only the entry calls it (see optimize_rolled_module).
+    callee->setLinkage(llvm::GlobalValue::InternalLinkage);
+    callee->addFnAttr(llvm::Attribute::AlwaysInline);
     auto* ty = llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr}, false);
     llvm::Function* f = llvm::Function::Create(ty, llvm::Function::ExternalLinkage, name, m);
     f->setDoesNotThrow();
@@ -506,6 +511,24 @@ void optimize_loop_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOpt
     llvm::ModulePassManager mpm;
     if (auto err = pb.parsePassPipeline(mpm, text)) throw_llvm_error(std::move(err), "bad pass pipeline");
     mpm.run(m, mam);
+}
+
+void optimize_rolled_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(&tm);
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm;
+    mpm.addPass(llvm::AlwaysInlinerPass());
+    mpm.addPass(llvm::GlobalDCEPass());
+    mpm.run(m, mam);
+    optimize_loop_module(m, tm, options);
 }
 
 llvm::Expected<llvm::SmallVector<char, 0>> emit_machine_code(llvm::Module& m, llvm::TargetMachine& tm, bool assembly) {

@@ -48,6 +48,11 @@ struct RolledLayout {
 llvm::Error add_rolled_entry(llvm::Module& m, const std::string& loops, const std::string& name,
                              const RolledLayout& layout);
 
+/// The pipeline of a module made by add_loop_kernel and add_rolled_entry: the loop kernel is
+/// inlined into the entry, where its vector lengths are constants, so that its checks and
+/// segment bounds fold away; then optimize_loop_module.
+void optimize_rolled_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options);
+
 /// Runs the IR pipeline chosen for the module's size and options.opt_level (see JitOptions).
 void optimize_module(llvm::Module& m, llvm::TargetMachine& tm, const JitOptions& options, std::size_t dag_nodes);
 

@@ -153,7 +153,12 @@ std::optional<Linked> compile_rolled(Expr f, std::span<const Expr> vars, bool gr
         for (Expr v : r->vectors) {
             // A vector no term reads (a stride whose every other variable is unused) has no Vec.
             if (!depends_on(r->expr, v)) return std::nullopt;
-            outs.push_back(vector_gradient(r->expr, v));
+            // len(v) as the constant it is here: the loop kernel's segments (where each guard
+            // holds) are then computed at compile time instead of on every call.
+            Context& ctx = const_cast<Context&>(f.context());
+            const std::pair<Expr, Expr> size{ctx.len(v), ctx.integer(static_cast<std::int64_t>(
+                                                             r->lengths[outs.size() - 1]))};
+            outs.push_back(substitute(vector_gradient(r->expr, v), std::span(&size, 1)));
         }
     Signature sig;
     sig.vectors = r->vectors;
@@ -171,18 +176,16 @@ std::optional<Linked> compile_rolled(Expr f, std::span<const Expr> vars, bool gr
     RolledLayout layout{vars.size(), r->lengths, gradient};
     if (auto err = add_rolled_entry(*module, loops, name, layout))
         throw_llvm_error(std::move(err), "code generation failed");
-    optimize_loop_module(*module, tm, options);
+    optimize_rolled_module(*module, tm, options);
     auto object = emit_machine_code(*module, tm, false);
     if (!object) throw_llvm_error(object.takeError(), "machine code generation failed");
     Linked l = link(session, std::move(*object), name, false);
 
     // The loop kernel's checks (bounds integral, indices in range) depend only on the sizes,
-    // which are constants here: one run proves they pass for every input.
-    auto fn = session->jit->lookup(loops);
-    if (!fn) throw_llvm_error(fn.takeError(), "JIT linking failed");
-    using LoopFn = std::int64_t (*)(const double*, const double* const*, const std::int64_t*, double*,
-                                    double* const*, std::int64_t*);
-    std::vector<double> zeros(2 * vars.size() + 1, 0.0), out(vars.size() + 1);
+    // which are constants here: one run of the same plan's interpreter proves they pass for
+    // every input (the entry would write nan otherwise).
+    std::vector<double> zeros(2 * vars.size() + 1, 0.0);
+    double value = 0, no_scalar = 0;
     std::vector<const double*> vectors;
     std::vector<double*> vector_out;
     std::vector<std::int64_t> lengths;
@@ -191,13 +194,17 @@ std::optional<Linked> compile_rolled(Expr f, std::span<const Expr> vars, bool gr
         vector_out.push_back(zeros.data() + vars.size() + at);
         lengths.push_back(static_cast<std::int64_t>(r->lengths[j]));
     }
-    std::int64_t err[3] = {0, 0, 0};
-    double no_scalar = 0;
-    std::int64_t status =
-        fn->toPtr<LoopFn>()(&no_scalar, vectors.data(), lengths.data(), out.data(), vector_out.data(), err);
-    if (status != 0)
-        throw Error("internal error: the rerolled kernel of " + std::to_string(r->rolled_terms) +
-                    " terms fails its loop check " + std::to_string(status));
+    LoopArgs args;
+    args.scalars = &no_scalar;
+    args.vectors = vectors.data();
+    args.lengths = lengths.data();
+    args.out = &value;
+    args.vector_out = vector_out.data();
+    try {
+        LoopInterpreter(outs, sig).run(args);
+    } catch (const Error& e) {
+        throw Error(std::string("internal error: a rerolled kernel fails its loop checks: ") + e.what());
+    }
     return l;
 }
 
