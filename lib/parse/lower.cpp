@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <boost/container/small_vector.hpp>
+
 #include "charset.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/simplify.hpp"
@@ -29,6 +31,12 @@ struct FnSpec {
 };
 
 constexpr std::size_t kAny = std::numeric_limits<std::size_t>::max();
+
+// Operand lists of one node are short: kept off the heap (a large input has hundreds of
+// thousands of them).
+using Exprs = boost::container::small_vector<Expr, 8>;
+using Parts = boost::container::small_vector<std::string_view, 8>;
+std::span<const Expr> view(const Exprs& v) { return {v.data(), v.size()}; }
 
 const std::unordered_map<std::string_view, FnSpec>& functions() {
     static const std::unordered_map<std::string_view, FnSpec> table = [] {
@@ -236,14 +244,14 @@ private:
         if (list_allowed && e.rest.empty()) {
             if (const ast::List* l = bare_list(e)) return list(*l);
         }
-        std::vector<Expr> terms;
+        Exprs terms;
         terms.reserve(1 + e.rest.size());
         terms.push_back(term(e.first));
         for (const auto& t : e.rest) {
             Expr v = term(t.operand);
             terms.push_back(t.op == '-' ? ctx_.neg(v) : v);
         }
-        return terms.size() == 1 ? terms[0] : ctx_.add(terms);
+        return terms.size() == 1 ? terms[0] : ctx_.add(view(terms));
     }
 
     // The list when e is nothing but `[ … ]`.
@@ -265,14 +273,14 @@ private:
 
     Expr term(const ast::Term& t) {
         if (t.rest.empty()) return signed_operand(t.first);
-        std::vector<Expr> factors;
+        Exprs factors;
         factors.reserve(1 + t.rest.size());
         factors.push_back(signed_operand(t.first));
         for (const auto& m : t.rest) {
             Expr v = signed_operand(m.operand);
             factors.push_back(m.op == '/' ? ctx_.pow(v, ctx_.integer(-1)) : v);
         }
-        return ctx_.mul(factors);
+        return ctx_.mul(view(factors));
     }
 
     Expr apply_signs(std::string_view signs, Expr v) {
@@ -289,9 +297,9 @@ private:
     // A juxtaposition of letters as the base binds the exponent to its last letter only, as a
     // textbook means it: `3xy²` is 3·x·y², `ye^(xy)` is y·e^(xy).
     Expr power(const ast::Power& p) {
-        std::vector<Expr> leading;
+        Exprs leading;
         Expr base;
-        std::vector<std::string_view> parts;
+        Parts parts;
         // Only an exponent makes the split matter here; without one, postfix() resolves the name.
         if (p.base.sup || !p.tail.empty()) parts = juxtaposed(p.base.primary);
         if (!parts.empty()) {
@@ -304,11 +312,11 @@ private:
         Expr result = p.tail.empty() ? base : ctx_.pow(base, exponent_chain(p.tail));
         if (leading.empty()) return result;
         leading.push_back(result);
-        return ctx_.mul(leading);
+        return ctx_.mul(view(leading));
     }
 
     Expr exponent_chain(const std::vector<ast::PowTail>& tail) {
-        std::vector<Expr> ops;
+        Exprs ops;
         ops.reserve(tail.size());
         for (const auto& t : tail) ops.push_back(postfix(t.operand));
         Expr acc = apply_signs(tail.back().signs, ops.back());
@@ -317,7 +325,7 @@ private:
     }
 
     // The letters of a name that reads as a product of one-letter variables, else nothing.
-    std::vector<std::string_view> juxtaposed(const ast::Primary& p) const {
+    Parts juxtaposed(const ast::Primary& p) const {
         const auto* n = boost::get<ast::Name>(&p.get());
         if (!n || declared_.count(n->text) || find_constant(n->text) != Constant::None ||
             find_function(n->text) || user(n->text) || is_index(n->text))
@@ -427,20 +435,20 @@ private:
         case Constant::Nan: return ctx_.real(std::numeric_limits<double>::quiet_NaN());
         case Constant::None: break;
         }
-        if (std::vector<std::string_view> parts = split(text); !parts.empty()) {
-            std::vector<Expr> factors;
+        if (Parts parts = split(text); !parts.empty()) {
+            Exprs factors;
             factors.reserve(parts.size());
             for (std::string_view part : parts) factors.push_back(letter(part, part));
-            return ctx_.mul(factors);
+            return ctx_.mul(view(factors));
         }
         return scalar(text, token);
     }
 
     // The one-letter variables (and constants e) `text` is the juxtaposition of, or nothing
     // (see "Juxtaposed letters" in grammars/README.md). At least one part must be a variable.
-    std::vector<std::string_view> split(std::string_view text) const {
+    Parts split(std::string_view text) const {
         if (text.size() < 2 || charset::utf8_length(static_cast<unsigned char>(text[0])) == text.size()) return {};
-        std::vector<std::string_view> parts;
+        Parts parts;
         bool any_variable = false;
         for (std::size_t i = 0; i < text.size();) {
             charset::CodePoint cp = charset::decode(text, i);
@@ -729,10 +737,10 @@ private:
         } else {
             if (c.args.size() < spec->min_args || c.args.size() > spec->max_args)
                 fail(fn, std::string(fn) + " takes " + arity_text(*spec) + ", got " + std::to_string(c.args.size()));
-            std::vector<Expr> args;
+            Exprs args;
             args.reserve(c.args.size());
             for (const auto& a : c.args) args.push_back(expression(a.value));
-            v = apply(*spec, args);
+            v = apply(*spec, view(args));
         }
         if (c.sup) v = ctx_.pow(v, superscript(*c.sup));
         return v;
