@@ -69,6 +69,31 @@ struct NumberToken : x3::parser<NumberToken> {
     }
 };
 
+namespace detail {
+
+// Byte length of the name at the start of s, 0 if none. ASCII bytes, nearly all of a name,
+// skip the decoder.
+inline std::size_t name_length(std::string_view s) {
+    charset::CodePoint cp = charset::decode(s, 0);
+    if (cp.value == charset::kPi) return cp.length;
+    if (cp.length == 0 || !charset::is_name_start(cp.value)) return 0;
+    std::size_t n = cp.length;
+    while (n < s.size()) {
+        unsigned char b = static_cast<unsigned char>(s[n]);
+        if (b < 0x80) {
+            if (!charset::is_name_continue(b)) break;
+            ++n;
+            continue;
+        }
+        charset::CodePoint c = charset::decode(s, n);
+        if (!charset::is_name_continue(c.value)) break;
+        n += c.length;
+    }
+    return n;
+}
+
+} // namespace detail
+
 /// name = letter {letter | digit} | 'π'  (letters: ASCII, '_' and Greek but π; see charset.hpp)
 struct NameToken : x3::parser<NameToken> {
     using attribute_type = ast::Name;
@@ -78,20 +103,37 @@ struct NameToken : x3::parser<NameToken> {
     bool parse(Iterator& first, const Iterator& last, const Context& context, RContext&, Attribute& attr) const {
         x3::skip_over(first, last, context);
         std::string_view s = detail::rest(first, last);
-        charset::CodePoint cp = charset::decode(s, 0);
-        std::size_t n = 0;
-        if (cp.value == charset::kPi) {
-            n = cp.length;
-        } else if (cp.length != 0 && charset::is_name_start(cp.value)) {
-            n = cp.length;
-            for (charset::CodePoint c = charset::decode(s, n); c.length != 0 && charset::is_name_continue(c.value);
-                 c = charset::decode(s, n))
-                n += c.length;
-        }
+        std::size_t n = detail::name_length(s);
         if (n == 0) return false;
         ast::Name token{s.substr(0, n)};
         x3::traits::move_to(token, attr);
         first += n;
+        return true;
+    }
+};
+
+/// A name that is neither called nor indexed: followed by an ASCII character other than, past
+/// blanks, '(' or '['. `call` and `indexed` would both fail on it without a message (a
+/// superscript, the only thing they could report, is never ASCII), so the grammar tries this
+/// before them and spares nearly every name those two attempts. Other names are left to them.
+struct PlainNameToken : x3::parser<PlainNameToken> {
+    using attribute_type = ast::Name;
+    static const bool has_attribute = true;
+
+    template <typename Iterator, typename Context, typename RContext, typename Attribute>
+    bool parse(Iterator& first, const Iterator& last, const Context& context, RContext&, Attribute& attr) const {
+        Iterator start = first;
+        x3::skip_over(start, last, context);
+        std::string_view s = detail::rest(start, last);
+        std::size_t n = detail::name_length(s);
+        if (n == 0) return false;
+        Iterator p = start + n;
+        if (p != last && static_cast<unsigned char>(*p) >= 0x80) return false;
+        while (p != last && ErrorHandler::is_blank(*p)) ++p;
+        if (p != last && (*p == '(' || *p == '[')) return false;
+        ast::Name token{s.substr(0, n)};
+        x3::traits::move_to(token, attr);
+        first = start + n;
         return true;
     }
 };
@@ -191,6 +233,7 @@ inline const PunctToken range_dots{".."};
 inline const NameToken name_token{};
 inline const SuperscriptToken superscript_token{};
 inline const RadicalsToken radicals_token{};
+inline const PlainNameToken plain_name_token{};
 
 // ---------------------------------------------------------------------------------------
 // Operators: every spelling maps to the ASCII operator it means.
@@ -295,7 +338,7 @@ const auto exponent_def = (+sign_op > postfix) | (x3::attr(std::string()) >> pos
 // postfix = primary [superscript]: `x²`, `(x+1)⁻¹`.
 const auto postfix_def = primary >> -superscript_token;
 
-const auto primary_def = number_token | call | indexed | name_token | group | list | root;
+const auto primary_def = number_token | plain_name_token | call | indexed | name_token | group | list | root;
 
 // call = name [superscript] '(' argument {',' argument} ')'
 const auto call_def = name_token >> -superscript_token >> open_paren > arguments > close_call;

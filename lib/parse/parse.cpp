@@ -47,6 +47,12 @@ std::size_t check_input(std::string_view input, const ParseOptions& options) {
     bool blank = true;
     for (std::size_t i = 0; i < input.size();) {
         unsigned char c = static_cast<unsigned char>(input[i]);
+        // Printable ASCII other than brackets, nearly every byte, needs none of the checks below.
+        if (c > 0x20 && c < 0x7F && c != '(' && c != ')' && c != '[' && c != ']') {
+            blank = false;
+            ++i;
+            continue;
+        }
         std::size_t n = detail::utf8_sequence_length(input, i);
         if (n == 0) fail_at(input, i, "invalid UTF-8 (byte " + hex_byte(c) + ")");
         if (c == 0) fail_at(input, i, "NUL byte in input");
