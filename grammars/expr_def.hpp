@@ -74,6 +74,9 @@ namespace detail {
 // Byte length of the name at the start of s, 0 if none. ASCII bytes, nearly all of a name,
 // skip the decoder.
 inline std::size_t name_length(std::string_view s) {
+    if (s.empty()) return 0;
+    if (static_cast<unsigned char>(s[0]) < 0x80 && !charset::is_name_start(static_cast<unsigned char>(s[0])))
+        return 0;
     charset::CodePoint cp = charset::decode(s, 0);
     if (cp.value == charset::kPi) return cp.length;
     if (cp.length == 0 || !charset::is_name_start(cp.value)) return 0;
@@ -135,6 +138,26 @@ struct PlainNameToken : x3::parser<PlainNameToken> {
         x3::traits::move_to(token, attr);
         first = start + n;
         return true;
+    }
+};
+
+/// Whether an implicit factor may start here (after blanks): a letter, '_', a digit, '.',
+/// '(', '[' or a non-ASCII character. Every other character (an operator, a closing bracket,
+/// ',', the end of the input) makes `implicit_factor` fail without a message, so this test,
+/// reading one byte, spares the end of nearly every term a descent through every alternative
+/// of `primary`. Digits and '.' pass: a malformed number there is reported by the number token.
+struct ImplicitStart : x3::parser<ImplicitStart> {
+    using attribute_type = x3::unused_type;
+    static const bool has_attribute = false;
+
+    template <typename Iterator, typename Context, typename RContext, typename Attribute>
+    bool parse(Iterator& first, const Iterator& last, const Context&, RContext&, Attribute&) const {
+        Iterator p = first;
+        while (p != last && ErrorHandler::is_blank(*p)) ++p;
+        if (p == last) return false;
+        unsigned char c = static_cast<unsigned char>(*p);
+        return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '.' || c == '(' || c == '[';
     }
 };
 
@@ -234,6 +257,7 @@ inline const NameToken name_token{};
 inline const SuperscriptToken superscript_token{};
 inline const RadicalsToken radicals_token{};
 inline const PlainNameToken plain_name_token{};
+inline const ImplicitStart implicit_start{};
 
 // ---------------------------------------------------------------------------------------
 // Operators: every spelling maps to the ASCII operator it means.
@@ -319,7 +343,7 @@ const auto expression_def = term >> *(add_op > term);
 // term = signed {('*' | '/') signed | implicit}: implicit products share the level of '*'
 // and '/', so `1/2x` is (1/2)·x.
 const auto term_def = signed_operand >> *mul_tail;
-const auto mul_tail_def = (mul_op > signed_operand) | (x3::attr(' ') >> implicit_factor);
+const auto mul_tail_def = (mul_op > signed_operand) | (implicit_start >> x3::attr(' ') >> implicit_factor);
 
 // implicit = power not starting with a number or a sign: `2x`, `x y`, `2(x+1)`, `3 sin(x)`,
 // but `2 3` and `x 2` are errors.
