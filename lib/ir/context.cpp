@@ -485,11 +485,16 @@ Expr Context::pow(Expr b, Expr e) {
 }
 
 Expr Context::neg(Expr a) {
-    // What mul({-1, a}) makes when a is neither a product, a power nor a number: a is then the
-    // only base, with exponent 1, and the product is Mul(-1, a). Without mul's bookkeeping.
+    // What mul({-1, a}) makes, without its bookkeeping, when a is neither a product nor a power.
+    // Any other non-number a is then the only base, with exponent 1: the product is Mul(-1, a).
     if (!a.is(Op::Mul) && !a.is(Op::Pow) && !a.is_number()) {
         const NodeId kids[] = {integer(-1).id(), a.id()};
         return SYMDIFF_RAW(Op::Mul, kids);
+    }
+    if (a.is_number()) {
+        // mul folds -1 * a into its coefficient and returns that number (0 as integer(0)).
+        Number r = Number::integer(-1) * a.number();
+        return r.is_zero() ? integer(0) : number(r);
     }
     return mul({integer(-1), a});
 }
