@@ -1,8 +1,9 @@
 // `symdiff check EXPR --at x=2,y=3`: gradient checking as tutorial 000 teaches it: the
 // symbolic gradient against central differences, with the relative error of each component.
 #include <algorithm>
-#include <optional>
 #include <cmath>
+#include <optional>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -33,7 +34,8 @@ double relative_error(double a, double n) {
 // Over vectors and data the gradient comes from a Loss (the kernel the optimisers use) and
 // the differences from its value. A long vector is checked at its first and last five
 // elements: every element costs two evaluations of the whole sum.
-std::vector<Row> check_loops(Context& ctx, const Options& o, const Input& in, const std::optional<DataSet>& data) {
+std::vector<Row> check_loops(Context& ctx, const Options& o, const Input& in, const std::optional<DataSet>& data,
+                             EvalBackend backend) {
     const Expr f = in.parsed.expr;
     if (f.is(Op::List)) throw Error("check takes a scalar expression, not a list");
     const std::vector<Expr> sizes = size_symbols(f);
@@ -72,9 +74,28 @@ std::vector<Row> check_loops(Context& ctx, const Options& o, const Input& in, co
     }
     std::vector<ColumnView> views;
     if (data) views = column_views(*data);
+    // The Loss compiles f and its gradient (about three times f's nodes) at -O2, and is
+    // called once and twice per checked coordinate, over every element or row.
+    Work w;
+    const Expr roots[] = {f};
+    w.nodes = 3 * dag_nodes(roots);
+    w.calls = 1 + 2 * static_cast<double>(scalars.size());
+    for (const VectorParameter& v : vectors) w.calls += 2 * static_cast<double>(std::min<std::size_t>(v.length, 10));
+    if (data) w.elements = std::max(w.elements, static_cast<double>(data->rows()));
+    for (const VectorParameter& v : vectors) w.elements = std::max(w.elements, static_cast<double>(v.length));
     LossOptions lo;
-    lo.backend = Backend::Interpreter;
-    const Loss loss(f, scalars, vectors, views, fixed, lo);
+    lo.backend = backend == EvalBackend::Jit || (backend == EvalBackend::Auto && loss_jit_pays(w)) ? Backend::Jit
+                                                                                                  : Backend::Interpreter;
+    std::optional<Loss> made;
+    try {
+        made.emplace(f, scalars, vectors, views, fixed, lo);
+    } catch (const Error& e) {
+        if (lo.backend == Backend::Interpreter) throw;
+        lo.backend = Backend::Interpreter;
+        made.emplace(f, scalars, vectors, views, fixed, lo); // the user's error, if it is one
+        if (backend == EvalBackend::Jit) throw_jit_refused(e);
+    }
+    const Loss& loss = *made;
     const std::size_t n = loss.dims();
     std::vector<double> out(n + 1), probe(n + 1);
     loss(x.data(), out.data());
@@ -102,6 +123,50 @@ std::vector<Row> check_loops(Context& ctx, const Options& o, const Input& in, co
     return rows;
 }
 
+// The gradient by one kernel call and f at x ± h·e_i by another kernel, the JIT's or the
+// Interpreter's (bit for bit the numbers of evaluate() on the same points). f is called twice
+// per variable: at a hundred variables and more of a flat sum the JIT pays (common.cpp).
+std::vector<Row> check_point(Expr f, std::span<const Expr> wrt, const Input& in, EvalBackend backend) {
+    const Bindings at = bindings(in);
+    for (Expr v : wrt)
+        if (!at.count(v.name()))
+            throw Error(fmt::format("unknown variable '{}': give its value with --at {}=...", v.name(), v.name()));
+    // Each name once (the JIT takes no repeated input): the wrt variables, then f's others.
+    std::vector<Expr> inputs;
+    std::vector<std::size_t> slot;
+    for (Expr v : wrt) {
+        auto it = std::find(inputs.begin(), inputs.end(), v);
+        slot.push_back(static_cast<std::size_t>(it - inputs.begin()));
+        if (it == inputs.end()) inputs.push_back(v);
+    }
+    std::unordered_set<std::string> seen;
+    for (Expr v : inputs) seen.insert(v.name());
+    for (Expr v : free_symbols(f))
+        if (seen.insert(v.name()).second) inputs.push_back(v);
+    std::vector<double> x;
+    for (Expr v : inputs) x.push_back(at.at(v.name()));
+
+    const std::vector<Expr> g = gradient(f, wrt);
+    std::vector<double> symbolic(g.size());
+    PointKernel(g, inputs, backend, 1)(x.data(), symbolic.data());
+    const Expr fs[] = {f};
+    const PointKernel value(fs, inputs, backend, 2 * static_cast<double>(wrt.size()));
+    std::vector<Row> rows;
+    for (std::size_t i = 0; i < wrt.size(); ++i) {
+        double& xi = x[slot[i]];
+        const double x0 = xi, h = kStep * std::max(1.0, std::fabs(x0));
+        double up = 0, down = 0;
+        xi = x0 + h;
+        value(x.data(), &up);
+        xi = x0 - h;
+        value(x.data(), &down);
+        xi = x0;
+        const double numeric = (up - down) / (2 * h);
+        rows.push_back({wrt[i].name(), symbolic[i], numeric, relative_error(symbolic[i], numeric)});
+    }
+    return rows;
+}
+
 } // namespace
 
 void register_check(CLI::App& app) {
@@ -115,7 +180,9 @@ void register_check(CLI::App& app) {
     add_data_options(cmd, *d);
     add_vars_option(cmd, *o);
     add_format_option(cmd, *o);
-    cmd->callback([o, d] {
+    auto backend = std::make_shared<EvalBackend>(EvalBackend::Auto);
+    add_backend_option(cmd, *backend);
+    cmd->callback([o, d, backend] {
         Context ctx;
         Input in = read_input(ctx, *o);
         Expr f = in.parsed.expr;
@@ -126,27 +193,13 @@ void register_check(CLI::App& app) {
         std::vector<Row> rows;
         double worst = 0;
         if (loops) {
-            rows = check_loops(ctx, *o, in, data);
-            for (const Row& r : rows) worst = std::max(worst, r.error);
+            rows = check_loops(ctx, *o, in, data, *backend);
         } else {
             wrt = wrt_variables(ctx, *o, in);
             require_bound(in, f);
+            rows = check_point(f, wrt, in, *backend);
         }
-        std::vector<Expr> g = loops ? std::vector<Expr>{} : gradient(f, wrt);
-        Bindings at = bindings(in);
-        for (std::size_t i = 0; i < wrt.size(); ++i) {
-            const std::string& name = wrt[i].name();
-            if (!at.count(name)) throw Error(fmt::format("unknown variable '{}': give its value with --at {}=...", name, name));
-            double a = evaluate(g[i], at);
-            const double x0 = at[name], h = kStep * std::max(1.0, std::fabs(x0));
-            Bindings plus = at, minus = at;
-            plus[name] = x0 + h;
-            minus[name] = x0 - h;
-            double n = (evaluate(f, plus) - evaluate(f, minus)) / (2 * h);
-            const double err = relative_error(a, n);
-            worst = std::max(worst, err);
-            rows.push_back({name, a, n, err});
-        }
+        for (const Row& r : rows) worst = std::max(worst, r.error);
         const bool passed = worst < kThreshold;
         if (o->format == Format::Json) {
             std::string items = "[";

@@ -27,7 +27,8 @@ Expr tidy(Expr e) {
 
 // The gradient of a function of vectors or data: a Vec (∂f/∂x[k] with its guards) for each
 // vector variable, and with --at its values.
-void grad_loops(Context& ctx, const Options& o, const Input& in, const DataOptions& d, const std::optional<DataSet>& data) {
+void grad_loops(Context& ctx, const Options& o, const Input& in, const DataOptions& d, const std::optional<DataSet>& data,
+                EvalBackend backend) {
     Expr f = in.parsed.expr;
     if (f.is(Op::List)) throw Error("grad takes a scalar expression, not a list");
     std::vector<Expr> wrt;
@@ -53,7 +54,7 @@ void grad_loops(Context& ctx, const Options& o, const Input& in, const DataOptio
         return print_line(to_string(list, o.format));
     }
     const LoopBinding b = bind_loops(in, data ? &*data : nullptr, g);
-    const std::vector<Value> values = evaluate_loops(g, b);
+    const std::vector<Value> values = evaluate_loops(g, b, backend);
     std::vector<double> flat;
     for (const Value& v : values) {
         if (v.is_list)
@@ -114,6 +115,7 @@ void register_grad(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto dir = std::make_shared<std::vector<std::string>>();
     auto data_options = std::make_shared<DataOptions>();
+    auto backend = std::make_shared<EvalBackend>(EvalBackend::Auto);
     auto* cmd = add_command(app, "grad", "Gradient of an expression; with --at, its value, magnitude and direction");
     add_expr_argument(cmd, *o);
     add_wrt_option(cmd, *o);
@@ -125,14 +127,15 @@ void register_grad(CLI::App& app) {
     add_data_options(cmd, *data_options);
     add_vars_option(cmd, *o);
     add_format_option(cmd, *o);
-    cmd->callback([o, dir, data_options] {
+    add_backend_option(cmd, *backend);
+    cmd->callback([o, dir, data_options, backend] {
         Context ctx;
         Input in = read_input(ctx, *o);
         Expr f = in.parsed.expr;
         const std::optional<DataSet> data = load_data(*data_options);
         if (data || uses_loops(f) || has_vector_values(in)) {
             if (!dir->empty()) throw UsageError("--dir is not available for functions of vectors or data");
-            return grad_loops(ctx, *o, in, *data_options, data);
+            return grad_loops(ctx, *o, in, *data_options, data, *backend);
         }
         std::vector<Expr> wrt = wrt_variables(ctx, *o, in);
         std::vector<Expr> g = gradient(f, wrt);
@@ -151,8 +154,10 @@ void register_grad(CLI::App& app) {
             return;
         }
         require_bound(in, vec);
-        Bindings at = bindings(in);
-        Value v = evaluate_value(vec, at);
+        if (!du.is_null()) require_bound(in, du);
+        // The gradient and the directional derivative in one kernel, sharing subexpressions.
+        const Value both = evaluate_point(du.is_null() ? vec : ctx.list({vec, du}), in, *backend);
+        Value v = du.is_null() ? both : both.items[0];
         double norm2 = 0;
         for (const Value& c : v.items) norm2 += c.scalar * c.scalar;
         const double norm = std::sqrt(norm2);
@@ -161,7 +166,7 @@ void register_grad(CLI::App& app) {
         // The zero gradient has no direction: a stationary point (minimum, maximum or saddle).
         if (norm > 0 && std::isfinite(norm))
             for (const Value& c : v.items) unit.items.push_back(Value{c.scalar / norm, {}, false});
-        double du_value = du.is_null() ? 0 : evaluate(du, at);
+        double du_value = du.is_null() ? 0 : both.items[1].scalar;
         if (o->format == Format::Json) {
             json.raw("value", json_value(v)).number("magnitude", norm);
             json.raw("direction", unit.items.empty() ? "null" : json_value(unit));

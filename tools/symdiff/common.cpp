@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <type_traits>
 #include <unordered_set>
 
 namespace symdiff::cli {
@@ -519,21 +520,27 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
     return b;
 }
 
-std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b) {
-    LoopInterpreter li(outputs, b.signature);
+namespace {
+
+// One run of a LoopInterpreter or LoopKernel (the same interface) over the bound inputs.
+template <class Engine>
+std::vector<Value> run_loops(const Engine& engine, std::span<const Expr> outputs, const LoopBinding& b) {
     LoopArgs args;
     args.scalars = b.scalars.data();
     args.vectors = b.vectors.data();
     args.lengths = b.lengths.data();
-    const std::vector<std::size_t> lengths = li.vector_lengths(args);
-    std::vector<double> scalars(li.scalar_outputs());
+    const std::vector<std::size_t> lengths = engine.vector_lengths(args);
+    std::vector<double> scalars(engine.scalar_outputs());
     std::vector<std::vector<double>> vectors;
     std::vector<double*> vector_out;
     for (std::size_t n : lengths) vectors.emplace_back(n);
     for (auto& v : vectors) vector_out.push_back(v.data());
     args.out = scalars.data();
     args.vector_out = vector_out.data();
-    li.run(args);
+    if constexpr (std::is_same_v<Engine, LoopInterpreter>)
+        engine.run(args);
+    else
+        engine(args);
     std::vector<Value> values;
     std::size_t si = 0, vi = 0;
     for (Expr e : outputs) {
@@ -548,6 +555,12 @@ std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBindi
         }
     }
     return values;
+}
+
+} // namespace
+
+std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b) {
+    return run_loops(LoopInterpreter(outputs, b.signature), outputs, b);
 }
 
 std::string vector_summary(std::span<const double> v, std::size_t full) {
@@ -581,6 +594,169 @@ std::string json_data(const DataOptions& o, const DataSet& data) {
 void print_line(std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
+}
+
+// --- --backend
+
+void add_backend_option(CLI::App* cmd, EvalBackend& backend) {
+    cmd->add_option_function<std::string>(
+           "--backend",
+           [&backend](const std::string& name) {
+               backend = name == "jit" ? EvalBackend::Jit : name == "interp" ? EvalBackend::Interp : EvalBackend::Auto;
+           },
+           "auto (the JIT when it is faster, the default), jit (native code) or interp (the reference "
+           "interpreter); the same numbers either way")
+        ->check(CLI::IsMember({"auto", "jit", "interp"}))
+        ->type_name("auto|jit|interp");
+}
+
+namespace {
+
+// The cost model of --backend auto: an engine costs a fixed compile time, a compile time per
+// DAG node, and a time per node for each call (and, for loops, for each element or row).
+// The interpreter compiles nothing worth counting (its tape costs about as much as the JIT's,
+// which builds one too), so the JIT is chosen when
+//     fixed + nodes * compile + work * call  <  work * interp,   work = calls * elements * nodes.
+// Measured with bench/bench_cli_backend (CPU time, 2-core machine under load; README
+// "`symdiff check`" has the command) on extended Rosenbrock, flat and as a sum over a vector:
+//   points, Interpreter: 9.2 ns per node per call; JIT -O0: 0.76 ms + 2.2 us per node to
+//     compile, 0.17-0.3 ns per node per call. (-O2 compiles at 15-26 us per node for
+//     0.1 ns per node per call: never the better choice for one command.)
+//   loops, LoopInterpreter: 0.27-0.29 ns per node per element; LoopKernel -O0: 2.3 ms + 10 us
+//     per node, 0.07 ns per node per element; -O2: 10 ms + 38 us per node, 0.013 ns.
+// So a point kernel pays from about 240 + 83,000 / nodes calls on: `eval` and `grad` at one
+// point never, `check` from about a hundred variables of a flat sum on. A loop kernel pays
+// from about 10^7 node-elements on (`eval` of a 10-node mean over a million rows), and -O2
+// from about 2*10^8.
+struct EngineCost {
+    double interp_ns;  // per node per call (and element) interpreted
+    double fixed_ns;   // compile, fixed part
+    double node_ns;    // compile, per node
+    double call_ns;    // per node per call (and element) compiled
+};
+constexpr EngineCost kPointO0{9.2, 0.76e6, 2.2e3, 0.3};
+constexpr EngineCost kLoopO0{0.28, 2.3e6, 10e3, 0.07};
+constexpr EngineCost kLoopO2{0.28, 10e6, 38e3, 0.013};
+
+double work_of(const Work& w) { return w.calls * w.elements * static_cast<double>(w.nodes); }
+
+double jit_ns(const EngineCost& c, const Work& w) {
+    return c.fixed_ns + c.node_ns * static_cast<double>(w.nodes) + c.call_ns * work_of(w);
+}
+
+const EngineCost& best_loop_cost(const Work& w) {
+    return jit_ns(kLoopO2, w) < jit_ns(kLoopO0, w) ? kLoopO2 : kLoopO0;
+}
+
+} // namespace
+
+bool jit_pays(const Work& w, bool loops) {
+    const EngineCost& c = loops ? best_loop_cost(w) : kPointO0;
+    return jit_ns(c, w) < c.interp_ns * work_of(w);
+}
+
+bool loss_jit_pays(const Work& w) { return jit_ns(kLoopO2, w) < kLoopO2.interp_ns * work_of(w); }
+
+JitOptions cli_jit_options(const Work& w, bool loops) {
+    JitOptions o;
+    o.opt_level = loops && &best_loop_cost(w) == &kLoopO2 ? 2 : 0;
+    // A rerolled kernel adds a flat sum's terms in another order than the interpreter: the
+    // CLI promises the same digits under either backend.
+    o.reroll_min_terms = 0;
+    o.fast_math = false;
+    return o;
+}
+
+std::size_t dag_nodes(std::span<const Expr> outputs) { return outputs.empty() ? 0 : topological_order(outputs).size(); }
+
+void throw_jit_refused(const Error& why) {
+    throw Error(fmt::format("--backend jit: the JIT cannot compile this expression ({}); --backend interp "
+                            "evaluates it",
+                            why.what()));
+}
+
+PointKernel::PointKernel(std::span<const Expr> outputs, std::span<const Expr> inputs, EvalBackend backend,
+                         double calls) {
+    const Work w{dag_nodes(outputs), calls, 1};
+    if (backend == EvalBackend::Jit || (backend == EvalBackend::Auto && jit_pays(w, false))) {
+        try {
+            jit_ = compile(outputs, inputs, cli_jit_options(w, false));
+            return;
+        } catch (const Error& e) {
+            // What the interpreter refuses too is the user's error, in the interpreter's words.
+            interp_.emplace(outputs, inputs);
+            if (backend == EvalBackend::Jit) throw_jit_refused(e);
+            return;
+        }
+    }
+    interp_.emplace(outputs, inputs);
+}
+
+void PointKernel::operator()(const double* in, double* out) const {
+    if (jit_) jit_(in, out);
+    else interp_->run(in, out);
+}
+
+std::vector<Expr> scalar_leaves(Expr e) {
+    std::vector<Expr> out;
+    std::vector<Expr> stack{e};
+    while (!stack.empty()) {
+        const Expr x = stack.back();
+        stack.pop_back();
+        if (!x.is(Op::List)) {
+            out.push_back(x);
+            continue;
+        }
+        for (std::size_t i = x.size(); i-- > 0;) stack.push_back(x[i]);
+    }
+    return out;
+}
+
+namespace {
+
+// e's Value from its leaves' values, consumed in the order of scalar_leaves.
+Value rebuild(Expr e, const double*& next) {
+    if (!e.is(Op::List)) return Value{*next++, {}, false};
+    Value v;
+    v.is_list = true;
+    for (std::size_t i = 0; i < e.size(); ++i) v.items.push_back(rebuild(e[i], next));
+    return v;
+}
+
+} // namespace
+
+Value evaluate_point(Expr e, const Input& in, EvalBackend backend) {
+    const std::vector<Expr> leaves = scalar_leaves(e);
+    std::vector<Expr> inputs;
+    std::unordered_set<std::string> seen;
+    for (Expr leaf : leaves)
+        for (Expr s : free_symbols(leaf))
+            if (seen.insert(s.name()).second) inputs.push_back(s);
+    const Bindings at = bindings(in);
+    std::vector<double> x;
+    for (Expr s : inputs) x.push_back(at.at(s.name()));
+    const PointKernel kernel(leaves, inputs, backend, 1);
+    std::vector<double> values(leaves.size());
+    kernel(x.data(), values.data());
+    const double* next = values.data();
+    return rebuild(e, next);
+}
+
+std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b, EvalBackend backend) {
+    double elements = 1;
+    for (std::int64_t n : b.lengths) elements = std::max(elements, static_cast<double>(n));
+    const Work w{dag_nodes(outputs), 1, elements};
+    if (backend == EvalBackend::Interp || (backend == EvalBackend::Auto && !jit_pays(w, true)))
+        return evaluate_loops(outputs, b);
+    LoopKernel kernel;
+    try {
+        kernel = compile_loops(outputs, b.signature, cli_jit_options(w, true));
+    } catch (const Error& e) {
+        LoopInterpreter reference(outputs, b.signature); // the user's error, if it is one
+        if (backend == EvalBackend::Jit) throw_jit_refused(e);
+        return run_loops(reference, outputs, b);
+    }
+    return run_loops(kernel, outputs, b);
 }
 
 } // namespace symdiff::cli

@@ -23,6 +23,7 @@
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/expr.hpp"
+#include "symdiff/jit.hpp"
 #include "symdiff/optimize.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/print.hpp"
@@ -209,5 +210,60 @@ JsonObject json_header(std::string_view command, const Input& in);
 
 /// Writes text and a newline to standard output.
 void print_line(std::string_view text);
+
+// --- --backend of eval, grad and check: the JIT when it pays, the same numbers either way
+
+/// --backend auto|jit|interp. Both engines give the same numbers bit for bit (the JIT is
+/// compiled without fast-math and without rerolling), so the choice only changes the time.
+enum class EvalBackend : std::uint8_t {
+    Auto,   ///< the JIT when the cost model says it is faster (jit_pays), else the interpreter
+    Jit,    ///< always the JIT; an expression it cannot compile is an error
+    Interp, ///< always the reference interpreter
+};
+/// Adds --backend auto|jit|interp (default auto).
+void add_backend_option(CLI::App* cmd, EvalBackend& backend);
+
+/// What a task asks of an engine: a kernel of `nodes` DAG nodes called `calls` times, each
+/// call over `elements` vector elements or data rows (1 for a point kernel).
+struct Work {
+    std::size_t nodes = 0;
+    double calls = 1;
+    double elements = 1;
+};
+/// The cost model of --backend auto (the rule and its measured constants are in common.cpp).
+bool jit_pays(const Work& w, bool loops);
+/// The same for a Loss (optimize.hpp), which compiles at the library's -O2.
+bool loss_jit_pays(const Work& w);
+/// The JIT options the CLI compiles with for this work.
+JitOptions cli_jit_options(const Work& w, bool loops);
+/// DAG nodes of the outputs together.
+std::size_t dag_nodes(std::span<const Expr> outputs);
+
+/// f(point) for scalar outputs over ordered inputs, by the JIT or the Interpreter as
+/// `backend` and the expected number of calls decide. Throws what the Interpreter's
+/// constructor throws for a bad expression (with either backend); with EvalBackend::Jit,
+/// also symdiff::Error "--backend jit: ..." if the JIT cannot compile what the Interpreter
+/// takes. Under Auto a JIT failure falls back to the Interpreter silently.
+class PointKernel {
+public:
+    PointKernel(std::span<const Expr> outputs, std::span<const Expr> inputs, EvalBackend backend, double calls);
+    void operator()(const double* in, double* out) const;
+    bool native() const { return static_cast<bool>(jit_); }
+
+private:
+    CompiledFunction jit_;
+    std::optional<Interpreter> interp_;
+};
+
+/// The scalar leaves of e (e itself, or the items of a list, recursively) in order.
+std::vector<Expr> scalar_leaves(Expr e);
+/// The value of e (bound by --at, every free symbol bound: see require_bound) through a
+/// PointKernel: the same Value as evaluate_value.
+Value evaluate_point(Expr e, const Input& in, EvalBackend backend);
+/// evaluate_loops by the LoopKernel or the LoopInterpreter, as `backend` and the cost model
+/// decide (the same errors and numbers either way).
+std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b, EvalBackend backend);
+/// An error for --backend jit when the JIT refuses what the interpreter takes.
+[[noreturn]] void throw_jit_refused(const Error& why);
 
 } // namespace symdiff::cli
