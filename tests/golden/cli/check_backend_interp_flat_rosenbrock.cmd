@@ -1,0 +1,1 @@
+n=12; symdiff check "$(sh ../../../examples/flat_rosenbrock.sh $n)" --at "$(sh ../../../examples/flat_rosenbrock.sh $n at)" --backend interp
