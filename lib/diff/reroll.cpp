@@ -44,6 +44,7 @@ public:
             if (!position_.emplace(vars_[j].id(), j).second) return std::nullopt;
         }
         key_.assign(ctx_.size(), 0);
+        seen_.assign(ctx_.size(), 0);
         terms_.reserve(f_.size());
         for (std::size_t t = 0; t < f_.size(); ++t)
             if (!describe(f_[t])) return std::nullopt;
@@ -71,7 +72,7 @@ private:
     bool describe(Expr e) {
         Term term;
         term.e = e;
-        std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
+        const std::vector<NodeId>& order = nodes_of(e);
         std::size_t lo = SIZE_MAX;
         for (NodeId id : order) {
             Expr n = ctx_[id];
@@ -117,6 +118,25 @@ private:
         }
         terms_.push_back(std::move(term));
         return true;
+    }
+
+    // The nodes of one term in increasing id order (children first). topological_order()
+    // would clear a flag per node of the Context for every term, quadratic over a flat sum.
+    const std::vector<NodeId>& nodes_of(Expr e) {
+        ++stamp_now_;
+        order_.clear();
+        stack_.assign(1, e.id());
+        while (!stack_.empty()) {
+            NodeId id = stack_.back();
+            stack_.pop_back();
+            if (seen_[id] == stamp_now_) continue;
+            seen_[id] = stamp_now_;
+            order_.push_back(id);
+            for (NodeId k : ctx_[id].child_ids())
+                if (seen_[k] != stamp_now_) stack_.push_back(k);
+        }
+        std::sort(order_.begin(), order_.end());
+        return order_;
     }
 
     // Maximal runs of one shape whose bases advance by a constant stride.
@@ -247,7 +267,10 @@ private:
     Context& ctx_;
     std::unordered_map<NodeId, std::size_t> position_;
     std::vector<Term> terms_;
-    std::vector<std::uint64_t> key_;
+    std::vector<std::uint64_t> key_;   // shape key of each node of the current term, by id
+    std::vector<std::uint32_t> seen_;  // the term (stamp) that last visited each node, by id
+    std::uint32_t stamp_now_ = 0;
+    std::vector<NodeId> order_, stack_;
 };
 
 } // namespace
