@@ -324,8 +324,10 @@ private:
             llvm::Value* active = b_.CreateAnd(b_.CreateICmpSLE(r.lo[m], t), b_.CreateICmpSLE(t, r.hi[m]));
             llvm::Value* off = b_.CreateSub(t, r.lo[m]);
             if (mem.op == Op::Vec) {
-                llvm::Value* at = b_.CreateInBoundsGEP(dbl_, vout_[mem.output], off);
-                b_.CreateStore(term, b_.CreateSelect(active, at, dummy_out_));
+                for (std::uint32_t o : mem.outputs) {
+                    llvm::Value* at = b_.CreateInBoundsGEP(dbl_, vout_[o], off);
+                    b_.CreateStore(term, b_.CreateSelect(active, at, dummy_out_));
+                }
             } else {
                 llvm::Value* at = b_.CreateInBoundsGEP(dbl_, r.partial[m], b_.CreateAnd(off, i64c(3)));
                 llvm::Value* old = b_.CreateLoad(dbl_, at);
@@ -376,9 +378,11 @@ private:
             llvm::Value* term = v[mem.term];
             llvm::Value* active = r.seg_active[m];
             if (mem.op == Op::Vec) {
-                llvm::Value* at = b_.CreateInBoundsGEP(dbl_, vout_[mem.output], b_.CreateSub(t, r.lo[m]));
-                if (active) at = b_.CreateSelect(active, at, dummy_lanes_);
-                b_.CreateAlignedStore(term, at, llvm::Align(8));
+                for (std::uint32_t o : mem.outputs) {
+                    llvm::Value* at = b_.CreateInBoundsGEP(dbl_, vout_[o], b_.CreateSub(t, r.lo[m]));
+                    if (active) at = b_.CreateSelect(active, at, dummy_lanes_);
+                    b_.CreateAlignedStore(term, at, llvm::Align(8));
+                }
             } else {
                 // An inactive member adds +0.0, which leaves a partial sum unchanged: it starts
                 // at +0.0 and a sum of doubles is -0.0 only when both terms are, so a partial sum

@@ -225,8 +225,10 @@ private:
                 const double* term = at(mem.term);
                 std::int64_t from = std::max(t0, lo[m]), to = std::min(t0 + n - 1, hi[m]);
                 if (mem.op == Op::Vec) {
-                    double* out = args_.vector_out[mem.output];
-                    for (std::int64_t t = from; t <= to; ++t) out[t - lo[m]] = term[t - t0];
+                    for (std::uint32_t o : mem.outputs) {
+                        double* out = args_.vector_out[o];
+                        for (std::int64_t t = from; t <= to; ++t) out[t - lo[m]] = term[t - t0];
+                    }
                 } else {
                     double* ps = partial.data() + m * 4;
                     for (std::int64_t t = from; t <= to; ++t) ps[(t - lo[m]) & 3] += term[t - t0];

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "eval/stable.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/print.hpp"
 
@@ -95,6 +96,7 @@ public:
         topo_ = topological_order(outputs);
         for (std::size_t i = 0; i < topo_.size(); ++i) pos_.emplace(topo_[i], static_cast<std::uint32_t>(i));
         compute_bare();
+        compute_data_columns(sig);
     }
 
     LoopPlan finish(std::span<const Expr> outputs) {
@@ -115,7 +117,7 @@ public:
         for (Expr o : flat) {
             if (o.is(Op::Vec)) {
                 std::uint32_t m = member(o);
-                plan_.members[m].output = static_cast<std::uint32_t>(plan_.vector_outputs.size());
+                plan_.members[m].outputs.push_back(static_cast<std::uint32_t>(plan_.vector_outputs.size()));
                 plan_.vector_outputs.push_back(m);
                 if (phase_[plan_.members[m].lo] != 0 || phase_[plan_.members[m].hi] != 0)
                     throw Error("the bounds of a vector output cannot contain a sum or mean");
@@ -137,6 +139,25 @@ private:
     }
 
     std::string text(Expr e) const { return e.is(Op::At) ? at_text(e) : to_string(e); }
+
+    // The data columns of these outputs: the signature's vectors that are read bare (in a row
+    // reduction) or not used as vectors at all (x[k], len(x)). A row reduction that reads no
+    // column (mean(2*a)) runs over the rows of all of them, so that it means the same as
+    // when it is written beside a loss that reads them (mean(2*a) + mean((m*x - y)^2)).
+    void compute_data_columns(const Signature& sig) {
+        std::vector<char> indexed(sig.vectors.size(), 0), bare_use(sig.vectors.size(), 0);
+        for (NodeId id : topo_) {
+            Expr e = (*ctx_)[id];
+            for (std::size_t k = 0; k < e.size(); ++k) {
+                auto it = vector_ix_.find(e[k].id());
+                if (it == vector_ix_.end()) continue;
+                bool as_vector = k == 0 && (e.is(Op::At) || e.is(Op::Len));
+                (as_vector ? indexed : bare_use)[it->second] = 1;
+            }
+        }
+        for (std::size_t j = 0; j < sig.vectors.size(); ++j)
+            if (bare_use[j] || !indexed[j]) data_columns_.push_back(static_cast<std::uint32_t>(j));
+    }
 
     void compute_bare() {
         bare_.assign(topo_.size(), 0);
@@ -451,9 +472,12 @@ private:
         m.phase = phase;
         // Signature order, so that messages name x before y whatever the canonical order.
         std::sort(m.columns.begin(), m.columns.end());
-        if (b.rows && m.columns.empty())
-            throw Error(std::string(e.is(Op::RowMean) ? "the mean " : "the sum ") + text(e) +
-                        " over data rows reads no data column");
+        if (b.rows && m.columns.empty()) {
+            m.columns = data_columns_;
+            if (m.columns.empty())
+                throw Error(std::string(e.is(Op::RowMean) ? "the mean " : "the sum ") + text(e) +
+                            " over data rows reads no data column, and the signature has none to count the rows");
+        }
         activations(mb);
         std::uint32_t id = static_cast<std::uint32_t>(plan_.members.size());
         plan_.members.push_back(std::move(m));
@@ -638,6 +662,7 @@ private:
     std::vector<NodeId> topo_;
     std::unordered_map<NodeId, std::uint32_t> pos_;
     std::vector<char> bare_;
+    std::vector<std::uint32_t> data_columns_; ///< signature vector indices, in order
     std::unordered_map<NodeId, std::vector<char>> dep_;
     Program outer_;
     std::vector<std::uint32_t> phase_;
@@ -652,7 +677,8 @@ std::string element_word(std::int64_t n, const char* one, const char* many) {
 
 } // namespace
 
-LoopPlan LoopPlan::build(std::span<const Expr> outputs, const Signature& signature) {
+LoopPlan LoopPlan::build(std::span<const Expr> written, const Signature& signature) {
+    const std::vector<Expr> outputs = stable_forms(written);
     Builder b(outputs, signature);
     return b.finish(outputs);
 }

@@ -90,7 +90,8 @@ struct Member {
     NodeId node = 0;
     std::uint32_t lo = 0, hi = 0; ///< outer slots (index loops)
     std::uint32_t term = 0;  ///< slot of the term in the group's body
-    std::uint32_t output = 0; ///< Vec: its vector output index
+    /// Vec: its vector output indices; more than one when the same Vec is listed twice.
+    std::vector<std::uint32_t> outputs;
     std::vector<std::uint32_t> columns; ///< row loops: the columns read, first use first
     std::uint32_t phase = 0;
     std::uint32_t group = 0;
