@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "eval/semantics.hpp"
+#include "eval/stable.hpp"
 #include "symdiff/diagnostic.hpp"
 
 namespace symdiff::detail {
@@ -274,9 +275,10 @@ Tape lower_op(Expr e) {
     return b.lower_op(e);
 }
 
-Tape build_tape(std::span<const Expr> outputs, std::span<const Expr> inputs) {
+Tape build_tape(std::span<const Expr> written, std::span<const Expr> inputs) {
     TapeBuilder b(inputs);
-    for (Expr o : outputs) b.output(o);
+    // What the Interpreter evaluates too (eval/stable.hpp), so that the two agree bit for bit.
+    for (Expr o : detail::stable_forms(written)) b.output(o);
     return b.finish();
 }
 

@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "eval/semantics.hpp"
+#include "eval/stable.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/eval.hpp"
 
 namespace symdiff {
 
-Interpreter::Interpreter(std::span<const Expr> outputs, std::span<const Expr> inputs) : n_in_(inputs.size()) {
+Interpreter::Interpreter(std::span<const Expr> written, std::span<const Expr> inputs) : n_in_(inputs.size()) {
+    const std::vector<Expr> outputs = detail::stable_forms(written);
     std::unordered_map<NodeId, std::uint32_t> slot;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         if (!inputs[i].is_symbol()) throw Error("interpreter inputs must be variables");
