@@ -3,6 +3,7 @@
 #include "repl/help.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace symdiff::repl {
 namespace {
@@ -18,7 +19,7 @@ constexpr std::string_view kBuiltins[] = {
     "sin",   "cos",     "tan",     "sec",       "csc",     "cot",     "asin",    "acos",    "atan",
     "atan2", "arcsin",  "arccos",  "arctan",    "arctan2", "sinh",    "cosh",    "tanh",    "asinh",
     "acosh", "atanh",   "arcsinh", "arccosh",   "arctanh", "sigmoid", "relu",    "softplus", "max",
-    "min",   "erf",     "heaviside", "sum",     "mean",    "pi",      "e",       "inf",     "nan",
+    "min",   "erf",     "heaviside", "sum",     "mean",    "len",     "pi",      "e",       "inf",     "nan",
     "\xCF\x80", "\xCF\x83"};
 
 constexpr std::string_view kHelp = R"(symdiff REPL: define functions, differentiate them, check gradients, run optimisers.
@@ -36,6 +37,10 @@ Statements (one per line; a line with unclosed brackets continues on the next):
   grad f at (0.5, 0.5)                 the same: `at` evaluates any result at a point
   f at x=1                             by name; a variable left out stays: 100*(y - 1)^2
   hessian(f)     jacobian([x*y, x+y])  second derivatives; Jacobian of a list
+  sum(i = 1..4, i^2)                   a sum over an index (30); mean(i = 1..4, i^2) its mean;
+                                       x[i] is element i of a vector x, len(x) its length
+                                       (sum(body) and mean(body) over data rows, and vectors,
+                                       need values from `symdiff eval --data/--from`)
   steps diff(x^2*sin(x), x)            a derivation, one rule per step
   check f at (0.5, 0.5)                gradient check: symbolic vs central differences
   minimize f from (-1, 1) method adam lr 0.01
@@ -80,6 +85,27 @@ bool is_reserved(std::string_view name) {
     return has(kKeywords) || has(kBuiltins);
 }
 
-std::string_view help_text() { return kHelp; }
+std::string_view help_text() {
+    // The built-in names are listed from the table that is_reserved() and completion use, so
+    // that the page names every word a definition is refused for.
+    static const std::string text = [] {
+        std::string t(kHelp);
+        t += "\nBuilt-in functions and constants (they cannot be redefined):\n ";
+        std::size_t col = 1;
+        for (std::string_view b : kBuiltins) {
+            std::size_t width = b.size() + 1;
+            if (col + width > 92) {
+                t += "\n ";
+                col = 1;
+            }
+            t += ' ';
+            t += b;
+            col += width;
+        }
+        t += '\n';
+        return t;
+    }();
+    return text;
+}
 
 } // namespace symdiff::repl

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -141,6 +142,50 @@ TEST_CASE("repl: completion offers commands, keywords, built-ins and names", "[r
     CHECK(s.completions("gr") == std::vector<std::string>{"grad"});
     CHECK(s.completions("ro") == std::vector<std::string>{"rosen"});
     CHECK(s.completions("si") == std::vector<std::string>{"sigmoid", "sign", "sin", "sinh"});
+}
+
+// Every function of the grammar reference's table of names (grammars/README.md, "Names") is
+// completed, refused as a definition and listed by :help, so the REPL's list cannot fall
+// behind the language (len, sum and mean once did).
+TEST_CASE("repl: every function of the grammar reference is a reserved, completed built-in", "[repl]") {
+    const std::string readme = slurp(fs::path(SYMDIFF_SOURCE_DIR) / "grammars" / "README.md");
+    const std::size_t table = readme.find("| name | meaning | arguments |");
+    REQUIRE(table != std::string::npos);
+    std::vector<std::string> names;
+    std::istringstream lines(readme.substr(table));
+    std::string line;
+    std::getline(lines, line); // the header
+    std::getline(lines, line); // |---|
+    while (std::getline(lines, line) && line.rfind("| ", 0) == 0) {
+        const std::string first = line.substr(2, line.find(" | ") - 2);
+        static const std::regex word("`([^`( ]+)`");
+        for (auto it = std::sregex_iterator(first.begin(), first.end(), word); it != std::sregex_iterator(); ++it)
+            names.push_back((*it)[1]);
+    }
+    REQUIRE(names.size() >= 40);
+    for (const char* must : {"len", "sum", "mean", "softplus", "arctan2"})
+        CHECK(std::find(names.begin(), names.end(), must) != names.end());
+    Session s;
+    const std::string help = run(s, ":help");
+    for (const std::string& name : names) {
+        INFO(name);
+        std::vector<std::string> c = s.completions(name);
+        CHECK(std::find(c.begin(), c.end(), name) != c.end());
+        const std::string refused = run(s, name + " = 1");
+        CHECK(refused.substr(0, refused.find('\n')) ==
+              "error: cannot define '" + name + "': it is a built-in name (:help lists them)");
+        CHECK(std::regex_search(help, std::regex("[ \\n]" + name + "[ \\n]")));
+    }
+    CHECK(s.completions("le") == std::vector<std::string>{"len"});
+    CHECK(s.completions("mea") == std::vector<std::string>{"mean"});
+}
+
+TEST_CASE("repl: sums over an index, means and len", "[repl]") {
+    Session s;
+    CHECK(run(s, "sum(i = 1..4, i^2)") == "30\n");
+    CHECK(run(s, "mean(i = 1..4, i^2)") == "7.5\n");
+    CHECK(run(s, "f(n) = sum(i = 1..n, i)") == "f(n) = sum(i = 1..n, i)\n");
+    CHECK(run(s, "f(100)") == "5050\n");
 }
 
 TEST_CASE("repl: :save writes what :load reads back", "[repl]") {
