@@ -2,10 +2,13 @@
 // since the messages are what a user sees when their data file is wrong.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -319,6 +322,37 @@ TEST_CASE("read_csv stops at a line over the limit without holding it", "[csv]")
     big.max_line_bytes = 3 << 20;
     CHECK(read_error(file.path.string(), big) ==
           file.path.string() + ":3:1: '" + std::string(40, '7') + "...' is out of the range of a double");
+}
+
+// The "1 GB line", streamed through a pipe: the writer offers a gigabyte, but the
+// reader must give up a block or so past the limit, so the writer is stopped (EPIPE) having
+// written a few megabytes. A reader that held the line first would take the whole gigabyte.
+TEST_CASE("read_csv stops a gigabyte line from a pipe after the limit", "[csv]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    struct sigaction ignore {}, previous {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &previous);
+    std::atomic<std::size_t> written{0};
+    std::thread writer([&] {
+        const std::string head = "x,y\n1,2\n";
+        (void)!::write(fds[1], head.data(), head.size());
+        const std::string chunk(1 << 16, '7');
+        const std::size_t gigabyte = std::size_t{1} << 30;
+        while (written < gigabyte) {
+            ssize_t n = ::write(fds[1], chunk.data(), chunk.size());
+            if (n <= 0) break; // the reader closed its end
+            written += static_cast<std::size_t>(n);
+        }
+        ::close(fds[1]);
+    });
+    const std::string path = "/dev/fd/" + std::to_string(fds[0]);
+    const std::string message = read_error(path);
+    ::close(fds[0]);
+    writer.join();
+    ::sigaction(SIGPIPE, &previous, nullptr);
+    CHECK(message == path + ":3: line longer than 1048576 bytes");
+    CHECK(written < (std::size_t{16} << 20));
 }
 
 TEST_CASE("read_csv: lines across its read blocks", "[csv]") {
