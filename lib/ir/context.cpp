@@ -524,7 +524,35 @@ Expr Context::neg(Expr a) {
         Number r = Number::integer(-1) * a.number();
         return r.is_zero() ? integer(0) : number(r);
     }
-    return mul({integer(-1), a});
+    // A product. mul({-1, a}) unpacks a's factors and folds -1 into the coefficient; where
+    // the factors have distinct bases and each comes back unchanged from mul's
+    // pow(base, exponent), it keeps them all and only the coefficient changes. Both are
+    // checked here (the powers are looked up in the same order, not assumed); anything
+    // else takes mul's general path.
+    Expr minus_one = integer(-1);
+    if (a.is(Op::Pow) || a.size() > 16) return mul({minus_one, a});
+    SmallExprs out;
+    Number coef = Number::integer(-1);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        Expr f = a[i];
+        if (f.is_number() && i == 0) {
+            coef = coef * f.number();
+            continue;
+        }
+        Expr base = f.is(Op::Pow) ? f[0] : f;
+        bool distinct = !f.is_number() && !f.is(Op::Mul);
+        for (Expr g : out) distinct = distinct && (g.is(Op::Pow) ? g[0] : g) != base;
+        if (!distinct) return mul({minus_one, a});
+        out.push_back(f);
+    }
+    if (coef.is_zero()) return integer(0);
+    for (Expr f : out)
+        if (f.is(Op::Pow) && pow(f[0], sum_of_one(*this, f[1])) != f) return mul({minus_one, a});
+    if (out.empty()) return number(coef);
+    if (out.size() == 1 && coef.is_one()) return out[0];
+    sort_canonical(out);
+    if (!coef.is_one()) out.insert(out.begin(), number(coef));
+    return SYMDIFF_RAW(Op::Mul, ids_of(out));
 }
 Expr Context::sub(Expr a, Expr b) { return add({a, neg(b)}); }
 Expr Context::div(Expr a, Expr b) { return mul({a, pow(b, integer(-1))}); }
