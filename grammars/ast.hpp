@@ -9,6 +9,9 @@
 /// lists here and are folded iteratively by lowering; only brackets and calls nest.
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +22,93 @@
 namespace symdiff::ast {
 
 namespace x3 = boost::spirit::x3;
+
+/// The memory of the syntax trees built on this thread while an Arena lives: small blocks
+/// (tree nodes behind `forward_ast`, short operator chains) are cut from large chunks and
+/// never freed one by one; the chunks go when the Arena does. A parse of a large input builds
+/// hundreds of thousands of such blocks, and allocating and freeing each cost about as much
+/// as reading the text. Blocks above kSmall come from the heap as usual.
+///
+/// Rule: a tree must be destroyed before the Arena that was current when it was built, and
+/// on the same thread (parse.cpp declares the Arena before the tree). A block's owner is told
+/// apart by its size and by whether an Arena is current, so a tree built outside any Arena
+/// uses the heap throughout and is equally fine.
+class Arena {
+public:
+    static constexpr std::size_t kSmall = 2048;
+
+    Arena() : outer_(current()) { current() = this; }
+    ~Arena() {
+        current() = outer_;
+        while (chunk_) {
+            Chunk* next = chunk_->next;
+            ::operator delete(chunk_);
+            chunk_ = next;
+        }
+    }
+    Arena(const Arena&) = delete;
+    Arena& operator=(const Arena&) = delete;
+
+    static void* allocate(std::size_t n) {
+        Arena* a = current();
+        if (!a || n > kSmall) return ::operator new(n);
+        n = (n + kAlign - 1) & ~(kAlign - 1);
+        if (a->left_ < n) a->grow();
+        void* p = a->next_;
+        a->next_ += n;
+        a->left_ -= n;
+        return p;
+    }
+    static void deallocate(void* p, std::size_t n) noexcept {
+        if (!current() || n > kSmall) ::operator delete(p);
+    }
+
+private:
+    static constexpr std::size_t kAlign = alignof(std::max_align_t);
+    static constexpr std::size_t kChunk = std::size_t{1} << 16;
+    struct alignas(std::max_align_t) Chunk {
+        Chunk* next;
+    };
+    static Arena*& current() {
+        static thread_local Arena* arena = nullptr;
+        return arena;
+    }
+    void grow() {
+        auto* c = static_cast<Chunk*>(::operator new(kChunk));
+        c->next = chunk_;
+        chunk_ = c;
+        next_ = reinterpret_cast<char*>(c) + sizeof(Chunk);
+        left_ = kChunk - sizeof(Chunk);
+    }
+    Arena* outer_;
+    Chunk* chunk_ = nullptr;
+    char* next_ = nullptr;
+    std::size_t left_ = 0;
+};
+
+/// std::allocator through the current Arena.
+template <typename T>
+struct ArenaAllocator {
+    using value_type = T;
+    ArenaAllocator() = default;
+    template <typename U>
+    ArenaAllocator(const ArenaAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(Arena::allocate(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { Arena::deallocate(p, n * sizeof(T)); }
+    template <typename U>
+    bool operator==(const ArenaAllocator<U>&) const noexcept {
+        return true;
+    }
+};
+
+/// A chain or list of the tree.
+template <typename T>
+using Seq = std::vector<T, ArenaAllocator<T>>;
+
+/// Tree nodes that `forward_ast` puts on the heap come from the current Arena.
+#define SYMDIFF_AST_IN_ARENA(T)                                                                     \
+    static void* operator new(std::size_t n) { return Arena::allocate(n); }                         \
+    static void operator delete(void* p, std::size_t n) noexcept { Arena::deallocate(p, n); }
 
 /// A numeric literal as written: `3`, `2.5`, `.5`, `1e-3`.
 struct Number {
@@ -70,6 +160,7 @@ struct Postfix {
 
 /// radicals postfix: `√x²` is the square root of x².
 struct Root {
+    SYMDIFF_AST_IN_ARENA(Root)
     Radicals radicals;
     Postfix operand;
 };
@@ -83,7 +174,7 @@ struct PowTail {
 /// base (^ tail)*: right-associative, folded from the right.
 struct Power {
     Postfix base;
-    std::vector<PowTail> tail;
+    Seq<PowTail> tail;
 };
 
 /// Unary signs applied to a power: `-x^2` is -(x^2).
@@ -100,7 +191,7 @@ struct MulTail {
 
 struct Term {
     Signed first;
-    std::vector<MulTail> rest;
+    Seq<MulTail> rest;
 };
 
 /// One `+ term` or `- term`.
@@ -110,8 +201,9 @@ struct AddTail {
 };
 
 struct Expression {
+    SYMDIFF_AST_IN_ARENA(Expression)
     Term first;
-    std::vector<AddTail> rest;
+    Seq<AddTail> rest;
 };
 
 /// `= lo..hi` after the index of `sum(i = lo..hi, body)`.
@@ -132,15 +224,17 @@ struct Argument {
 /// name [superscript] ( args ): a function call, or an implicit product when `name` is a
 /// variable (`x(x+1)`); lowering decides.
 struct Call {
+    SYMDIFF_AST_IN_ARENA(Call)
     Name name;
     boost::optional<Superscript> sup;
     Punct open;
-    std::vector<Argument> args;
+    Seq<Argument> args;
     Punct close;
 };
 
 /// name [ index ]: element `index` of the vector `name`.
 struct Indexed {
+    SYMDIFF_AST_IN_ARENA(Indexed)
     Name name;
     Punct open;
     Expression index;
@@ -149,8 +243,9 @@ struct Indexed {
 
 /// `[e1, e2, …]`.
 struct List {
+    SYMDIFF_AST_IN_ARENA(List)
     Punct open;
-    std::vector<Expression> items;
+    Seq<Expression> items;
 };
 
 } // namespace symdiff::ast

@@ -315,7 +315,7 @@ private:
         return ctx_.mul(view(leading));
     }
 
-    Expr exponent_chain(const std::vector<ast::PowTail>& tail) {
+    Expr exponent_chain(const ast::Seq<ast::PowTail>& tail) {
         Exprs ops;
         ops.reserve(tail.size());
         for (const auto& t : tail) ops.push_back(postfix(t.operand));
