@@ -373,6 +373,50 @@ struct RmsPropRule {
     }
 };
 
+// What a first-order run does before its first step and after its last, shared by the C++
+// loop below and Objective's generated loop (jit/descent.hpp): the two must report the same
+// run to the last bit and word, so neither writes a field of the report itself.
+
+/// Checks the options and starts the report at `start` (r.x is the point the loop moves).
+inline Report begin_report(std::span<const double> start, const Options& o) {
+    validate(start.size(), start, o);
+    Report r;
+    r.method = o.method;
+    r.start.assign(start.begin(), start.end());
+    r.x = r.start;
+    r.trace.dims = start.size();
+    return r;
+}
+
+/// Records f and ‖∇f‖ at the start from `out` (f, then the n partials) and returns the bound on
+/// |f| past which the run has diverged.
+inline double start_values(Report& r, const double* out, std::size_t n, const Options& o) {
+    r.f_start = out[0];
+    r.grad_norm_start = norm(out + 1, n);
+    return std::isinf(o.diverge_factor) ? std::numeric_limits<double>::max()
+                                        : o.diverge_factor * std::max(1.0, std::fabs(out[0]));
+}
+
+/// Ends the report of a run stopped for `reason` after `steps` updates, `out` holding f and ∇f
+/// at the final point. f_prev is f one step earlier (read for FunctionTolerance only) and
+/// `limit` is what start_values returned.
+inline void finish_report(Report& r, StopReason reason, std::size_t steps, const double* out, std::size_t n,
+                          double f_prev, double limit, const Options& o) {
+    r.steps = steps;
+    r.evaluations = steps + 1;
+    r.f = out[0];
+    r.grad_norm = norm(out + 1, n);
+    r.reason = reason;
+    switch (reason) {
+    case StopReason::Diverged: r.message = diverged_message(steps, r.f, limit); break;
+    case StopReason::GradientTolerance: r.message = finish_message(reason, steps, r.grad_norm, o.grad_tol); break;
+    case StopReason::FunctionTolerance:
+        r.message = finish_message(reason, steps, std::fabs(r.f - f_prev), o.f_tol);
+        break;
+    default: r.message = finish_message(reason, steps, r.grad_norm, 0); break;
+    }
+}
+
 /// Callback and trace together; only instantiated when one of them is on.
 template <class Callback>
 struct Observer {
@@ -407,43 +451,35 @@ void run_first_order(const Kernel& kernel, std::size_t n_runtime, const Options&
     double eta = o.lr;
 
     kernel(static_cast<const double*>(x), buf);
-    r.f_start = buf[0];
-    r.grad_norm_start = norm(g, n);
-    const double limit = std::isinf(o.diverge_factor)
-                             ? std::numeric_limits<double>::max()
-                             : o.diverge_factor * std::max(1.0, std::fabs(buf[0]));
+    const double limit = start_values(r, buf, n, o);
     double f_prev = buf[0];
     std::size_t k = 0;
+    StopReason stop = StopReason::MaxSteps;
     for (;;) {
         const double f = buf[0];
         if (!(std::fabs(f) <= limit)) [[unlikely]] {
-            r.reason = StopReason::Diverged;
-            r.message = diverged_message(k, f, limit);
+            stop = StopReason::Diverged;
             break;
         }
         if constexpr (Observed) {
             if (!observe(k, x, f, g)) {
-                r.reason = StopReason::Callback;
-                r.message = finish_message(StopReason::Callback, k, f, 0);
+                stop = StopReason::Callback;
                 break;
             }
         }
         if constexpr (Checked) {
             if (tol2 > 0 && norm2(g, n) < tol2) {
-                r.reason = StopReason::GradientTolerance;
-                r.message = finish_message(r.reason, k, norm(g, n), o.grad_tol);
+                stop = StopReason::GradientTolerance;
                 break;
             }
             if (ftol > 0 && k > 0 && std::fabs(f - f_prev) <= ftol * std::max(1.0, std::fabs(f))) {
-                r.reason = StopReason::FunctionTolerance;
-                r.message = finish_message(r.reason, k, std::fabs(f - f_prev), ftol);
+                stop = StopReason::FunctionTolerance;
                 break;
             }
             f_prev = f;
         }
         if (k == max_steps) {
-            r.reason = StopReason::MaxSteps;
-            r.message = finish_message(r.reason, k, 0, 0);
+            stop = StopReason::MaxSteps;
             break;
         }
         rule.update(x, g, n, eta);
@@ -454,10 +490,7 @@ void run_first_order(const Kernel& kernel, std::size_t n_runtime, const Options&
         }
         kernel(static_cast<const double*>(x), buf);
     }
-    r.steps = k;
-    r.evaluations = k + 1;
-    r.f = buf[0];
-    r.grad_norm = norm(g, n);
+    finish_report(r, stop, k, buf, n, f_prev, limit, o);
 }
 
 template <class Rule, class Kernel, class Callback>
@@ -489,12 +522,7 @@ template <class Kernel, class Callback>
 Report minimize_first_order(const Kernel& kernel, std::span<const double> start, const Options& o,
                             Callback* cb) {
     const std::size_t n = start.size();
-    validate(n, start, o);
-    Report r;
-    r.method = o.method;
-    r.start.assign(start.begin(), start.end());
-    r.x = r.start;
-    r.trace.dims = n;
+    Report r = begin_report(start, o);
     const auto t0 = std::chrono::steady_clock::now();
     switch (o.method) {
     case Method::GradientDescent: dispatch_flags<GdRule>(kernel, n, o, r, cb); break;

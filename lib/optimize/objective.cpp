@@ -1,9 +1,7 @@
 /// \file Objective: an expression's f+∇f (and Hessian) as kernels for the optimisers.
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -33,6 +31,16 @@ std::optional<detail::DescentRule> descent_rule(const Options& o) {
     case Method::Newton: return std::nullopt;
     }
     return std::nullopt;
+}
+
+StopReason stop_reason(detail::DescentStop s) {
+    switch (s) {
+    case detail::DescentStop::Diverged: return StopReason::Diverged;
+    case detail::DescentStop::GradientTolerance: return StopReason::GradientTolerance;
+    case detail::DescentStop::FunctionTolerance: return StopReason::FunctionTolerance;
+    case detail::DescentStop::MaxSteps: return StopReason::MaxSteps;
+    }
+    return StopReason::MaxSteps;
 }
 
 } // namespace
@@ -72,45 +80,16 @@ struct Objective::Impl {
     /// minimize_first_order's report, the steps run by the generated loop.
     Report run_native(const detail::NativeDescent& loop, std::span<const double> start, const Options& o) const {
         const std::size_t n = vars.size();
-        detail::validate(n, start, o);
-        Report r;
-        r.method = o.method;
-        r.start.assign(start.begin(), start.end());
-        r.x = r.start;
-        r.trace.dims = n;
+        Report r = detail::begin_report(start, o);
         const auto t0 = std::chrono::steady_clock::now();
         std::vector<double> buf(n + 1);
-        const double* g = buf.data() + 1;
         grad_jit(r.x.data(), buf.data());
-        r.f_start = buf[0];
-        r.grad_norm_start = detail::norm(g, n);
-        const double limit = std::isinf(o.diverge_factor) ? std::numeric_limits<double>::max()
-                                                          : o.diverge_factor * std::max(1.0, std::fabs(buf[0]));
+        const double limit = detail::start_values(r, buf.data(), n, o);
         const detail::DescentParams params{o.lr,    limit,    o.grad_tol * o.grad_tol, o.f_tol,    o.momentum,
                                            o.beta1, o.beta2, o.epsilon,              o.rho,      o.max_steps};
         detail::DescentOutcome out;
-        r.steps = loop.run(r.x.data(), buf.data(), params, out);
-        r.evaluations = r.steps + 1;
-        r.f = buf[0];
-        r.grad_norm = detail::norm(g, n);
-        switch (out.stop) {
-        case detail::DescentStop::Diverged:
-            r.reason = StopReason::Diverged;
-            r.message = detail::diverged_message(r.steps, r.f, limit);
-            break;
-        case detail::DescentStop::GradientTolerance:
-            r.reason = StopReason::GradientTolerance;
-            r.message = detail::finish_message(r.reason, r.steps, r.grad_norm, o.grad_tol);
-            break;
-        case detail::DescentStop::FunctionTolerance:
-            r.reason = StopReason::FunctionTolerance;
-            r.message = detail::finish_message(r.reason, r.steps, std::fabs(r.f - out.f_prev), o.f_tol);
-            break;
-        case detail::DescentStop::MaxSteps:
-            r.reason = StopReason::MaxSteps;
-            r.message = detail::finish_message(r.reason, r.steps, 0, 0);
-            break;
-        }
+        const std::size_t steps = loop.run(r.x.data(), buf.data(), params, out);
+        detail::finish_report(r, stop_reason(out.stop), steps, buf.data(), n, out.f_prev, limit, o);
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return r;
     }
