@@ -7,17 +7,16 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "program_run.hpp"
 
 namespace fs = std::filesystem;
 
@@ -25,56 +24,14 @@ namespace {
 
 const fs::path kGoldenDir = fs::path(SYMDIFF_SOURCE_DIR) / "tests" / "golden" / "cli";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using symdiff::test::matches;
+using symdiff::test::Outcome;
+using symdiff::test::render;
+using symdiff::test::slurp;
 
-struct Outcome {
-    int status = -1;
-    std::string out, err;
-};
-
-// Runs the .cmd script through /bin/sh with its output sent to files in a scratch folder.
+// Runs the .cmd script through /bin/sh with the freshly built program first on PATH.
 Outcome run_script(const fs::path& cmd, const fs::path& scratch) {
-    fs::path out = scratch / "stdout", err = scratch / "stderr";
-    std::string bin_dir = fs::path(SYMDIFF_CLI).parent_path().string();
-    std::string line = "cd '" + kGoldenDir.string() + "' && PATH='" + bin_dir + "':\"$PATH\" /bin/sh '" + cmd.string() +
-                       "' </dev/null >'" + out.string() + "' 2>'" + err.string() + "'";
-    int raw = std::system(line.c_str());
-    Outcome o;
-    o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    o.out = slurp(out);
-    o.err = slurp(err);
-    return o;
-}
-
-// The one text an outcome is compared as. A stream that does not end in a newline says so,
-// so that a missing final newline is visible in the expected file.
-std::string render(const Outcome& o) {
-    auto stream = [](const std::string& name, const std::string& text) {
-        std::string s = "--- " + name + "\n" + text;
-        if (!text.empty() && text.back() != '\n') s += "\n--- (no newline at end of " + name + ")\n";
-        return s;
-    };
-    return "--- exit " + std::to_string(o.status) + "\n" + stream("stdout", o.out) + stream("stderr", o.err);
-}
-
-bool matches(const std::string& expected, const std::string& actual) {
-    if (expected.find("<%") == std::string::npos) return expected == actual;
-    static const std::regex hole(R"(<%\s*(.*?)\s*%>)");
-    static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-    std::string pattern;
-    std::size_t last = 0;
-    for (std::sregex_iterator it(expected.begin(), expected.end(), hole), end; it != end; ++it) {
-        pattern += std::regex_replace(expected.substr(last, it->position() - last), special, R"(\$&)");
-        pattern += "(?:" + (*it)[1].str() + ")";
-        last = it->position() + it->length();
-    }
-    pattern += std::regex_replace(expected.substr(last), special, R"(\$&)");
-    return std::regex_match(actual, std::regex(pattern));
+    return symdiff::test::run_script(cmd, kGoldenDir, fs::path(SYMDIFF_CLI).parent_path(), scratch);
 }
 
 std::vector<fs::path> golden_scripts() {

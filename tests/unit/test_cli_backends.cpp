@@ -7,15 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "program_run.hpp"
 
 namespace fs = std::filesystem;
 
@@ -25,12 +25,7 @@ namespace {
 
 const fs::path kGoldenDir = fs::path(SYMDIFF_SOURCE_DIR) / "tests" / "golden" / "cli";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using symdiff::test::slurp;
 
 // A folder holding a `symdiff` that runs the real program with `--backend <backend>` after the
 // subcommand when it is eval, grad or check, and unchanged otherwise.
@@ -46,19 +41,9 @@ fs::path wrapper_dir(const fs::path& scratch, const std::string& backend) {
     return dir;
 }
 
-// The golden runner's rendering (tests/unit/test_cli.cpp) of one run of the script.
+// One run of the script, rendered as the golden runner (test_cli.cpp) renders it.
 std::string run(const fs::path& cmd, const fs::path& bin, const fs::path& scratch) {
-    const fs::path out = scratch / "stdout", err = scratch / "stderr";
-    const std::string line = "cd '" + kGoldenDir.string() + "' && PATH='" + bin.string() + "':\"$PATH\" /bin/sh '" +
-                             cmd.string() + "' </dev/null >'" + out.string() + "' 2>'" + err.string() + "'";
-    const int raw = std::system(line.c_str());
-    const int status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    auto stream = [](const std::string& name, const std::string& text) {
-        std::string s = "--- " + name + "\n" + text;
-        if (!text.empty() && text.back() != '\n') s += "\n--- (no newline at end of " + name + ")\n";
-        return s;
-    };
-    return "--- exit " + std::to_string(status) + "\n" + stream("stdout", slurp(out)) + stream("stderr", slurp(err));
+    return symdiff::test::render(symdiff::test::run_script(cmd, kGoldenDir, bin, scratch));
 }
 
 std::vector<fs::path> scripts() {

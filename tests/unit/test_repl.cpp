@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "program_run.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/repl.hpp"
@@ -31,12 +32,8 @@ namespace {
 
 const fs::path kGoldenDir = fs::path(SYMDIFF_SOURCE_DIR) / "tests" / "golden" / "repl";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using symdiff::test::matches;
+using symdiff::test::slurp;
 
 // A scratch folder that is removed at the end of the test.
 struct Scratch {
@@ -56,21 +53,6 @@ struct Scratch {
 std::string run(Session& s, const std::string& input) {
     ReplReply r = s.run(input);
     return r.output + r.errors;
-}
-
-bool matches(const std::string& expected, const std::string& actual) {
-    if (expected.find("<%") == std::string::npos) return expected == actual;
-    static const std::regex hole(R"(<%\s*(.*?)\s*%>)");
-    static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-    std::string pattern;
-    std::size_t last = 0;
-    for (std::sregex_iterator it(expected.begin(), expected.end(), hole), end; it != end; ++it) {
-        pattern += std::regex_replace(expected.substr(last, it->position() - last), special, R"(\$&)");
-        pattern += "(?:" + (*it)[1].str() + ")";
-        last = it->position() + it->length();
-    }
-    pattern += std::regex_replace(expected.substr(last), special, R"(\$&)");
-    return std::regex_match(actual, std::regex(pattern));
 }
 
 } // namespace
@@ -279,8 +261,7 @@ TEST_CASE("repl: golden transcripts", "[repl][golden]") {
                            std::string(SYMDIFF_CLI) + "' repl --echo <'" + input.string() + "' >'" + out.string() +
                            "' 2>&1";
         int raw = std::system(line.c_str());
-        std::string actual = "--- exit " + std::to_string(WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw)) +
-                             "\n" + slurp(out);
+        std::string actual = "--- exit " + std::to_string(symdiff::test::exit_status(raw)) + "\n" + slurp(out);
         fs::path expected_path = input;
         expected_path.replace_extension(".expected");
         if (update) {
