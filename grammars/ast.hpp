@@ -106,7 +106,7 @@ template <typename T>
 using Seq = std::vector<T, ArenaAllocator<T>>;
 
 /// Tree nodes that `forward_ast` puts on the heap come from the current Arena.
-#define SYMDIFF_AST_IN_ARENA(T)                                                                     \
+#define SYMDIFF_AST_IN_ARENA                                                                        \
     static void* operator new(std::size_t n) { return Arena::allocate(n); }                         \
     static void operator delete(void* p, std::size_t n) noexcept { Arena::deallocate(p, n); }
 
@@ -160,7 +160,7 @@ struct Postfix {
 
 /// radicals postfix: `√x²` is the square root of x².
 struct Root {
-    SYMDIFF_AST_IN_ARENA(Root)
+    SYMDIFF_AST_IN_ARENA
     Radicals radicals;
     Postfix operand;
 };
@@ -201,7 +201,7 @@ struct AddTail {
 };
 
 struct Expression {
-    SYMDIFF_AST_IN_ARENA(Expression)
+    SYMDIFF_AST_IN_ARENA
     Term first;
     Seq<AddTail> rest;
 };
@@ -224,7 +224,7 @@ struct Argument {
 /// name [superscript] ( args ): a function call, or an implicit product when `name` is a
 /// variable (`x(x+1)`); lowering decides.
 struct Call {
-    SYMDIFF_AST_IN_ARENA(Call)
+    SYMDIFF_AST_IN_ARENA
     Name name;
     boost::optional<Superscript> sup;
     Punct open;
@@ -234,7 +234,7 @@ struct Call {
 
 /// name [ index ]: element `index` of the vector `name`.
 struct Indexed {
-    SYMDIFF_AST_IN_ARENA(Indexed)
+    SYMDIFF_AST_IN_ARENA
     Name name;
     Punct open;
     Expression index;
@@ -243,7 +243,7 @@ struct Indexed {
 
 /// `[e1, e2, …]`.
 struct List {
-    SYMDIFF_AST_IN_ARENA(List)
+    SYMDIFF_AST_IN_ARENA
     Punct open;
     Seq<Expression> items;
 };
