@@ -5,6 +5,8 @@
 #include <cassert>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -56,6 +58,11 @@ struct Context::Impl {
     // Held across the whole of symbol(), so two threads making the same new name agree on
     // one name string (and so one node); never taken while `mu` is held.
     std::mutex symbol_mu;
+    // The thread of a live Context::Exclusive, which holds both mutexes: its makers skip them.
+    // Written only by that thread while it holds them; another thread reads a value that is
+    // never its own id, so relaxed order suffices.
+    std::atomic<std::thread::id> exclusive{};
+    bool mine() const { return exclusive.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
     std::atomic<std::uint32_t> count{0};
     std::vector<std::unique_ptr<detail::Node[]>> chunk_owner;
 
@@ -79,6 +86,19 @@ struct Context::Impl {
     // without its lock and probe.
     static constexpr std::int64_t kSmallLo = -1, kSmallHi = 2;
     std::atomic<NodeId> small[kSmallHi - kSmallLo + 1] = {kEmpty, kEmpty, kEmpty, kEmpty};
+
+    // The table at `size` slots (a power of two), every node where a probe finds it.
+    void rehash(std::size_t size) {
+        std::vector<NodeId> bigger(size, kEmpty);
+        std::size_t mask = size - 1;
+        for (NodeId old : table) {
+            if (old == kEmpty) continue;
+            std::size_t j = hashes[old] & mask;
+            while (bigger[j] != kEmpty) j = (j + 1) & mask;
+            bigger[j] = old;
+        }
+        table.swap(bigger);
+    }
 
     const NodeId* store_kids(std::span<const NodeId> kids) {
         if (kids.empty()) return nullptr;
@@ -106,6 +126,33 @@ Context::Context() : chunks_(new detail::Node*[kMaxChunks]()), impl_(std::make_u
 }
 
 Context::~Context() = default;
+
+Context::Exclusive::Exclusive(Context& ctx) : ctx_(ctx), outer_(!ctx.impl_->mine()) {
+    if (!outer_) return;
+    // The order of symbol(): symbol_mu, then mu.
+    ctx_.impl_->symbol_mu.lock();
+    ctx_.impl_->mu.lock();
+    ctx_.impl_->exclusive.store(std::this_thread::get_id(), std::memory_order_relaxed);
+}
+
+Context::Exclusive::~Exclusive() {
+    if (!outer_) return;
+    ctx_.impl_->exclusive.store(std::thread::id(), std::memory_order_relaxed);
+    ctx_.impl_->mu.unlock();
+    ctx_.impl_->symbol_mu.unlock();
+}
+
+void Context::reserve(std::size_t nodes) {
+    Impl& im = *impl_;
+    std::optional<std::lock_guard<std::mutex>> lock;
+    if (!im.mine()) lock.emplace(im.mu);
+    std::size_t want = im.table.size();
+    std::size_t total = im.count.load(std::memory_order_relaxed) + nodes;
+    while (total * 2 > want) want *= 2;
+    if (want == im.table.size()) return;
+    im.hashes.reserve(total);
+    im.rehash(want);
+}
 
 std::size_t Context::size() const { return impl_->count.load(std::memory_order_acquire); }
 
@@ -136,7 +183,8 @@ static std::uint64_t structural_key(Op op, std::span<const NodeId> kids, const N
 NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num, const std::string* name) {
     Impl& im = *impl_;
     std::uint64_t h = detail::intern_hash(op, kids, num, name);
-    std::lock_guard lock(im.mu);
+    std::optional<std::lock_guard<std::mutex>> lock;
+    if (!im.mine()) lock.emplace(im.mu);
     std::size_t mask = im.table.size() - 1;
     std::size_t i = h & mask;
     for (;; i = (i + 1) & mask) {
@@ -170,17 +218,7 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
     im.hashes.push_back(h);
     im.table[i] = id;
     im.count.store(id + 1, std::memory_order_release);
-    if (std::size_t{id + 1} * 2 > im.table.size()) {
-        std::vector<NodeId> bigger(im.table.size() * 2, kEmpty);
-        std::size_t m2 = bigger.size() - 1;
-        for (NodeId old : im.table) {
-            if (old == kEmpty) continue;
-            std::size_t j = im.hashes[old] & m2;
-            while (bigger[j] != kEmpty) j = (j + 1) & m2;
-            bigger[j] = old;
-        }
-        im.table.swap(bigger);
-    }
+    if (std::size_t{id + 1} * 2 > im.table.size()) im.rehash(im.table.size() * 2);
     return id;
 }
 
@@ -225,7 +263,8 @@ Expr Context::number(const Number& n) {
 }
 
 Expr Context::symbol(std::string_view name) {
-    std::lock_guard sym_lock(impl_->symbol_mu);
+    std::optional<std::lock_guard<std::mutex>> sym_lock;
+    if (!impl_->mine()) sym_lock.emplace(impl_->symbol_mu);
     auto it = impl_->symbols.find(name);
     if (it != impl_->symbols.end()) return Expr(this, it->second);
     impl_->names.push_back(std::make_unique<std::string>(name));
