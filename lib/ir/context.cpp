@@ -158,22 +158,26 @@ std::size_t Context::size() const { return impl_->count.load(std::memory_order_a
 
 namespace detail {
 
+// The hash of a node's payload: its number or its name (0 for other nodes, which have none).
+static std::uint64_t payload_hash(Op op, const Number& num, const std::string* name) {
+    if (op == Op::Num) return num.hash();
+    if (op == Op::Sym) return fnv1a(*name);
+    return 0;
+}
+
 // Interning hash: identity of the children (ids) plus the payload.
-static std::uint64_t intern_hash(Op op, std::span<const NodeId> kids, const Number& num, const std::string* name) {
+static std::uint64_t intern_hash(Op op, std::span<const NodeId> kids, std::uint64_t payload) {
     std::uint64_t h = mix(static_cast<std::uint64_t>(op) + 0x1234567);
-    if (op == Op::Num) h ^= num.hash();
-    if (op == Op::Sym) h ^= fnv1a(*name);
+    h ^= payload;
     for (NodeId k : kids) h = mix(h ^ (k + 0x9e3779b97f4a7c15ULL));
     return h;
 }
 
 // The structural key: like intern_hash but over the children's keys, so that it depends on
 // structure only and never on the order in which nodes happened to be made.
-static std::uint64_t structural_key(Op op, std::span<const NodeId> kids, const Number& num,
-                                    const std::string* name, const Context& ctx) {
+static std::uint64_t structural_key(Op op, std::span<const NodeId> kids, std::uint64_t payload, const Context& ctx) {
     std::uint64_t h = mix(static_cast<std::uint64_t>(op) * 0x100000001b3ULL + 77);
-    if (op == Op::Num) h ^= num.hash();
-    if (op == Op::Sym) h ^= fnv1a(*name);
+    h ^= payload;
     for (NodeId k : kids) h = mix(h ^ ctx[k].key());
     return h;
 }
@@ -182,7 +186,9 @@ static std::uint64_t structural_key(Op op, std::span<const NodeId> kids, const N
 
 NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num, const std::string* name) {
     Impl& im = *impl_;
-    std::uint64_t h = detail::intern_hash(op, kids, num, name);
+    // One payload hash for both hashes (each xors it in where it did before: same values).
+    std::uint64_t payload = detail::payload_hash(op, num, name);
+    std::uint64_t h = detail::intern_hash(op, kids, payload);
     std::optional<std::lock_guard<std::mutex>> lock;
     if (!im.mine()) lock.emplace(im.mu);
     std::size_t mask = im.table.size() - 1;
@@ -214,7 +220,7 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
     std::uint32_t height = 0;
     for (NodeId k : kids) height = std::max(height, node(k).height);
     n.height = height + 1;
-    n.key = detail::structural_key(op, kids, num, name, *this);
+    n.key = detail::structural_key(op, kids, payload, *this);
     im.hashes.push_back(h);
     im.table[i] = id;
     im.count.store(id + 1, std::memory_order_release);
