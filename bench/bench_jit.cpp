@@ -5,6 +5,7 @@
 // bench/README.md "## JIT" has the measured table and the command.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -83,58 +84,55 @@ Compiled& ext_kernels(std::size_t n) {
     return *cache.back().second;
 }
 
-void rosenbrock_jit(benchmark::State& state) {
-    Context ctx;
-    Parsed p = parse(ctx, kRosenbrock);
-    CompiledFunction k = compile_gradient(p.expr, p.variables);
+// (a) Rosenbrock f+∇f per call. Every variant runs the same loop around one call; the noise of
+// the shared machine only ever adds time, so each also reports the minimum of its repetitions.
+double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
+
+template <class Call>
+void per_call(benchmark::State& state, Call&& call) {
     double in[2] = {-1.2, 1.0}, out[3];
     for (auto _ : state) {
         benchmark::DoNotOptimize(in);
-        k(in, out);
+        call(in, out);
         benchmark::DoNotOptimize(out);
     }
 }
-BENCHMARK(rosenbrock_jit);
 
-// With fast-math LLVM may contract a*b + c into one fma, as GCC does for the -march=native
-// baseline; without it, the kernel keeps the Interpreter's separate roundings.
-void rosenbrock_jit_fastmath(benchmark::State& state) {
+// The way a user calls a kernel: CompiledFunction::operator(), an indirect call through the
+// pointer the object holds, into the JIT's code.
+void rosenbrock_jit(benchmark::State& state, JitOptions options) {
     Context ctx;
     Parsed p = parse(ctx, kRosenbrock);
-    CompiledFunction k = compile_gradient(p.expr, p.variables, JitOptions{.opt_level = 3, .fast_math = true});
-    double in[2] = {-1.2, 1.0}, out[3];
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(in);
-        k(in, out);
-        benchmark::DoNotOptimize(out);
-    }
+    CompiledFunction k = compile_gradient(p.expr, p.variables, options);
+    per_call(state, [&](const double* in, double* out) { k(in, out); });
 }
-BENCHMARK(rosenbrock_jit_fastmath);
+// Default: each operation rounded on its own, bit for bit the Interpreter.
+BENCHMARK_CAPTURE(rosenbrock_jit, default, JitOptions{})->ComputeStatistics("min", min_of);
+// fp_contract: a*b + c may become one fma, as GCC does for the -march=native baseline.
+BENCHMARK_CAPTURE(rosenbrock_jit, fp_contract, JitOptions{.fp_contract = true})->ComputeStatistics("min", min_of);
+// fast_math also lets LLVM contract a*b + c into one fma, as GCC does for the -march=native
+// baseline (and reassociate, which changes nothing here).
+BENCHMARK_CAPTURE(rosenbrock_jit, fast_math, JitOptions{.fast_math = true})->ComputeStatistics("min", min_of);
 
-// A direct call into the baseline library (another translation unit, so not inlined).
+// The baselines, called directly (another translation unit, so not inlined) and through a
+// pointer the compiler cannot see through, as a CompiledFunction calls its kernel. rosenbrock_grad
+// is GCC's default (fma contraction), rosenbrock_grad_nocontract the same source rounded per
+// operation like symdiff's default (bench/CMakeLists.txt has why that takes two flags).
+template <CompiledFunction::PointFn Fn>
 void rosenbrock_hand(benchmark::State& state) {
-    double in[2] = {-1.2, 1.0}, out[3];
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(in);
-        baseline::rosenbrock_grad(in, out);
-        benchmark::DoNotOptimize(out);
-    }
+    per_call(state, [](const double* in, double* out) { Fn(in, out); });
 }
-BENCHMARK(rosenbrock_hand);
-
-// The same function called through a pointer the compiler cannot see through, as a
-// CompiledFunction calls its kernel.
-void rosenbrock_hand_pointer(benchmark::State& state) {
-    CompiledFunction::PointFn fn = baseline::rosenbrock_grad;
-    double in[2] = {-1.2, 1.0}, out[3];
-    for (auto _ : state) {
+void rosenbrock_hand_pointer(benchmark::State& state, CompiledFunction::PointFn fn) {
+    per_call(state, [&](const double* in, double* out) {
         benchmark::DoNotOptimize(fn);
-        benchmark::DoNotOptimize(in);
         fn(in, out);
-        benchmark::DoNotOptimize(out);
-    }
+    });
 }
-BENCHMARK(rosenbrock_hand_pointer);
+BENCHMARK_TEMPLATE(rosenbrock_hand, baseline::rosenbrock_grad)->ComputeStatistics("min", min_of);
+BENCHMARK_TEMPLATE(rosenbrock_hand, baseline::rosenbrock_grad_nocontract)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(rosenbrock_hand_pointer, contract, baseline::rosenbrock_grad)->ComputeStatistics("min", min_of);
+BENCHMARK_CAPTURE(rosenbrock_hand_pointer, nocontract, baseline::rosenbrock_grad_nocontract)
+    ->ComputeStatistics("min", min_of);
 
 void ext_grad(benchmark::State& state, CompiledFunction Compiled::*which) {
     const auto n = static_cast<std::size_t>(state.range(0));

@@ -1,16 +1,10 @@
 // The careful engineer's Rosenbrock kernels: one pass, each shared term computed once.
 #include "jit_baseline.hpp"
+#include "jit_baseline_rosenbrock.hpp"
 
 namespace symdiff::baseline {
 
-void rosenbrock_grad(const double* in, double* out) {
-    const double x = in[0], y = in[1];
-    const double a = 1 - x;
-    const double b = y - x * x;
-    out[0] = a * a + 100 * b * b;
-    out[1] = -2 * a - 400 * x * b;
-    out[2] = 200 * b;
-}
+void rosenbrock_grad(const double* in, double* out) { detail::rosenbrock_grad_body(in, out); }
 
 double ext_rosenbrock(const double* x, std::size_t n) {
     double f = 0;

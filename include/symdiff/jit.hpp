@@ -12,7 +12,8 @@
 /// products left to right, integer powers by the same square-and-multiply, x^(1/2) as sqrt,
 /// and the same libm functions, called so that LLVM neither folds nor replaces them. Results
 /// therefore agree bit for bit with the Interpreter (a nan may differ in its sign bit).
-/// With fast_math the optimiser may reassociate and approximate: results then differ by rounding.
+/// With fast_math the optimiser may reassociate and approximate; with fp_contract it may only
+/// fuse a multiply and an add into one fma. Results then differ from the Interpreter by rounding.
 ///
 /// Nothing here includes LLVM; errors from LLVM come back as symdiff::Error.
 #pragma once
@@ -35,6 +36,14 @@ struct JitOptions {
     int opt_level = 2;
     /// Lets LLVM reassociate, contract to fma and use approximate functions (like -ffast-math).
     bool fast_math = false;
+    /// Lets LLVM fuse a multiplication and an addition or subtraction that uses it into one
+    /// fma (like -ffp-contract=fast, GCC's default under -march=native), where the CPU has
+    /// one, and nothing else: no reassociation, the same libm calls. An fma rounds once where
+    /// the Interpreter rounds the product and then the sum, so results differ from it by
+    /// rounding (within a few ulps of the terms' magnitude, but a cancelling a*b - c*d can go
+    /// from exactly 0 to the rounding error of c*d). Off by default: kernels stay bit for bit.
+    /// Implied by fast_math.
+    bool fp_contract = false;
     /// Kernels with more DAG nodes than this skip LLVM's IR pipeline (all but EarlyCSE): the
     /// DAG is already free of common subexpressions, and the full -O2 pipeline is superlinear
     /// on long straight-line code (bench/README.md "## JIT"). Long kernels are also split into
@@ -129,7 +138,7 @@ std::vector<Expr> value_and_gradient(Expr f, std::span<const Expr> vars);
 
 /// A compiled kernel over vectors and data rows: loops for the reductions of its outputs
 /// (docs/reductions.md). The same inputs, outputs, errors and numbers as a LoopInterpreter of
-/// the same outputs and signature, bit for bit without fast-math. Owns its machine code;
+/// the same outputs and signature, bit for bit without fast_math and fp_contract. Owns its machine code;
 /// movable; callable from several threads at once.
 class LoopKernel {
 public:
@@ -183,8 +192,13 @@ std::string emit_asm(std::span<const KernelSpec> kernels, std::span<const Expr> 
                      const JitOptions& options = {});
 /// Portable C99 of the same kernels (no batch forms): one `void name(const double* restrict
 /// in, double* restrict out)` per spec, needing only <math.h>, with one `const double` per
-/// shared node in the same order of operations as the JIT. Compiled with `cc -O2` (without
-/// -ffast-math) it gives the JIT's numbers.
-std::string emit_c(std::span<const KernelSpec> kernels, std::span<const Expr> inputs);
+/// shared node in the same order of operations as the JIT. By default its pragmas forbid
+/// GCC and Clang to contract to fma (GCC would, across statements, under -march=native), so
+/// that compiled without -ffast-math it gives the JIT's numbers whatever the target. With
+/// options.fp_contract (or fast_math) they allow it instead: the numbers then differ from the
+/// Interpreter by rounding, as the JIT's do, though not necessarily in the same bits (each
+/// compiler picks which products to fuse). Only those two options matter here.
+std::string emit_c(std::span<const KernelSpec> kernels, std::span<const Expr> inputs,
+                   const JitOptions& options = {});
 
 } // namespace symdiff

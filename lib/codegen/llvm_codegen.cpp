@@ -2,6 +2,7 @@
 #include "codegen/llvm_codegen.hpp"
 
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <vector>
 
@@ -76,6 +77,29 @@ constexpr std::size_t kInlineIntoBatch = 256;
 constexpr std::size_t kChunkOps = 1024;
 constexpr std::int64_t kStackSlots = 8192;
 
+// `void name(ptr in, ptr out)`, the signature of every point kernel, with an empty body; only
+// nounwind is set here, the callers add what their bodies allow.
+llvm::Function* create_point_function(llvm::Module& m, const std::string& name) {
+    llvm::LLVMContext& c = m.getContext();
+    llvm::PointerType* ptr = llvm::PointerType::getUnqual(c);
+    auto* ty = llvm::FunctionType::get(llvm::Type::getVoidTy(c), {ptr, ptr}, false);
+    llvm::Function* f = llvm::Function::Create(ty, llvm::Function::ExternalLinkage, name, m);
+    f->setDoesNotThrow();
+    f->getArg(0)->setName("in");
+    f->getArg(1)->setName("out");
+    return f;
+}
+
+// Success, or the verifier's complaints about the first of `fs` that is invalid.
+llvm::Error verify(std::initializer_list<llvm::Function*> fs) {
+    std::string problems;
+    llvm::raw_string_ostream os(problems);
+    for (llvm::Function* f : fs)
+        if (f && llvm::verifyFunction(*f, &os))
+            return llvm::createStringError(llvm::inconvertibleErrorCode(), "generated invalid IR: " + os.str());
+    return llvm::Error::success();
+}
+
 llvm::Function* declare_libm(llvm::Module& m, Libm fn) {
     llvm::LLVMContext& c = m.getContext();
     llvm::Type* d = llvm::Type::getDoubleTy(c);
@@ -102,16 +126,13 @@ public:
     }
 
     llvm::Function* point(const std::string& name) {
-        auto* ty = llvm::FunctionType::get(llvm::Type::getVoidTy(c_), {ptr_, ptr_}, false);
-        llvm::Function* f = llvm::Function::Create(ty, llvm::Function::ExternalLinkage, name, m_);
+        llvm::Function* f = create_point_function(m_, name);
         set_attributes(f, 1);
         if (options_.opt_level == 3 && tape_.code.size() <= kInlineIntoBatch)
             f->addFnAttr(llvm::Attribute::AlwaysInline);
         else
             f->addFnAttr(llvm::Attribute::NoInline);
-        f->getArg(0)->setName("in");
-        f->getArg(1)->setName("out");
-        if (options_.fast_math) b_.setFastMathFlags(llvm::FastMathFlags::getFast());
+        b_.setFastMathFlags(fp_flags(options_));
         plan_chunks();
         b_.SetInsertPoint(llvm::BasicBlock::Create(c_, "entry", f));
         if (chunks_ <= 1) {
@@ -319,6 +340,15 @@ private:
 
 } // namespace
 
+llvm::FastMathFlags fp_flags(const JitOptions& options) {
+    if (options.fast_math) return llvm::FastMathFlags::getFast();
+    llvm::FastMathFlags flags;
+    // `contract` on both the fmul and the fadd is what lets the code generator fuse them; the
+    // target's global AllowFPOpFusion stays at its default, so other kernels are unaffected.
+    flags.setAllowContract(options.fp_contract);
+    return flags;
+}
+
 llvm::Value* call_libm(llvm::IRBuilderBase& b, llvm::Module& m, Libm fn, llvm::ArrayRef<llvm::Value*> args,
                        bool fast_math) {
     llvm::CallInst* call = b.CreateCall(declare_libm(m, fn), args);
@@ -335,11 +365,7 @@ llvm::Error add_kernel(llvm::Module& m, const Tape& tape, const std::string& nam
     // Below -O3 the loop over rows would only call the kernel, which CompiledFunction does in
     // C++ just as well; generating it anyway doubled the compile time of small kernels.
     llvm::Function* b = options.opt_level == 3 ? emit.batch(name + "_batch", p) : nullptr;
-    std::string problems;
-    llvm::raw_string_ostream os(problems);
-    if (llvm::verifyFunction(*p, &os) || (b && llvm::verifyFunction(*b, &os)))
-        return llvm::createStringError(llvm::inconvertibleErrorCode(), "generated invalid IR: " + os.str());
-    return llvm::Error::success();
+    return verify({p, b});
 }
 
 llvm::Error add_rolled_entry(llvm::Module& m, const std::string& loops, const std::string& name,
@@ -354,13 +380,9 @@ llvm::Error add_rolled_entry(llvm::Module& m, const std::string& loops, const st
     // Only the entry calls it (see optimize_rolled_module).
     callee->setLinkage(llvm::GlobalValue::InternalLinkage);
     callee->addFnAttr(llvm::Attribute::AlwaysInline);
-    auto* ty = llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr}, false);
-    llvm::Function* f = llvm::Function::Create(ty, llvm::Function::ExternalLinkage, name, m);
-    f->setDoesNotThrow();
+    llvm::Function* f = create_point_function(m, name);
     llvm::Argument* in = f->getArg(0);
     llvm::Argument* out = f->getArg(1);
-    in->setName("in");
-    out->setName("out");
     b.SetInsertPoint(llvm::BasicBlock::Create(c, "entry", f));
 
     const std::size_t n = layout.inputs;
@@ -444,11 +466,7 @@ llvm::Error add_rolled_entry(llvm::Module& m, const std::string& loops, const st
         b.CreateCall(free_fn, {buffer});
     }
     b.CreateRetVoid();
-    std::string problems;
-    llvm::raw_string_ostream os(problems);
-    if (llvm::verifyFunction(*f, &os))
-        return llvm::createStringError(llvm::inconvertibleErrorCode(), "generated invalid IR: " + os.str());
-    return llvm::Error::success();
+    return verify({f});
 }
 
 int codegen_level(const JitOptions& options, std::size_t dag_nodes) {

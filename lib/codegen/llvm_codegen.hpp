@@ -70,6 +70,10 @@ int codegen_level(const JitOptions& options, std::size_t dag_nodes);
 /// A module for the host with data layout and triple set.
 std::unique_ptr<llvm::Module> make_module(llvm::LLVMContext& ctx, llvm::TargetMachine& tm, const std::string& name);
 
+/// The fast-math flags of every floating-point instruction a kernel's options allow: all of
+/// them with fast_math, only `contract` with fp_contract, none by default.
+llvm::FastMathFlags fp_flags(const JitOptions& options);
+
 /// A call of the libm function `fn` as kernels make it: pure, and nobuiltin without fast-math
 /// so that LLVM neither folds nor replaces it.
 llvm::Value* call_libm(llvm::IRBuilderBase& b, llvm::Module& m, Libm fn, llvm::ArrayRef<llvm::Value*> args,

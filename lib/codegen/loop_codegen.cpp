@@ -52,7 +52,7 @@ public:
         i64_ = llvm::Type::getInt64Ty(c_);
         ptr_ = llvm::PointerType::getUnqual(c_);
         vec_ = llvm::FixedVectorType::get(dbl_, kLanes);
-        if (options_.fast_math) b_.setFastMathFlags(llvm::FastMathFlags::getFast());
+        b_.setFastMathFlags(fp_flags(options_));
     }
 
     llvm::Function* emit(const std::string& name) {

@@ -6,10 +6,8 @@
 #include <string>
 #include <vector>
 
-#include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
-#include <llvm/Support/SmallVectorMemoryBuffer.h>
 
 #include "codegen/descent_codegen.hpp"
 #include "codegen/llvm_codegen.hpp"
@@ -20,15 +18,7 @@
 namespace symdiff::detail {
 
 struct NativeDescent::Impl {
-    std::shared_ptr<Session> session;
-    llvm::orc::ResourceTrackerSP tracker;
-
-    ~Impl() {
-        if (!tracker) return;
-        // As CompiledFunction: removal fails only once the JIT is gone, and then so is the code.
-        llvm::consumeError(tracker->remove());
-        if (++session->removed % 256 == 0) session->jit->getExecutionSession().getSymbolStringPool()->clearDeadEntries();
-    }
+    LinkedCode code;
 };
 
 NativeDescent::NativeDescent() = default;
@@ -63,15 +53,8 @@ NativeDescent compile_descent(Expr f, std::span<const Expr> vars, DescentRule ru
 
     NativeDescent d;
     d.impl_ = std::make_unique<NativeDescent::Impl>();
-    d.impl_->session = session;
-    llvm::orc::LLJIT& jit = *session->jit;
-    d.impl_->tracker = jit.getMainJITDylib().createResourceTracker();
-    auto buffer = std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(*object), name + ".o", false);
-    if (auto err = jit.addObjectFile(d.impl_->tracker, std::move(buffer)))
-        throw_llvm_error(std::move(err), "JIT linking failed");
-    auto fn = jit.lookup(name);
-    if (!fn) throw_llvm_error(fn.takeError(), "JIT linking failed");
-    d.fn_ = fn->toPtr<NativeDescent::Fn>();
+    d.impl_->code = LinkedCode(std::move(session), std::move(*object), name);
+    d.fn_ = d.impl_->code.function<NativeDescent::Fn>(name);
     return d;
 }
 

@@ -1,16 +1,11 @@
 // The LLJIT session, CompiledFunction, and the compile/emit entry points of jit.hpp.
 #include "symdiff/jit.hpp"
 
-#include <array>
-#include <atomic>
-#include <mutex>
 #include <optional>
 #include <string>
 
-#include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
-#include <llvm/Support/SmallVectorMemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/llvm_codegen.hpp"
@@ -24,55 +19,10 @@
 namespace symdiff {
 
 struct CompiledFunction::Impl {
-    std::shared_ptr<detail::Session> session;
-    llvm::orc::ResourceTrackerSP tracker;
-
-    ~Impl() {
-        if (!tracker) return;
-        // Removal only fails if the JIT is already torn down; the memory is then gone anyway,
-        // and a destructor has no one to report to.
-        llvm::consumeError(tracker->remove());
-        // Names of removed kernels stay in the string pool until swept.
-        if (++session->removed % 256 == 0) session->jit->getExecutionSession().getSymbolStringPool()->clearDeadEntries();
-    }
+    detail::LinkedCode code;
 };
 
 namespace detail {
-
-// One LLJIT for the process. Kernels are compiled to object code by compile() itself (so each
-// request picks its own optimisation level, on the calling thread); the JIT only links them.
-// Every CompiledFunction holds a reference, so the JIT outlives the last of them.
-std::shared_ptr<Session> session() {
-    static std::once_flag once;
-    static std::shared_ptr<Session> shared;
-    static std::string failure;
-    std::call_once(once, [] {
-        initialize_llvm();
-        auto jit = llvm::orc::LLJITBuilder().create();
-        if (!jit) {
-            failure = llvm::toString(jit.takeError());
-            return;
-        }
-        auto s = std::make_shared<Session>();
-        s->jit = std::move(*jit);
-        shared = std::move(s);
-    });
-    if (!shared) throw Error("cannot start the LLVM JIT: " + failure);
-    return shared;
-}
-
-// Target machines are not thread-safe and cost about a millisecond to make: one per thread
-// and codegen level, made on first use.
-llvm::TargetMachine& target_machine(int level) {
-    thread_local std::array<std::unique_ptr<llvm::TargetMachine>, 4> machines;
-    auto& tm = machines[static_cast<std::size_t>(level)];
-    if (!tm) {
-        auto made = host_target_machine(level);
-        if (!made) throw_llvm_error(made.takeError(), "cannot create a target machine for this CPU");
-        tm = std::move(*made);
-    }
-    return *tm;
-}
 
 namespace {
 
@@ -119,20 +69,9 @@ struct Linked {
 Linked link(std::shared_ptr<Session> session, llvm::SmallVector<char, 0> object, const std::string& name, bool batch) {
     Linked l;
     l.impl = std::make_unique<CompiledFunction::Impl>();
-    l.impl->session = session;
-    llvm::orc::LLJIT& jit = *session->jit;
-    l.impl->tracker = jit.getMainJITDylib().createResourceTracker();
-    auto buffer = std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(object), name + ".o", false);
-    if (auto err = jit.addObjectFile(l.impl->tracker, std::move(buffer)))
-        throw_llvm_error(std::move(err), "JIT linking failed");
-    auto point = jit.lookup(name);
-    if (!point) throw_llvm_error(point.takeError(), "JIT linking failed");
-    l.point = point->toPtr<CompiledFunction::PointFn>();
-    if (batch) {
-        auto b = jit.lookup(name + "_batch");
-        if (!b) throw_llvm_error(b.takeError(), "JIT linking failed");
-        l.batch = b->toPtr<CompiledFunction::BatchFn>();
-    }
+    l.impl->code = LinkedCode(std::move(session), std::move(object), name);
+    l.point = l.impl->code.function<CompiledFunction::PointFn>(name);
+    if (batch) l.batch = l.impl->code.function<CompiledFunction::BatchFn>(name + "_batch");
     return l;
 }
 

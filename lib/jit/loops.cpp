@@ -3,10 +3,8 @@
 #include <cstring>
 #include <string>
 
-#include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
-#include <llvm/Support/SmallVectorMemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/llvm_codegen.hpp"
@@ -24,15 +22,7 @@ struct LoopKernel::Impl {
     detail::LoopPlan plan;
     std::vector<detail::LoopFault> faults;
     Fn fn = nullptr;
-    std::shared_ptr<detail::Session> session;
-    llvm::orc::ResourceTrackerSP tracker;
-
-    ~Impl() {
-        if (!tracker) return;
-        // As CompiledFunction: removal fails only once the JIT is gone, and then so is the code.
-        llvm::consumeError(tracker->remove());
-        if (++session->removed % 256 == 0) session->jit->getExecutionSession().getSymbolStringPool()->clearDeadEntries();
-    }
+    detail::LinkedCode code;
 
     [[noreturn]] void fail(std::int64_t status, const std::int64_t* err, const LoopArgs& args) const {
         const detail::LoopFault& f = faults.at(static_cast<std::size_t>(status - 1));
@@ -129,15 +119,8 @@ LoopKernel compile_loops(std::span<const Expr> outputs, const Signature& signatu
     auto object = detail::emit_machine_code(*built.module, detail::target_machine(options.opt_level), false);
     if (!object) detail::throw_llvm_error(object.takeError(), "machine code generation failed");
 
-    llvm::orc::LLJIT& jit = *session->jit;
-    impl->session = session;
-    impl->tracker = jit.getMainJITDylib().createResourceTracker();
-    auto buffer = std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(*object), name + ".o", false);
-    if (auto err = jit.addObjectFile(impl->tracker, std::move(buffer)))
-        detail::throw_llvm_error(std::move(err), "JIT linking failed");
-    auto fn = jit.lookup(name);
-    if (!fn) detail::throw_llvm_error(fn.takeError(), "JIT linking failed");
-    impl->fn = fn->toPtr<LoopKernel::Impl::Fn>();
+    impl->code = detail::LinkedCode(std::move(session), std::move(*object), name);
+    impl->fn = impl->code.function<LoopKernel::Impl::Fn>(name);
     LoopKernel k;
     k.impl_ = std::move(impl);
     return k;

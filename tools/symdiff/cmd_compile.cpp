@@ -15,6 +15,7 @@ struct CompileOptions {
     std::string emit;
     int opt_level = 2;
     bool fast_math = false;
+    bool fp_contract = false;
 };
 
 } // namespace
@@ -32,6 +33,8 @@ void register_compile(CLI::App& app) {
         ->check(CLI::IsMember({"llvm", "asm", "c"}));
     cmd->add_option("-O,--opt-level", o->opt_level, "LLVM optimisation level 0..3")->check(CLI::Range(0, 3));
     cmd->add_flag("--fast-math", o->fast_math, "Let LLVM reassociate and approximate (results differ by rounding)");
+    cmd->add_flag("--fp-contract", o->fp_contract,
+                  "Let LLVM fuse a*b + c into one fma, nothing else (results differ by rounding)");
     cmd->callback([o] {
         Context ctx;
         Input in = read_input(ctx, o->common);
@@ -39,11 +42,11 @@ void register_compile(CLI::App& app) {
         if (f.is(Op::List)) throw Error("compile: EXPR must be a scalar function (f and its gradient are compiled)");
         std::vector<Expr> vars = wrt_variables(ctx, o->common, in);
         std::vector<KernelSpec> kernels{{"f", {f}}, {"f_grad", value_and_gradient(f, vars)}};
-        JitOptions jit{.opt_level = o->opt_level, .fast_math = o->fast_math};
+        JitOptions jit{.opt_level = o->opt_level, .fast_math = o->fast_math, .fp_contract = o->fp_contract};
 
         if (o->emit == "llvm") return print_line(emit_llvm_ir(kernels, vars, jit));
         if (o->emit == "asm") return print_line(emit_asm(kernels, vars, jit));
-        if (o->emit == "c") return print_line(emit_c(kernels, vars));
+        if (o->emit == "c") return print_line(emit_c(kernels, vars, jit));
 
         auto t0 = std::chrono::steady_clock::now();
         CompiledFunction fg = compile(kernels[1].outputs, vars, jit);
@@ -56,7 +59,8 @@ void register_compile(CLI::App& app) {
                        " DAG nodes at -O" + std::to_string(o->opt_level) + " in " + number_text(std::round(ms * 10) / 10) + " ms");
             return;
         }
-        // Evaluate natively: the same numbers as `eval` and `grad --at` (bit for bit without --fast-math).
+        // Evaluate natively: the same numbers as `eval` and `grad --at` (bit for bit without
+        // --fast-math and --fp-contract).
         require_bound(in, f);
         Bindings at = bindings(in);
         std::vector<double> point(vars.size()), out(fg.outputs());
