@@ -30,8 +30,10 @@ public:
     static Number rational(std::int64_t p, std::int64_t q);
     /// The canonical Number for a double (see the class comment).
     static Number from_double(double v);
-    /// The value of a decimal literal such as "2.5", ".5", "1e-3" or "12": exact when its digits
-    /// fit, else the correctly rounded double. Returns nullopt if the text is not a literal.
+    /// The value of a decimal literal such as "2.5", ".5", "1e-3" or "12": exact when it is a
+    /// rational in range, however it is spelt ("0.50000000000000000000000000000000" is 1/2),
+    /// else from_double() of the correctly rounded double, so that every spelling of one value
+    /// gives the same Number. Returns nullopt if the text is not a literal.
     static std::optional<Number> from_decimal(std::string_view text);
 
     bool is_exact() const { return exact_; }
@@ -82,7 +84,9 @@ private:
     bool exact_ = true;
 };
 
-/// Shortest decimal text that reads back to exactly v (like Python's repr, "1e+300" style).
+/// Shortest decimal text that reads back to exactly v, laid out as Python's repr lays it out:
+/// plain digits from 1e-4 up to 1e16 ("500000", "0.0001"), the exponent form outside ("1e+16",
+/// "1e-05", "1e+300").
 std::string shortest_double(double v);
 
 } // namespace symdiff

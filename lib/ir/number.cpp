@@ -1,6 +1,7 @@
 // Exact-rational-or-double constants: arithmetic, canonical form and shortest printing.
 #include "symdiff/number.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -84,16 +85,138 @@ Number Number::rational(std::int64_t p, std::int64_t q) {
     return r;
 }
 
+namespace {
+
+// A decimal literal taken apart: its significant digits (no leading or trailing zeros) and the
+// power of ten they are scaled by.
+struct Decimal {
+    char digits[54]; // enough for any decimal that is a rational in range (see exact_value)
+    int size = 0;
+    bool too_long = false; // more significant digits than `digits` holds
+    long long scale = 0;   // the value is digits × 10^scale
+    bool huge_exponent = false;
+};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// digits [ '.' digits ] [ (e|E) [+-] digits ], with at least one mantissa digit; nullopt for
+// anything else.
+std::optional<Decimal> split_decimal(std::string_view text) {
+    Decimal d;
+    std::size_t i = 0, n = text.size();
+    long long zeros = 0;     // zeros after the last non-zero digit, kept back until one follows
+    long long fraction = 0;  // digits after the point
+    std::size_t mantissa_digits = 0;
+    auto take = [&](char c) {
+        ++mantissa_digits;
+        if (c == '0') {
+            if (d.size > 0 || d.too_long) ++zeros;
+            return;
+        }
+        if (d.too_long || d.size + zeros + 1 > static_cast<long long>(sizeof d.digits)) {
+            d.too_long = true;
+            zeros = 0; // the value is not exact whatever follows: only the syntax matters now
+            return;
+        }
+        for (; zeros > 0; --zeros) d.digits[d.size++] = '0';
+        d.digits[d.size++] = c;
+    };
+    while (i < n && is_digit(text[i])) take(text[i++]);
+    if (i < n && text[i] == '.') {
+        ++i;
+        for (; i < n && is_digit(text[i]); ++i, ++fraction) take(text[i]);
+    }
+    if (mantissa_digits == 0) return std::nullopt;
+    long long e = 0;
+    if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        bool neg = false;
+        if (i < n && (text[i] == '+' || text[i] == '-')) neg = text[i++] == '-';
+        std::size_t start = i;
+        for (; i < n && is_digit(text[i]); ++i) {
+            if (e < 1'000'000'000) e = e * 10 + (text[i] - '0');
+            else d.huge_exponent = true;
+        }
+        if (i == start) return std::nullopt;
+        if (neg) e = -e;
+    }
+    if (i != n) return std::nullopt;
+    d.scale = e + zeros - fraction;
+    return d;
+}
+
+// Divides the decimal digits by `by` if it divides them, by long division (they may not fit
+// 128 bits).
+bool divide_exactly(Decimal& d, int by) {
+    int rest = 0, size = 0;
+    for (int j = 0; j < d.size; ++j) {
+        rest = rest * 10 + (d.digits[j] - '0');
+        const char q = static_cast<char>('0' + rest / by);
+        rest %= by;
+        if (size > 0 || q != '0') d.digits[size++] = q;
+    }
+    if (rest != 0) return false; // d.digits is spoilt, but only a division that fits is kept going
+    d.size = size;
+    return true;
+}
+
+// The exact rational in range (|p|, q <= 2^53) that the decimal is, whatever its spelling, or
+// nullopt when there is none.
+std::optional<Number> exact_value(Decimal d) {
+    if (d.size == 0 && !d.too_long) return Number::integer(0);
+    if (d.too_long || d.huge_exponent) return std::nullopt;
+    if (d.scale >= 0) {
+        // An integer: 2^53 has 16 digits.
+        if (d.size + d.scale > 16) return std::nullopt;
+        std::int64_t p = 0;
+        for (int j = 0; j < d.size; ++j) p = p * 10 + (d.digits[j] - '0');
+        for (long long j = 0; j < d.scale; ++j) p *= 10;
+        if (!fits(p)) return std::nullopt;
+        return Number::integer(p);
+    }
+    // digits / 10^K. The last digit is not 0, so 2 and 5 do not both divide the digits: the
+    // fraction reduces by powers of one of them, and q keeps 2^K or 5^K or both. That bounds K
+    // by 53 (2^53) and the digits by 2^53 · 5^53 = 10^53, what `digits` holds.
+    const long long k = -d.scale;
+    const int last = d.digits[d.size - 1] - '0';
+    const long long max_k = last % 2 == 0 ? 22 : last == 5 ? 53 : 15; // 5^22, 2^53, 10^15 <= 2^53
+    if (k > max_k) return std::nullopt;
+    long long twos = k, fives = k; // q = 2^twos · 5^fives
+    if (last % 2 == 0) {
+        Decimal copy = d;
+        while (twos > 0 && divide_exactly(copy, 2)) {
+            d = copy;
+            --twos;
+        }
+    } else if (last == 5) {
+        Decimal copy = d;
+        while (fives > 0 && divide_exactly(copy, 5)) {
+            d = copy;
+            --fives;
+        }
+    }
+    if (d.size > 16) return std::nullopt;
+    std::int64_t p = 0;
+    for (int j = 0; j < d.size; ++j) p = p * 10 + (d.digits[j] - '0');
+    i128 q = 1;
+    for (long long j = 0; j < twos; ++j) q *= 2;
+    for (long long j = 0; j < fives; ++j) q *= 5;
+    if (!fits(p) || !fits(q)) return std::nullopt;
+    return Number::rational(p, static_cast<std::int64_t>(q));
+}
+
+} // namespace
+
 Number Number::from_double(double v) {
     if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) <= static_cast<double>(kExactLimit))
         return integer(static_cast<std::int64_t>(v));
     if (std::isfinite(v)) {
-        // from_decimal takes no sign: canonicalise the magnitude and negate.
+        // The decimal takes no sign: canonicalise the magnitude and negate.
         if (v < 0) {
             Number m = from_double(-v);
             if (m.exact_) return rational(-m.num_, m.den_);
-        } else if (auto n = from_decimal(shortest_double(v)); n && n->exact_) {
-            return *n;
+        } else if (auto d = split_decimal(shortest_double(v))) {
+            if (auto n = exact_value(*d)) return *n;
         }
     }
     Number r;
@@ -105,85 +228,13 @@ Number Number::from_double(double v) {
 }
 
 std::optional<Number> Number::from_decimal(std::string_view text) {
-    // digits [ '.' digits ] [ (e|E) [+-] digits ], with at least one mantissa digit.
-    std::size_t i = 0, n = text.size();
-    i128 mant = 0;
-    bool mant_overflow = false;
-    long long exp10 = 0; // value = mant * 10^exp10 (when no overflow)
-    int digits = 0;
-    auto take_digit = [&](char c, bool after_point) {
-        ++digits;
-        if (mant_overflow) {
-            if (!after_point) ++exp10; // dropped integer digit still scales
-            return;
-        }
-        if (mant > i128{1} << 100) {
-            mant_overflow = true;
-            if (!after_point) ++exp10;
-            return;
-        }
-        mant = mant * 10 + (c - '0');
-        if (after_point) --exp10;
-    };
-    while (i < n && text[i] >= '0' && text[i] <= '9') take_digit(text[i++], false);
-    if (i < n && text[i] == '.') {
-        ++i;
-        while (i < n && text[i] >= '0' && text[i] <= '9') take_digit(text[i++], true);
-    }
-    if (digits == 0) return std::nullopt;
-    long long e = 0;
-    bool e_overflow = false;
-    if (i < n && (text[i] == 'e' || text[i] == 'E')) {
-        ++i;
-        bool neg = false;
-        if (i < n && (text[i] == '+' || text[i] == '-')) neg = text[i++] == '-';
-        std::size_t start = i;
-        while (i < n && text[i] >= '0' && text[i] <= '9') {
-            if (e < 1'000'000'000) e = e * 10 + (text[i] - '0');
-            else e_overflow = true;
-            ++i;
-        }
-        if (i == start) return std::nullopt;
-        if (neg) e = -e;
-    }
-    if (i != n) return std::nullopt;
-
-    if (!mant_overflow && !e_overflow) {
-        long long k = exp10 + e;
-        i128 p = mant, q = 1;
-        // Trailing zeros of the mantissa are powers of ten we can move into the exponent.
-        while (p != 0 && p % 10 == 0 && k < 0) {
-            p /= 10;
-            ++k;
-        }
-        if (p == 0) return integer(0);
-        bool ok = true;
-        for (long long j = 0; j < k && ok; ++j) {
-            p *= 10;
-            ok = fits(p);
-        }
-        for (long long j = 0; j < -k && ok; ++j) {
-            q *= 10;
-            ok = q <= (i128{1} << 80);
-        }
-        if (ok) {
-            i128 g = gcd128(p, q);
-            p /= g;
-            q /= g;
-            if (fits(p) && fits(q)) return rational(static_cast<std::int64_t>(p), static_cast<std::int64_t>(q));
-        }
-    }
-    // Inexact: let strtod round the full text correctly (it handles any length).
-    std::string s(text);
-    double v = std::strtod(s.c_str(), nullptr);
-    Number r;
-    r.exact_ = false;
-    r.value_ = v;
-    r.num_ = 0;
-    r.den_ = 0;
-    if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) <= static_cast<double>(kExactLimit))
-        return integer(static_cast<std::int64_t>(v));
-    return r;
+    const std::optional<Decimal> d = split_decimal(text);
+    if (!d) return std::nullopt;
+    if (auto n = exact_value(*d)) return *n;
+    // Inexact: strtod rounds the full text correctly (any length), and the double is then
+    // what any other spelling of it gives.
+    const std::string s(text);
+    return from_double(std::strtod(s.c_str(), nullptr));
 }
 
 bool Number::is_finite() const { return exact_ || std::isfinite(value_); }
@@ -319,9 +370,18 @@ std::string Number::to_string() const {
 std::string shortest_double(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    // The shortest digits decide the decimal exponent; the layout is then Python's repr's:
+    // plain digits from 1e-4 up to 1e16 (500000 and 0.0001, as a person writes them, where
+    // std::to_chars would pick the shorter 5e+05 and 1e-04), the exponent form outside, where
+    // plain digits would be a run of zeros. Both forms carry the shortest round-tripping digits.
     char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, res.ptr);
+    const auto sci = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    const char* e = std::find(buf, sci.ptr, 'e');
+    int exp10 = 0;
+    std::from_chars(e + (e[1] == '+' ? 2 : 1), sci.ptr, exp10);
+    if (exp10 < -4 || exp10 >= 16) return std::string(buf, sci.ptr);
+    const auto plain = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    return std::string(buf, plain.ptr);
 }
 
 } // namespace symdiff

@@ -1,9 +1,14 @@
 // Numbers: exact rationals where they fit, canonical doubles otherwise, shortest printing.
 #include <catch2/catch.hpp>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <random>
+#include <string>
 
 #include "symdiff/number.hpp"
 
@@ -78,5 +83,111 @@ TEST_CASE("number: from_double is canonical and printing round-trips", "[number]
         }
         if (text[0] == '-') back = -*back;
         REQUIRE(*back == n);
+    }
+}
+
+TEST_CASE("number: shortest_double writes plain digits from 1e-4 to 1e16", "[number]") {
+    using symdiff::shortest_double;
+    CHECK(shortest_double(500000) == "500000");
+    CHECK(shortest_double(-2500000) == "-2500000");
+    CHECK(shortest_double(1e15) == "1000000000000000");
+    CHECK(shortest_double(123456.789) == "123456.789");
+    CHECK(shortest_double(0.0001) == "0.0001");
+    CHECK(shortest_double(-0.0003) == "-0.0003");
+    CHECK(shortest_double(0.1 + 0.2) == "0.30000000000000004");
+    CHECK(shortest_double(1e16) == "1e+16");
+    CHECK(shortest_double(1e-5) == "1e-05");
+    CHECK(shortest_double(1.5e-7) == "1.5e-07");
+    CHECK(shortest_double(1e300) == "1e+300");
+    CHECK(Number::rational(1, 10000).to_string() == "0.0001");
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 20000; ++i) {
+        double v = std::bit_cast<double>(rng());
+        if (!std::isfinite(v)) continue;
+        if (i % 2 == 0) v = std::ldexp(std::fabs(v) / std::ldexp(1.0, std::ilogb(v)), static_cast<int>(rng() % 80) - 30);
+        const std::string text = shortest_double(v);
+        INFO(text);
+        REQUIRE(std::strtod(text.c_str(), nullptr) == v);
+        const double m = std::fabs(v);
+        CHECK((text.find('e') == std::string::npos) == (m >= 1e-4 && m < 1e16));
+        // Never longer than the shortest digits in the exponent form need plus the zeros of the
+        // plain form.
+        char sci[64];
+        const auto end = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific).ptr;
+        CHECK(text.size() <= static_cast<std::size_t>(end - sci) + 20);
+    }
+}
+
+namespace {
+
+// The exact decimal expansion of p / 2^k, which always ends.
+std::string dyadic_decimal(std::uint64_t p, int k) {
+    std::string s = std::to_string(p >> k) + ".";
+    std::uint64_t rest = p & ((std::uint64_t{1} << k) - 1);
+    do {
+        rest *= 10;
+        s += static_cast<char>('0' + (rest >> k));
+        rest &= (std::uint64_t{1} << k) - 1;
+    } while (rest != 0);
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("number: every spelling of one value is the same Number", "[number]") {
+    const std::string zeros(40, '0');
+    // Exact values, however many digits they are written with.
+    CHECK(*Number::from_decimal("0.5" + zeros) == Number::rational(1, 2));
+    CHECK(*Number::from_decimal("5" + zeros + "e-41") == Number::rational(1, 2));
+    CHECK(*Number::from_decimal("1.0012000000000002" + zeros) == Number::rational(5006000000000001, 5000000000000000));
+    CHECK(*Number::from_decimal("10012000000000002" + zeros + "e-56") ==
+          Number::rational(5006000000000001, 5000000000000000));
+    CHECK(*Number::from_decimal("1.1102230246251565404236316680908203125e-16") ==
+          Number::rational(1, std::int64_t{1} << 53));
+    CHECK(*Number::from_decimal("0.00000000000000011102230246251565404236316680908203125") ==
+          Number::rational(1, std::int64_t{1} << 53));
+    CHECK(*Number::from_decimal("00000000000000000000000000000000000000000000000000000012.5") ==
+          Number::rational(25, 2));
+    CHECK(*Number::from_decimal("1" + zeros + "e-40") == Number::integer(1));
+    CHECK(*Number::from_decimal("0" + zeros + "e99") == Number::integer(0));
+    // Inexact ones are the canonical Number of their double: 0.1 and a spelling that rounds to
+    // the same double are one node.
+    CHECK(*Number::from_decimal("0.1000000000000000000000000000001") == Number::from_double(0.1));
+    CHECK(*Number::from_decimal("0.10000000000000000001") == Number::rational(1, 10));
+    CHECK(*Number::from_decimal("0." + std::string(60, '3')) == Number::from_double(1.0 / 3.0));
+    const Number third = *Number::from_decimal("0." + std::string(60, '3'));
+    CHECK(Number::from_double(third.value()) == third);
+    // Not in range: 1 / 2^54 stays a double.
+    CHECK_FALSE(Number::from_decimal("5.5511151231257827021181583404541015625e-17")->is_exact());
+
+    std::mt19937_64 rng(3);
+    for (int i = 0; i < 3000; ++i) {
+        // p / 2^k in range, written out in full (up to 53 fraction digits).
+        const int k = static_cast<int>(rng() % 54);
+        const std::uint64_t p = (rng() >> 11) | 1; // odd, below 2^53
+        const std::string text = dyadic_decimal(p, k);
+        INFO(text);
+        const Number n = *Number::from_decimal(text);
+        const Number expected = Number::rational(static_cast<std::int64_t>(p), std::int64_t{1} << k);
+        CHECK(n == expected);
+        CHECK(*Number::from_decimal(text + zeros) == expected);
+
+        // A double's shortest text, and the same with trailing zeros, leading zeros and the
+        // point moved into the exponent, are one Number: from_double's.
+        const double v = std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 120) - 90);
+        const Number canonical = Number::from_double(v);
+        std::string s = symdiff::shortest_double(v);
+        INFO(s);
+        CHECK(*Number::from_decimal(s) == canonical);
+        std::string mantissa = s.substr(0, s.find('e'));
+        const std::string exponent = s.find('e') == std::string::npos ? "" : s.substr(s.find('e'));
+        if (mantissa.find('.') == std::string::npos) mantissa += ".";
+        CHECK(*Number::from_decimal("000" + mantissa + zeros + exponent) == canonical);
+        const long long e = exponent.empty() ? 0 : std::stoll(exponent.substr(1));
+        std::string digits = mantissa;
+        const std::size_t point = digits.find('.');
+        const long long fraction = static_cast<long long>(digits.size() - point - 1);
+        digits.erase(point, 1);
+        CHECK(*Number::from_decimal(digits + zeros + "e" + std::to_string(e - fraction - 40)) == canonical);
     }
 }
