@@ -706,9 +706,11 @@ class Loss {
 public:
     /// Free symbols of f must each be a scalar parameter, a vector parameter, a column (by
     /// name), or a size. A size left out of `sizes` is the common length of the vector
-    /// parameters. Throws symdiff::Error naming the symbol otherwise, for columns of different
-    /// lengths, for a parameter given twice, and for everything LoopInterpreter's constructor
-    /// or compile_loops refuse.
+    /// parameters. The columns define the rows: a sum or mean over rows that reads no column
+    /// (`mean(2*m)`) runs over them too, even when f reads none (one column then counts the
+    /// rows without being read). Throws symdiff::Error naming the symbol otherwise, for
+    /// columns of different lengths, for a parameter given twice, and for everything
+    /// LoopInterpreter's constructor or compile_loops refuse.
     Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParameter> vectors,
          std::span<const ColumnView> columns, std::span<const SizeBinding> sizes = {},
          const LossOptions& options = {});
@@ -718,7 +720,7 @@ public:
 
     /// Scalars plus the lengths of the vectors.
     std::size_t dims() const;
-    /// Rows of the data (0 without columns).
+    /// Rows of the data (0 without columns, or when f reads none and has no sum or mean over rows).
     std::size_t rows() const;
     Backend backend() const;
     /// The sizes as bound (given or inferred), in order of first appearance in f.

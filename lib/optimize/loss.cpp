@@ -187,7 +187,8 @@ struct Loss::Impl {
     Expr f;
     std::vector<Expr> scalars;
     std::vector<VectorParameter> vectors;
-    std::vector<ColumnView> columns; // the columns f reads
+    std::vector<ColumnView> columns; // the columns f reads, or the one that counts the rows
+    bool row_counter = false;        // columns holds only the column that counts the rows
     std::vector<SizeBinding> sizes;
     Backend backend = Backend::Jit;
     std::size_t rows = 0;
@@ -424,6 +425,19 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
         if (std::any_of(im.columns.begin(), im.columns.end(), [&](const ColumnView& u) { return u.name == c.name; }))
             used.push_back(c);
     im.columns = std::move(used);
+    // A sum or mean over rows that reads no column (mean(2*m), or the derivative of a term
+    // free of the data) runs over the rows of the data, as docs/reductions.md says, so some
+    // column must count them. With none read, the first that f does not name at all counts
+    // them: it is never read (mini-batches copy it as one more column).
+    if (im.columns.empty() && !columns.empty() && has_row_reduction(f)) {
+        std::unordered_set<std::string> named;
+        const Expr roots[] = {f};
+        for (NodeId id : topological_order(roots))
+            if (const Expr e = ctx_of(f)[id]; e.is_symbol()) named.insert(e.name());
+        auto counter = std::find_if(columns.begin(), columns.end(), [&](const ColumnView& c) { return !named.count(c.name); });
+        im.columns.push_back(counter != columns.end() ? *counter : columns.front());
+        im.row_counter = true;
+    }
     for (const ColumnView& c : im.columns) {
         if (c.values.size() != im.columns.front().values.size())
             throw Error(fmt::format("columns of different lengths: {} has {} rows, {} has {}", im.columns.front().name,
@@ -466,6 +480,7 @@ std::string Loss::serial_reason() const { return impl_->serial_reason; }
 
 std::vector<std::string> Loss::columns_used() const {
     std::vector<std::string> names;
+    if (impl_->row_counter) return names;
     for (const ColumnView& c : impl_->columns) names.push_back(c.name);
     return names;
 }

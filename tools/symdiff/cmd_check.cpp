@@ -187,6 +187,7 @@ void register_check(CLI::App& app) {
         Input in = read_input(ctx, *o);
         Expr f = in.parsed.expr;
         const std::optional<DataSet> data = load_data(*d);
+        if (data) check_list_values(in.at, f, true);
         const bool loops = data || uses_loops(f) || has_vector_values(in);
         if (f.is(Op::List)) throw Error("check takes a scalar expression, not a list");
         std::vector<Expr> wrt;

@@ -21,6 +21,7 @@ void register_eval(CLI::App& app) {
         Context ctx;
         Input in = read_input(ctx, *o);
         const std::optional<DataSet> data = load_data(*d);
+        if (data) check_list_values(in.at, in.parsed.expr, true);
         Expr e = in.parsed.expr;
         Value v;
         if (data || uses_loops(e) || has_vector_values(in)) {

@@ -148,8 +148,10 @@ void run_fit(FitCliOptions& m) {
 
     // Start values: 0 for scalars, --init for everything given (vectors need it for their length).
     std::vector<Binding> init;
-    for (const std::string& arg : m.init)
-        for (Binding& b : parse_assignments(ctx, arg, "--init")) {
+    for (const std::string& arg : m.init) {
+        std::vector<Binding> given = parse_assignments(ctx, arg, "--init");
+        check_list_values(given, f, true); // the parameters of a loss are never columns
+        for (Binding& b : given) {
             if (!contains(param_names, b.name))
                 throw Error(fmt::format("--init gives '{}', which is not a parameter (parameters: {})", b.name,
                                         join(param_names)));
@@ -157,6 +159,7 @@ void run_fit(FitCliOptions& m) {
                 throw UsageError(fmt::format("--init gives '{}' twice", b.name));
             init.push_back(std::move(b));
         }
+    }
     auto init_of = [&](const std::string& name) -> const Binding* {
         for (const Binding& b : init)
             if (b.name == name) return &b;
@@ -285,7 +288,7 @@ void register_fit(CLI::App& app) {
         ->delimiter(',')
         ->allow_extra_args(false)
         ->type_name("m,b,...");
-    cmd->add_option("--init", m->init, "Start values (default 0), e.g. m=0,b=1 or w=[0]*10 for a vector")
+    cmd->add_option("--init", m->init, "Start values (default 0), e.g. m=0,b=1; a vector as w=0.5,1,2 (the values up to the next name=) or w=[0]*10")
         ->allow_extra_args(false)
         ->type_name("m=V,...");
     cmd->add_option("--method", m->method, "gd, momentum, nesterov, adam, rmsprop or lbfgs (full batch only)")

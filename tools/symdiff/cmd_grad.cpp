@@ -133,6 +133,7 @@ void register_grad(CLI::App& app) {
         Input in = read_input(ctx, *o);
         Expr f = in.parsed.expr;
         const std::optional<DataSet> data = load_data(*data_options);
+        if (data) check_list_values(in.at, f, true);
         if (data || uses_loops(f) || has_vector_values(in)) {
             if (!dir->empty()) throw UsageError("--dir is not available for functions of vectors or data");
             return grad_loops(ctx, *o, in, *data_options, data, *backend);

@@ -79,10 +79,21 @@ std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<st
             if (trim(group).empty()) continue;
             std::vector<double> p(vars.size(), 0.0);
             std::vector<bool> given(vars.size(), false);
-            for (const std::string& item : split(group, ',')) {
+            const std::vector<std::string> items = split(group, ',');
+            for (std::size_t k = 0; k < items.size(); ++k) {
+                const std::string& item = items[k];
                 const auto eq = item.find('=');
-                if (eq == std::string::npos)
-                    throw UsageError(fmt::format("--from expects name=value pairs, got '{}'", trim(item)));
+                if (eq == std::string::npos) {
+                    // Without a name it would continue a vector's values (x=1,2,3), and these
+                    // variables are all scalars.
+                    if (trim(item).empty())
+                        throw UsageError(fmt::format("--from expects name=value pairs, got '{}'", trim(item)));
+                    const auto before = k == 0 ? std::string::npos : items[k - 1].find('=');
+                    throw UsageError(continuation_error(
+                        "--from", trim(group), k + 1, trim(item),
+                        before == std::string::npos ? std::string() : trim(items[k - 1].substr(0, before)),
+                        before == std::string::npos ? ContinuationError::First : ContinuationError::Scalar));
+                }
                 const std::string name = trim(item.substr(0, eq));
                 std::size_t i = 0;
                 while (i < vars.size() && vars[i].name() != name) ++i;
@@ -295,6 +306,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         for (const std::string& group : split(arg, ';')) {
             if (trim(group).empty()) continue;
             const std::vector<Binding> items = parse_assignments(ctx, group, "--from");
+            check_list_values(items, f, true); // columns are not variables of --from
             LoopStart p;
             for (const Binding& b : items) {
                 const Expr s = ctx.symbol(b.name);
@@ -608,7 +620,7 @@ void register_minimize(CLI::App& app) {
     add_data_options(cmd, m->data);
     cmd->add_option("--from", m->from,
                     "Start point, e.g. x=-1,y=1; several with ';' (\"x=-1,y=1;x=2,y=0\") or a repeated --from; "
-                    "a vector as x=[-1.2,1]*500")
+                    "a vector as x=-1.2,1,0.5 (the values up to the next name=) or x=[-1.2,1]*500")
         ->required()
         ->type_name("x=V,...");
     cmd->add_option("--method", m->method, "gd, momentum, nesterov, adam, rmsprop, lbfgs or newton")

@@ -142,13 +142,54 @@ Binding parse_value(Context& ctx, std::string_view name, std::string_view text, 
     return b;
 }
 
+std::string continuation_error(std::string_view option, std::string_view list, std::size_t item,
+                               std::string_view text, std::string_view name, ContinuationError kind) {
+    const std::string where = fmt::format("{}: '{}' (item {} of '{}') has no name", option, text, item, list);
+    switch (kind) {
+    case ContinuationError::First: return fmt::format("{} expects name=value, got '{}'", option, text);
+    case ContinuationError::Scalar:
+        return fmt::format("{}, so it continues the values of '{}', but '{}' is a scalar: give it one value, and "
+                           "the next variable as name=value",
+                           where, name, name);
+    case ContinuationError::Bracketed:
+        return fmt::format("{}, so it continues the values of '{}', which are already given in brackets: put them "
+                           "all inside [...]",
+                           where, name);
+    }
+    return where;
+}
+
 std::vector<Binding> parse_assignments(Context& ctx, std::string_view text, std::string_view option) {
     std::vector<Binding> out;
+    const std::string_view list = trim(text);
+    std::size_t index = 0;
     for (std::string_view item : split_top_level(text)) {
+        ++index;
         item = trim(item);
         auto eq = item.find('=');
-        if (eq == std::string_view::npos)
-            throw UsageError(fmt::format("{} expects name=value, got '{}'", option, item));
+        if (eq == std::string_view::npos) {
+            // x=-1.2,1,0.5: an item without a name continues the vector of the name before it.
+            if (out.empty() || item.empty())
+                throw UsageError(item.empty() ? fmt::format("{} expects name=value, got '{}'", option, item)
+                                              : continuation_error(option, list, index, item, {},
+                                                                   ContinuationError::First));
+            Binding& b = out.back();
+            if (b.is_vector && b.scalar_error.empty())
+                throw UsageError(continuation_error(option, list, index, item, b.name, ContinuationError::Bracketed));
+            if (!item.empty() && item.front() == '[')
+                throw UsageError(fmt::format("{} {}: a vector in brackets cannot continue a list of values, got '{}'",
+                                             option, b.name, item));
+            if (!b.is_vector) {
+                b.is_vector = true;
+                b.elements.push_back(b.value);
+                b.scalar_error = continuation_error(option, list, index, item, b.name, ContinuationError::Scalar);
+            }
+            if (b.elements.size() >= kMaxElements)
+                throw Error(fmt::format("the vector value of {} {} has more than {} elements", option, b.name,
+                                        kMaxElements));
+            b.elements.push_back(constant(ctx, item, fmt::format("{} {}", option, b.name)));
+            continue;
+        }
         std::string name(trim(item.substr(0, eq)));
         std::string_view value = trim(item.substr(eq + 1));
         if (!looks_like_name(name))
@@ -159,6 +200,37 @@ std::vector<Binding> parse_assignments(Context& ctx, std::string_view text, std:
         out.push_back(parse_value(ctx, name, value, fmt::format("{} {}", option, name)));
     }
     return out;
+}
+
+bool used_as_number(Expr e, std::string_view name, bool rows_read_numbers) {
+    // Depth-first over (node, inside a row reduction), each pair once: a shared subexpression
+    // may occur both inside a mean over rows and outside it.
+    const Context& ctx = e.context();
+    std::unordered_set<std::uint64_t> seen;
+    std::vector<std::pair<NodeId, bool>> stack{{e.id(), false}};
+    while (!stack.empty()) {
+        const auto [id, in_rows] = stack.back();
+        stack.pop_back();
+        if (!seen.insert((static_cast<std::uint64_t>(id) << 1) | (in_rows ? 1u : 0u)).second) continue;
+        const Expr x(&ctx, id);
+        if (x.is_symbol() && x.name() == name) {
+            if (!in_rows || rows_read_numbers) return true;
+            continue;
+        }
+        const Op op = x.op();
+        if (op == Op::At || op == Op::Len) { // x[k], len(x): the vector itself is not a number
+            for (std::size_t i = 1; i < x.size(); ++i) stack.emplace_back(x[i].id(), in_rows);
+            continue;
+        }
+        const bool rows = in_rows || op == Op::RowSum || op == Op::RowMean;
+        for (std::size_t i = binds_index(op) ? 1 : 0; i < x.size(); ++i) stack.emplace_back(x[i].id(), rows);
+    }
+    return false;
+}
+
+void check_list_values(std::span<const Binding> values, Expr e, bool rows_read_numbers) {
+    for (const Binding& b : values)
+        if (!b.scalar_error.empty() && used_as_number(e, b.name, rows_read_numbers)) throw UsageError(b.scalar_error);
 }
 
 namespace {
@@ -196,7 +268,8 @@ void add_vars_option(CLI::App* cmd, Options& o) {
 
 CLI::Option* add_at_option(CLI::App* cmd, Options& o, bool required) {
     // One value per --at: a vector option would otherwise swallow EXPR after it.
-    auto* opt = cmd->add_option("--at", o.at, "Values of the variables, e.g. x=1,y=pi/2 (may be repeated)")
+    auto* opt = cmd->add_option("--at", o.at, "Values of the variables, e.g. x=1,y=pi/2 (may be repeated); a vector as x=1,2,3 (the values up to "
+                                "the next name=) or x=[1,2]*500")
                     ->allow_extra_args(false)
                     ->type_name("x=V,...");
     if (required) opt->required();
@@ -254,6 +327,7 @@ Input read_input(Context& ctx, const Options& o) {
                                     b.name, vars.empty() ? "it has none" : "its variables: " + vars));
         }
     }
+    check_list_values(in.at, in.parsed.expr, false);
     return in;
 }
 
@@ -472,6 +546,7 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
     std::vector<const Binding*> vectors;
     for (const Binding& a : in.at)
         if (a.is_vector) vectors.push_back(&a);
+    std::size_t bound_columns = 0;
     for (Expr s : free_symbols(all)) {
         const std::string& name = s.name();
         auto at = std::find_if(in.at.begin(), in.at.end(), [&](const Binding& a) { return a.name == name; });
@@ -497,6 +572,7 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
                 b.signature.vectors.push_back(s);
                 b.vectors.push_back(values.data());
                 b.lengths.push_back(static_cast<std::int64_t>(values.size()));
+                ++bound_columns;
                 continue;
             }
         }
@@ -510,12 +586,35 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
                                               name, vectors.front()->name, n, v->name, v->elements.size(), name));
             b.signature.scalars.push_back(s);
             b.scalars.push_back(static_cast<double>(n));
-            b.inferred.push_back(Binding{name, static_cast<double>(n), {}, false});
+            b.inferred.push_back(Binding{name, static_cast<double>(n), {}, false, {}});
             continue;
         }
         throw_at_word(in, name,
                       fmt::format("unknown variable '{}': give its value with --at {}=...{}", name, name,
                                   data ? fmt::format(" (it is not a column of {})", data->source) : std::string()));
+    }
+    if (bound_columns == 0 && (data || b.signature.vectors.empty())) {
+        // A sum or mean over rows that reads no column (sum(1), mean(2*m), the derivative of a
+        // term free of the data) runs over the file's rows, so one column must count them: the
+        // first that the outputs do not name at all, which the loop never reads.
+        Expr over_rows;
+        std::unordered_set<std::string> named;
+        for (NodeId id : topological_order(std::span<const Expr>(&all, 1))) {
+            const Expr e = ctx[id];
+            if (e.is(Op::RowSum) || e.is(Op::RowMean)) over_rows = e;
+            if (e.is_symbol()) named.insert(e.name());
+        }
+        if (!over_rows.is_null() && !data)
+            throw Error(fmt::format("{} runs over the rows of data: give them with --data FILE.csv",
+                                    to_string(over_rows, Format::Text)));
+        if (!over_rows.is_null() && !data->names.empty()) {
+            std::size_t c = 0;
+            while (c < data->names.size() && named.count(data->names[c])) ++c;
+            if (c == data->names.size()) c = 0;
+            b.signature.vectors.push_back(ctx.symbol(data->names[c]));
+            b.vectors.push_back(data->columns[c].data());
+            b.lengths.push_back(static_cast<std::int64_t>(data->rows()));
+        }
     }
     return b;
 }

@@ -38,12 +38,16 @@ public:
 };
 
 /// One `name=value` of --at; the value is a constant expression already evaluated, or a
-/// vector `[a, b, c]` (repeated with `[a, b]*500`).
+/// vector `[a, b, c]` (repeated with `[a, b]*500`), or a vector written as a list without
+/// brackets, `x=a,b,c`.
 struct Binding {
     std::string name;
     double value = 0;
     std::vector<double> elements; ///< the vector's values when is_vector
     bool is_vector = false;
+    /// For a list without brackets: the error to give if the expression uses `name` as a
+    /// number, where `x=1,2` is most likely a missing `y=` (see check_list_values).
+    std::string scalar_error;
 };
 
 /// The options every expression subcommand may take, bound to CLI11 by the add_* helpers
@@ -98,8 +102,33 @@ Bindings bindings(const Input& in);
 Binding parse_value(Context& ctx, std::string_view name, std::string_view text, std::string_view what);
 
 /// Splits `x=1,y=[1,2]*3` at the commas outside brackets into name=value items and parses
-/// each value with parse_value. A malformed item or a name given twice is a UsageError.
+/// each value with parse_value. An item without '=' continues the values of the name before
+/// it, which makes that name a vector: `x=-1.2,1,0.5,y=2` is x = [-1.2, 1, 0.5] and y = 2.
+/// A malformed item, a name given twice, a list that starts without a name, or a continuation
+/// after a vector in brackets is a UsageError (the messages of continuation_error).
 std::vector<Binding> parse_assignments(Context& ctx, std::string_view text, std::string_view option);
+
+/// Why an item without a name (`1` in `x=0,1`) cannot continue a list of values.
+enum class ContinuationError : std::uint8_t {
+    First,     ///< it is the first item: there is no name before it
+    Scalar,    ///< the name before it is a scalar of the expression
+    Bracketed, ///< the name before it already has a vector in brackets
+};
+/// The message for item `item` (1-based, text `text`) of `list` given to `option`, continuing
+/// (First: "--from expects name=value, got '1'", as for any item without a name)
+/// `name`: "--from: '1' (item 2 of 'm=0,1') has no name, so it continues the values of 'm',
+/// but 'm' is a scalar: ...".
+std::string continuation_error(std::string_view option, std::string_view list, std::size_t item,
+                               std::string_view text, std::string_view name, ContinuationError kind);
+/// True if e reads the symbol `name` as a number: anywhere but as the vector of x[k] or len(x),
+/// and, unless rows_read_numbers, but inside a sum or mean over data rows (where a bare name
+/// may be a column given as a vector). With --data the columns come from the file, and every
+/// other name inside such a sum is a number.
+bool used_as_number(Expr e, std::string_view name, bool rows_read_numbers);
+/// Throws the Binding's scalar_error (a UsageError) for the first list without brackets given
+/// to a name that e uses as a number (used_as_number). read_input checks --at this way, with
+/// rows_read_numbers false: it does not know --data.
+void check_list_values(std::span<const Binding> values, Expr e, bool rows_read_numbers);
 
 // --- data and vectors (docs/reductions.md)
 

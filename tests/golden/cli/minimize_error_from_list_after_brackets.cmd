@@ -1,0 +1,1 @@
+symdiff minimize "sum(i = 1..n, x[i]^2)" --from 'x=[1,2],3'
