@@ -198,10 +198,13 @@ std::optional<Number> exact_value(Decimal d) {
     if (d.size > 16) return std::nullopt;
     std::int64_t p = 0;
     for (int j = 0; j < d.size; ++j) p = p * 10 + (d.digits[j] - '0');
+    // 2^twos · 5^fives can pass 128 bits (k = 44 leaves 2^44 · 5^43): stop at the range.
     i128 q = 1;
-    for (long long j = 0; j < twos; ++j) q *= 2;
-    for (long long j = 0; j < fives; ++j) q *= 5;
-    if (!fits(p) || !fits(q)) return std::nullopt;
+    for (long long j = 0; j < twos + fives; ++j) {
+        q *= j < twos ? 2 : 5;
+        if (!fits(q)) return std::nullopt;
+    }
+    if (!fits(p)) return std::nullopt;
     return Number::rational(p, static_cast<std::int64_t>(q));
 }
 

@@ -159,6 +159,15 @@ TEST_CASE("number: every spelling of one value is the same Number", "[number]") 
     CHECK(Number::from_double(third.value()) == third);
     // Not in range: 1 / 2^54 stays a double.
     CHECK_FALSE(Number::from_decimal("5.5511151231257827021181583404541015625e-17")->is_exact());
+    // Small decimals ending in 5 leave a denominator 2^k · 5^j far past 128 bits; they are
+    // doubles, and finding that out must not overflow (UBSan watches this).
+    for (const char* text : {"1.2345e-40", "2.5e-50", "5e-53", "7.5e-38", "1.5e-45"}) {
+        INFO(text);
+        const Number n = *Number::from_decimal(text);
+        CHECK_FALSE(n.is_exact());
+        CHECK(n.value() == std::strtod(text, nullptr));
+        CHECK(Number::from_double(n.value()) == n);
+    }
 
     std::mt19937_64 rng(3);
     for (int i = 0; i < 3000; ++i) {
