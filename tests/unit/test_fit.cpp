@@ -460,3 +460,37 @@ TEST_CASE("fit: a Loss names what it cannot bind", "[fit]") {
     const VectorParameter vs[] = {{ctx.symbol("x"), 3}, {ctx.symbol("u"), 4}};
     CHECK_THROWS_WITH(Loss(dot, {}, vs, {}), Catch::Contains("'n'") && Catch::Contains("differ in length"));
 }
+
+TEST_CASE("fit: a mean over rows that reads no column runs over the rows of the data", "[fit]") {
+    // docs/reductions.md: mean(2*m) is 2m beside the data as alone, and sum(1) counts rows.
+    Context ctx;
+    LossOptions lo;
+    lo.backend = backend_under_test();
+    const std::vector<double> xs{1, 2, 3, 4}, ys{2, 4, 6, 9};
+    const std::vector<ColumnView> cols{{"x", xs}, {"y", ys}};
+    const auto params = symbols(ctx, {"m"});
+    const Loss alone(parse_expr(ctx, "mean((m - 3)^2) + sum(m)"), params, {}, cols, {}, lo);
+    CHECK(alone.rows() == 4);
+    CHECK(alone.columns_used().empty());
+    double out[2];
+    const double m = 1.5;
+    alone(&m, out);
+    CHECK(out[0] == Approx((m - 3) * (m - 3) + 4 * m));
+    CHECK(out[1] == Approx(2 * (m - 3) + 4));
+
+    // Beside a data term: the regulariser's gradient 2m·λ is not multiplied or divided by rows.
+    const Loss ridge(parse_expr(ctx, "mean((m*x - y)^2) + mean(m^2)/10"), params, {}, cols, {}, lo);
+    CHECK(ridge.rows() == 4);
+    CHECK(ridge.columns_used() == std::vector<std::string>{"x", "y"});
+    ridge(&m, out);
+    double f = 0, g = 0;
+    for (std::size_t r = 0; r < xs.size(); ++r) {
+        f += (m * xs[r] - ys[r]) * (m * xs[r] - ys[r]) / 4;
+        g += 2 * (m * xs[r] - ys[r]) * xs[r] / 4;
+    }
+    CHECK(out[0] == Approx(f + m * m / 10));
+    CHECK(out[1] == Approx(g + 2 * m / 10));
+
+    // Without data the rows cannot be counted: the loop evaluators' error.
+    CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean(m^2)"), params, {}, {}, {}, lo), Catch::Contains("reads no data column"));
+}
