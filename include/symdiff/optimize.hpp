@@ -186,7 +186,8 @@ Verdict classify(const Report& r, double converged_grad);
 /// the coordinates (x1, x2, ... when empty).
 std::string format_report(const Report& r, std::span<const std::string> names = {});
 
-/// Shortest round-tripping decimal for a double (as the CLI prints numbers).
+/// shortest_double (number.hpp: the shortest round-tripping digits, plain from 1e-4 to 1e16),
+/// except that -0 is "0".
 std::string format_double(double v);
 
 /// A non-owning, type-erased kernel reference, for the methods whose cost is not in the call.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "symdiff/diagnostic.hpp"
+#include "symdiff/number.hpp"
 #include "symdiff/optimize.hpp"
 
 namespace symdiff {
@@ -134,12 +135,10 @@ std::string Schedule::to_string() const {
 }
 
 std::string format_double(double v) {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
     if (v == 0) return "0"; // also -0: a signed zero is noise in a report
-    char buf[32];
-    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, p);
+    // The layout of every number the CLI prints (0.0001, 500000, 1e-05), so that a report and
+    // `symdiff eval` never write one value two ways.
+    return shortest_double(v);
 }
 
 std::string format_report(const Report& r, std::span<const std::string> names) {

@@ -348,11 +348,7 @@ std::vector<Expr> wrt_variables(Context& ctx, const Options& o, const Input& in)
     return out;
 }
 
-std::string number_text(double v) {
-    // Integers print in full, as the printer writes exact integers (500000, not 5e+05).
-    if (v == std::trunc(v) && std::fabs(v) < 0x1p53) return fmt::format("{:.0f}", v);
-    return shortest_double(v);
-}
+std::string number_text(double v) { return shortest_double(v); }
 
 void require_bound(const Input& in, Expr e) {
     Bindings at = bindings(in);

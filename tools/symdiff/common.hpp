@@ -182,8 +182,8 @@ std::string json_data(const DataOptions& o, const DataSet& data);
 /// The --wrt variables as symbols of ctx, or the expression's variables when --wrt is absent.
 std::vector<Expr> wrt_variables(Context& ctx, const Options& o, const Input& in);
 
-/// Shortest round-trip decimal for a double ("4", "0.1", "1e+300", "inf", "-inf", "nan"),
-/// with integers below 2^53 in full ("500000").
+/// How the CLI writes a double: shortest_double ("4", "0.1", "500000", "0.0001", "1e+300",
+/// "inf", "-inf", "nan").
 std::string number_text(double v);
 
 /// Throws symdiff::Error "unknown variable 'z'" for the first free variable of e that --at
