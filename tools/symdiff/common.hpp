@@ -37,6 +37,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A command that ran and printed its answer, but whose answer is a "no" a script must see:
+/// `check` when a component fails. main exits with `status` and prints nothing more.
+struct CommandVerdict {
+    int status;
+};
+
 /// One `name=value` of --at; the value is a constant expression already evaluated, or a
 /// vector `[a, b, c]` (repeated with `[a, b]*500`), or a vector written as a list without
 /// brackets, `x=a,b,c`.

@@ -72,7 +72,8 @@ int run(int argc, char** argv) {
     app.set_version_flag("--version", "symdiff " SYMDIFF_VERSION, "Print the version and exit");
     app.require_subcommand(1);
     app.footer("EXPR may be - to read it from standard input.\n"
-               "Exit status: 0 success, 1 bad input (the expression or a value), 2 wrong usage.\n"
+               "Exit status: 0 success, 1 bad input (the expression or a value), 2 wrong usage,\n"
+               "3 a gradient check that failed (check).\n"
                "Run symdiff COMMAND --help for the options of a command.");
     app.get_formatter()->column_width(32);
 #define SYMDIFF_COMMAND(name) register_##name(app);
@@ -124,6 +125,8 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
         print_error(e.what());
         status = kUsage;
+    } catch (const CommandVerdict& v) {
+        status = v.status;
     } catch (const std::bad_alloc&) {
         print_error("out of memory (the input is too large)");
         status = kBadInput;

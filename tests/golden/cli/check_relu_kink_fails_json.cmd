@@ -1,0 +1,1 @@
+symdiff check "relu(x)" --at x=0 --format json
