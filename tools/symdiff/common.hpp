@@ -37,6 +37,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The exit statuses of the program (README "Exit status and errors").
+inline constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kCheckFailed = 3;
+
 /// A command that ran and printed its answer, but whose answer is a "no" a script must see:
 /// `check` when a component fails. main exits with `status` and prints nothing more.
 struct CommandVerdict {

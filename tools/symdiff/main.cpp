@@ -21,7 +21,6 @@ void run_repl();
 
 namespace {
 
-constexpr int kOk = 0, kBadInput = 1, kUsage = 2;
 
 // The letters of the short options of the program and its subcommands (-h, -O, ...).
 std::string short_option_letters(const CLI::App& app) {
