@@ -35,7 +35,10 @@ struct MinimizeOptions {
     std::string trace;
     std::size_t trace_every = 1;
     double converged = -1;
+    std::string backend = "jit";
+    // The spelling before --backend (the other commands' name for it), kept for scripts.
     bool interpreter = false;
+    Backend engine() const { return interpreter || backend == "interp" ? Backend::Interpreter : Backend::Jit; }
     bool no_progress = false;
     DataOptions data;
 };
@@ -350,7 +353,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     std::vector<ColumnView> views;
     if (data) views = column_views(*data);
     LossOptions lo;
-    lo.backend = m.interpreter ? Backend::Interpreter : Backend::Jit;
+    lo.backend = m.engine();
 
     std::vector<LoopRun> runs;
     std::vector<Loss> losses;
@@ -542,7 +545,7 @@ void run_minimize(const MinimizeOptions& m) {
     const auto points = start_points(ctx, m.from, vars);
     const auto rates = learning_rates(ctx, m.lr);
     symdiff::Options base = optimiser_options(m);
-    const Objective objective(in.parsed.expr, vars, m.interpreter ? Backend::Interpreter : Backend::Jit);
+    const Objective objective(in.parsed.expr, vars, m.engine());
 
     const bool progress = !m.no_progress && ::isatty(STDERR_FILENO);
     std::vector<Run> runs;
@@ -649,7 +652,11 @@ void register_minimize(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--converged", m->converged,
                     "Verdict 'converged' when |grad f| ends below this (default: max(--tol, 1e-3 * |grad f(start)|))");
-    cmd->add_flag("--interpreter", m->interpreter, "Evaluate with the reference interpreter instead of the JIT");
+    CLI::Option* backend =
+        cmd->add_option("--backend", m->backend, "jit (native code) or interp (the reference interpreter): the same numbers")
+            ->check(CLI::IsMember({"jit", "interp"}))
+            ->capture_default_str();
+    cmd->add_flag("--interpreter", m->interpreter, "The same as --backend interp")->excludes(backend);
     cmd->add_flag("--no-progress", m->no_progress, "No progress line on a terminal");
     cmd->callback([m] { run_minimize(*m); });
 }
