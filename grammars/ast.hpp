@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <string>
@@ -18,6 +19,8 @@
 
 #include <boost/optional.hpp>
 #include <boost/spirit/home/x3/support/ast/variant.hpp>
+
+#include "charset.hpp"
 
 namespace symdiff::ast {
 
@@ -146,11 +149,28 @@ struct Name {
     std::string_view text;
 };
 
-/// A superscript exponent such as `²`, `⁻¹`, `¹⁰` or `ˣ`: `value` is its ASCII reading
-/// ("2", "-1", "10", "x").
+/// A superscript exponent such as `²`, `⁻¹`, `¹⁰` or `ˣ`. Only the slice is kept (every
+/// operand has room for one, and most have none); `value()` reads it in ASCII.
 struct Superscript {
     std::string_view text;
-    std::string value;
+    /// "2", "-1", "10", "x": the ASCII reading of `text`, which the grammar has checked.
+    std::string value() const {
+        std::string v;
+        for (std::size_t i = 0; i < text.size();) {
+            charset::CodePoint cp = charset::decode(text, i);
+            v += charset::superscript_value(cp.value);
+            i += cp.length;
+        }
+        return v;
+    }
+};
+
+/// A run of unary signs (`-`, `+`, `−`, blanks between them): how many, and how many of them
+/// are minus. Only the parity of `minus` matters, but the count tells "no signs" apart.
+struct Signs {
+    std::uint32_t count = 0;
+    std::uint32_t minus = 0;
+    bool empty() const { return count == 0; }
 };
 
 /// A run of radical signs `√√`; `count` of them apply to the operand that follows.
@@ -193,7 +213,7 @@ struct Root {
 
 /// One `^ signs operand` of a power chain; `signs` holds '+' and '-' (`x^-2`).
 struct PowTail {
-    std::string signs;
+    Signs signs;
     Postfix operand;
 };
 
@@ -205,7 +225,7 @@ struct Power {
 
 /// Unary signs applied to a power: `-x^2` is -(x^2).
 struct Signed {
-    std::string signs;
+    Signs signs;
     Power power;
 };
 

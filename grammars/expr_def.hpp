@@ -172,11 +172,11 @@ struct SuperscriptToken : x3::parser<SuperscriptToken> {
         std::string_view s = detail::rest(first, last);
         ast::Superscript token;
         std::size_t n = 0;
+        // The reading itself is left to Superscript::value(): only the extent is found here.
         charset::CodePoint cp = charset::decode(s, 0);
         char v = charset::superscript_value(cp.value);
         if (v == 0) return false;
         if (v == '-' || v == '+') {
-            token.value += v;
             n += cp.length;
             cp = charset::decode(s, n);
             v = charset::superscript_value(cp.value);
@@ -185,13 +185,11 @@ struct SuperscriptToken : x3::parser<SuperscriptToken> {
         }
         if (v >= '0' && v <= '9') {
             while (v >= '0' && v <= '9') {
-                token.value += v;
                 n += cp.length;
                 cp = charset::decode(s, n);
                 v = charset::superscript_value(cp.value);
             }
         } else {
-            token.value += v;
             n += cp.length;
         }
         token.text = s.substr(0, n);
@@ -246,6 +244,38 @@ struct PunctToken : x3::parser<PunctToken> {
     }
 };
 
+/// signs = ('+' | '-' | '−') {'+' | '-' | '−'}: a run of unary signs, counted. Blanks are
+/// skipped before each sign and after the run, as a repetition of a skipping parser would
+/// (the position an error after the signs points at). A count, not a string, because every
+/// operand of the tree has room for one.
+struct SignsToken : x3::parser<SignsToken> {
+    using attribute_type = ast::Signs;
+    static const bool has_attribute = true;
+
+    template <typename Iterator, typename Context, typename RContext, typename Attribute>
+    bool parse(Iterator& first, const Iterator& last, const Context& context, RContext&, Attribute& attr) const {
+        static constexpr std::string_view kMinus = "\xE2\x88\x92";
+        ast::Signs signs;
+        for (;;) {
+            x3::skip_over(first, last, context);
+            if (first == last) break;
+            if (*first == '+' || *first == '-') {
+                signs.minus += *first == '-';
+                ++first;
+            } else if (detail::rest(first, last).starts_with(kMinus)) {
+                ++signs.minus;
+                first += kMinus.size();
+            } else {
+                break;
+            }
+            ++signs.count;
+        }
+        if (signs.empty()) return false;
+        x3::traits::move_to(signs, attr);
+        return true;
+    }
+};
+
 inline const NumberToken number_token{};
 inline const PunctToken open_bracket{"["};
 inline const PunctToken close_bracket{"]"};
@@ -258,13 +288,13 @@ inline const SuperscriptToken superscript_token{};
 inline const RadicalsToken radicals_token{};
 inline const PlainNameToken plain_name_token{};
 inline const ImplicitStart implicit_start{};
+inline const SignsToken signs_token{};
 
 // ---------------------------------------------------------------------------------------
 // Operators: every spelling maps to the ASCII operator it means.
 // ---------------------------------------------------------------------------------------
 
 inline const x3::symbols<char> add_op({{"+", '+'}, {"-", '-'}, {"\xE2\x88\x92", '-'}}, "'+' or '-'");
-inline const x3::symbols<char> sign_op({{"+", '+'}, {"-", '-'}, {"\xE2\x88\x92", '-'}}, "a sign");
 // '·' U+00B7, '⋅' U+22C5, '×' U+00D7, '÷' U+00F7.
 inline const x3::symbols<char> mul_op(
     {{"*", '*'}, {"\xC2\xB7", '*'}, {"\xE2\x8B\x85", '*'}, {"\xC3\x97", '*'}, {"/", '/'}, {"\xC3\xB7", '/'}},
@@ -347,17 +377,17 @@ const auto mul_tail_def = (mul_op > signed_operand) | (implicit_start >> x3::att
 
 // implicit = power not starting with a number or a sign: `2x`, `x y`, `2(x+1)`, `3 sin(x)`,
 // but `2 3` and `x 2` are errors.
-const auto implicit_factor_def = x3::attr(std::string()) >> (!number_token >> power);
+const auto implicit_factor_def = x3::attr(ast::Signs()) >> (!number_token >> power);
 
 // signed = {'+' | '-'} power: unary signs bind looser than '^' (`-x^2` = -(x^2)).
 // Once a sign is read an operand must follow, and the error points after the signs.
-const auto signed_operand_def = (+sign_op > power) | (x3::attr(std::string()) >> power);
+const auto signed_operand_def = (signs_token > power) | (x3::attr(ast::Signs()) >> power);
 
 // power = postfix {('^' | '**') exponent}: right-associative, folded by lowering.
 const auto power_def = postfix >> *(pow_op > exponent);
 
 // exponent = {'+' | '-'} postfix: `x^-2`, `x^-y^2` = x^(-(y^2)).
-const auto exponent_def = (+sign_op > postfix) | (x3::attr(std::string()) >> postfix);
+const auto exponent_def = (signs_token > postfix) | (x3::attr(ast::Signs()) >> postfix);
 
 // postfix = primary [superscript]: `x²`, `(x+1)⁻¹`.
 const auto postfix_def = primary >> -superscript_token;

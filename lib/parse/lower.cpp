@@ -232,11 +232,15 @@ private:
         };
         boost::apply_visitor(Visitor{*this}, p.primary);
     }
+    // The letter of `ˣ`, `⁻ʸ`, …, as a view that outlives the call (standalone_ keeps it).
     static std::string_view superscript_letter(const ast::Superscript& s) {
-        std::string_view v = s.value;
-        if (!v.empty() && (v[0] == '-' || v[0] == '+')) v.remove_prefix(1);
-        if (v.size() == 1 && !(v[0] >= '0' && v[0] <= '9')) return v;
-        return {};
+        static constexpr std::string_view kLetters = "xyzn";
+        std::string v = s.value();
+        std::string_view w = v;
+        if (!w.empty() && (w[0] == '-' || w[0] == '+')) w.remove_prefix(1);
+        if (w.size() != 1) return {};
+        std::size_t at = kLetters.find(w[0]);
+        return at == std::string_view::npos ? std::string_view{} : kLetters.substr(at, 1);
     }
     void note_standalone(std::string_view name) {
         if (name.empty() || code_point_count(name) != 1) return;
@@ -289,11 +293,7 @@ private:
         return ctx_.mul(view(factors));
     }
 
-    Expr apply_signs(std::string_view signs, Expr v) {
-        std::size_t minus = 0;
-        for (char c : signs) minus += c == '-';
-        return minus % 2 ? ctx_.neg(v) : v;
-    }
+    Expr apply_signs(ast::Signs signs, Expr v) { return signs.minus % 2 ? ctx_.neg(v) : v; }
 
     Expr signed_operand(const ast::Signed& s) { return apply_signs(s.signs, power(s.power)); }
 
@@ -400,7 +400,8 @@ private:
     }
 
     Expr superscript(const ast::Superscript& s) {
-        std::string_view v = s.value;
+        const std::string value = s.value();
+        std::string_view v = value;
         bool negative = !v.empty() && v[0] == '-';
         if (!v.empty() && (v[0] == '-' || v[0] == '+')) v.remove_prefix(1);
         Expr e;
@@ -409,7 +410,8 @@ private:
             if (!n || !n->is_finite()) fail(s.text, "superscript exponent too large for a double");
             e = ctx_.number(*n);
         } else {
-            e = resolve(v, s.text);
+            // The letter as a view that outlives `value`: resolve may keep the spelling.
+            e = resolve(superscript_letter(s), s.text);
         }
         return negative ? ctx_.neg(e) : e;
     }
@@ -753,7 +755,7 @@ private:
     }
 
     void check_function_superscript(const ast::Call& c) {
-        const std::string& v = c.sup->value;
+        const std::string v = c.sup->value();
         bool positive_integer = !v.empty() && v[0] >= '1' && v[0] <= '9';
         for (char ch : v) positive_integer = positive_integer && ch >= '0' && ch <= '9';
         if (positive_integer) return;
