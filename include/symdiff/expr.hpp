@@ -229,7 +229,8 @@ private:
     friend class Expr;
     struct Impl;
     static constexpr unsigned kChunkBits = 14;
-    static constexpr unsigned kMaxChunks = 1u << (32 - kChunkBits);
+    // At most 2^30 nodes (77 GB of them): the directory is then 512 KB of address space.
+    static constexpr unsigned kMaxChunks = 1u << (30 - kChunkBits);
     // Interns a node whose children are already canonical; the one place nodes are made.
     NodeId make_raw(Op op, std::span<const NodeId> kids, const Number& num = Number(),
                     const std::string* name = nullptr);
@@ -238,7 +239,10 @@ private:
     }
     // Node storage: fixed-size chunks that never move, found through a directory allocated
     // once at full size, so readers need no lock while makers append.
-    std::unique_ptr<detail::Node*[]> chunks_;
+    struct Free {
+        void operator()(detail::Node** p) const noexcept;
+    };
+    std::unique_ptr<detail::Node*[], Free> chunks_;
     std::unique_ptr<Impl> impl_;
 };
 

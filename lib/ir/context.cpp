@@ -3,8 +3,11 @@
 #include <cmath>
 #include <atomic>
 #include <cassert>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
+#include <type_traits>
 #include <optional>
 #include <thread>
 #include <string>
@@ -17,6 +20,7 @@
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/expr.hpp"
 #include "ir/hash.hpp"
+#include "ir/pages.hpp"
 
 namespace symdiff {
 
@@ -47,6 +51,8 @@ std::uint64_t fnv1a(std::string_view s) {
 
 constexpr NodeId kEmpty = ~NodeId{0};
 
+static_assert(std::is_trivially_destructible_v<detail::Node>, "node chunks are freed without destructors");
+
 } // namespace
 
 std::string_view op_name(Op op) { return kOps[static_cast<std::size_t>(op)].name; }
@@ -64,11 +70,11 @@ struct Context::Impl {
     std::atomic<std::thread::id> exclusive{};
     bool mine() const { return exclusive.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
     std::atomic<std::uint32_t> count{0};
-    std::vector<std::unique_ptr<detail::Node[]>> chunk_owner;
+    // The node chunks and the blocks of children: memory that lives as long as the Context.
+    detail::PageStack space;
 
     // Children live in blocks that never move; a node's children are contiguous.
-    static constexpr std::size_t kKidBlock = 1 << 16;
-    std::vector<std::unique_ptr<NodeId[]>> kid_blocks;
+    static constexpr std::size_t kKidBlock = 1 << 14;
     NodeId* kid_cur = nullptr;
     std::size_t kid_left = 0;
 
@@ -76,8 +82,8 @@ struct Context::Impl {
     std::unordered_map<std::string_view, NodeId> symbols;
 
     // Open-addressing intern table of node ids, with each node's intern hash kept beside it.
-    std::vector<NodeId> table;
-    std::vector<std::uint64_t> hashes;
+    std::vector<NodeId, detail::PageAllocator<NodeId>> table;
+    std::vector<std::uint64_t, detail::PageAllocator<std::uint64_t>> hashes;
 
     NodeId pi = kEmpty;
     NodeId e = kEmpty;
@@ -89,7 +95,7 @@ struct Context::Impl {
 
     // The table at `size` slots (a power of two), every node where a probe finds it.
     void rehash(std::size_t size) {
-        std::vector<NodeId> bigger(size, kEmpty);
+        std::vector<NodeId, detail::PageAllocator<NodeId>> bigger(size, kEmpty);
         std::size_t mask = size - 1;
         for (NodeId old : table) {
             if (old == kEmpty) continue;
@@ -104,13 +110,12 @@ struct Context::Impl {
         if (kids.empty()) return nullptr;
         if (kids.size() > kKidBlock / 4) {
             // A very wide node gets a block of its own, so blocks are never mostly wasted.
-            kid_blocks.emplace_back(new NodeId[kids.size()]);
-            std::memcpy(kid_blocks.back().get(), kids.data(), kids.size() * sizeof(NodeId));
-            return kid_blocks.back().get();
+            auto* block = static_cast<NodeId*>(space.take(kids.size() * sizeof(NodeId)));
+            std::memcpy(block, kids.data(), kids.size() * sizeof(NodeId));
+            return block;
         }
         if (kid_left < kids.size()) {
-            kid_blocks.emplace_back(new NodeId[kKidBlock]);
-            kid_cur = kid_blocks.back().get();
+            kid_cur = static_cast<NodeId*>(space.take(kKidBlock * sizeof(NodeId)));
             kid_left = kKidBlock;
         }
         NodeId* p = kid_cur;
@@ -121,9 +126,14 @@ struct Context::Impl {
     }
 };
 
-Context::Context() : chunks_(new detail::Node*[kMaxChunks]()), impl_(std::make_unique<Impl>()) {
+Context::Context()
+    : chunks_(static_cast<detail::Node**>(std::calloc(kMaxChunks, sizeof(detail::Node*)))),
+      impl_(std::make_unique<Impl>()) {
+    if (!chunks_) throw std::bad_alloc();
     impl_->table.assign(1024, kEmpty);
 }
+
+void Context::Free::operator()(detail::Node** p) const noexcept { std::free(p); }
 
 Context::~Context() = default;
 
@@ -205,13 +215,14 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
         return cand;
     }
     NodeId id = im.count.load(std::memory_order_relaxed);
-    if (id == kEmpty - 1) throw Error("too many expression nodes in one context");
+    if (id >> kChunkBits >= kMaxChunks)
+        throw Error("too many expression nodes in one context (the limit is " +
+                    std::to_string(std::size_t{kMaxChunks} << kChunkBits) + ")");
     std::size_t chunk = id >> kChunkBits;
-    if (!chunks_[chunk]) {
-        im.chunk_owner.emplace_back(new detail::Node[std::size_t{1} << kChunkBits]);
-        chunks_[chunk] = im.chunk_owner.back().get();
-    }
-    detail::Node& n = chunks_[chunk][id & ((1u << kChunkBits) - 1)];
+    if (!chunks_[chunk])
+        chunks_[chunk] = static_cast<detail::Node*>(im.space.take(sizeof(detail::Node) << kChunkBits));
+    // Chunks are raw pages; a node's life begins here (and needs no end: trivially destructible).
+    detail::Node& n = *new (&chunks_[chunk][id & ((1u << kChunkBits) - 1)]) detail::Node();
     n.op = op;
     n.size = static_cast<std::uint32_t>(kids.size());
     n.kids = im.store_kids(kids);
@@ -230,10 +241,15 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
 
 namespace {
 
-// Operand lists are short; small vectors keep the smart constructors off the heap.
+// Operand lists are short; small vectors keep the smart constructors off the heap. The few
+// long ones (a parsed 1 MB sum has 77k terms) take their megabytes from take_pages, which a
+// program parsing large inputs one after another reuses rather than faulting in afresh.
+template <typename T, std::size_t N = 8>
+using SmallVector = boost::container::small_vector<T, N, detail::PageAllocator<T>>;
+
 template <typename T>
-struct Small : boost::container::small_vector<T, 8> {
-    using boost::container::small_vector<T, 8>::small_vector;
+struct Small : SmallVector<T> {
+    using SmallVector<T>::SmallVector;
     operator std::span<const T>() const { return {this->data(), this->size()}; }
 };
 using SmallIds = Small<NodeId>;
@@ -354,7 +370,7 @@ private:
         shift_ = 64 - bits;
         for (std::size_t j = 0; j < n; ++j) put(items[j].id(), j);
     }
-    std::vector<Slot> slots_;
+    std::vector<Slot, detail::PageAllocator<Slot>> slots_;
     std::size_t mask_ = 0;
     unsigned shift_ = 0;
 };
@@ -377,7 +393,7 @@ void sort_canonical(Exprs& v) {
         bool number;
         Expr e;
     };
-    boost::container::small_vector<Keyed, 8> keyed;
+    SmallVector<Keyed> keyed;
     keyed.reserve(v.size());
     for (Expr e : v) keyed.push_back({e.key(), e.is_number(), e});
     std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
@@ -393,7 +409,7 @@ void sort_canonical(Exprs& v) {
 Expr Context::add(std::span<const Expr> terms) {
     Number constant = Number::integer(0);
     SmallExprs rests;
-    boost::container::small_vector<Number, 8> coefs;
+    SmallVector<Number> coefs;
     BaseIndex where;
     SmallExprs work(terms.begin(), terms.end());
     for (std::size_t i = 0; i < work.size(); ++i) {
