@@ -81,8 +81,16 @@ struct Context::Impl {
     std::vector<std::unique_ptr<std::string>> names;
     std::unordered_map<std::string_view, NodeId> symbols;
 
-    // Open-addressing intern table of node ids, with each node's intern hash kept beside it.
-    std::vector<NodeId, detail::PageAllocator<NodeId>> table;
+    // Open-addressing intern table: a slot holds a node id and the high half of its intern
+    // hash, so a probe passes over other nodes without reading them (or `hashes`): with a
+    // large Context each such read is a cache miss. `hashes` keeps every node's whole hash,
+    // for rehashing.
+    struct Slot {
+        NodeId id;
+        std::uint32_t tag;
+    };
+    static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
+    std::vector<Slot, detail::PageAllocator<Slot>> table;
     std::vector<std::uint64_t, detail::PageAllocator<std::uint64_t>> hashes;
 
     NodeId pi = kEmpty;
@@ -95,12 +103,12 @@ struct Context::Impl {
 
     // The table at `size` slots (a power of two), every node where a probe finds it.
     void rehash(std::size_t size) {
-        std::vector<NodeId, detail::PageAllocator<NodeId>> bigger(size, kEmpty);
+        std::vector<Slot, detail::PageAllocator<Slot>> bigger(size, Slot{kEmpty, 0});
         std::size_t mask = size - 1;
-        for (NodeId old : table) {
-            if (old == kEmpty) continue;
-            std::size_t j = hashes[old] & mask;
-            while (bigger[j] != kEmpty) j = (j + 1) & mask;
+        for (Slot old : table) {
+            if (old.id == kEmpty) continue;
+            std::size_t j = hashes[old.id] & mask;
+            while (bigger[j].id != kEmpty) j = (j + 1) & mask;
             bigger[j] = old;
         }
         table.swap(bigger);
@@ -130,7 +138,7 @@ Context::Context()
     : chunks_(static_cast<detail::Node**>(std::calloc(kMaxChunks, sizeof(detail::Node*)))),
       impl_(std::make_unique<Impl>()) {
     if (!chunks_) throw std::bad_alloc();
-    impl_->table.assign(1024, kEmpty);
+    impl_->table.assign(1024, Impl::Slot{kEmpty, 0});
 }
 
 void Context::Free::operator()(detail::Node** p) const noexcept { std::free(p); }
@@ -203,10 +211,12 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
     if (!im.mine()) lock.emplace(im.mu);
     std::size_t mask = im.table.size() - 1;
     std::size_t i = h & mask;
+    const std::uint32_t tag = Impl::tag_of(h);
     for (;; i = (i + 1) & mask) {
-        NodeId cand = im.table[i];
-        if (cand == kEmpty) break;
-        if (im.hashes[cand] != h) continue;
+        const Impl::Slot slot = im.table[i];
+        if (slot.id == kEmpty) break;
+        if (slot.tag != tag) continue;
+        NodeId cand = slot.id;
         const detail::Node& n = node(cand);
         if (n.op != op || n.size != kids.size()) continue;
         if (op == Op::Num && !(n.num == num)) continue;
@@ -233,7 +243,7 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
     n.height = height + 1;
     n.key = detail::structural_key(op, kids, payload, *this);
     im.hashes.push_back(h);
-    im.table[i] = id;
+    im.table[i] = Impl::Slot{id, tag};
     im.count.store(id + 1, std::memory_order_release);
     if (std::size_t{id + 1} * 2 > im.table.size()) im.rehash(im.table.size() * 2);
     return id;
