@@ -21,6 +21,7 @@
 #include <boost/spirit/home/x3/support/ast/variant.hpp>
 
 #include "charset.hpp"
+#include "ir/pages.hpp"
 
 namespace symdiff::ast {
 
@@ -33,7 +34,8 @@ namespace x3 = boost::spirit::x3;
 /// the text. A freed block goes on a list of its size and is the next block of that size
 /// handed out: X3 grows vectors by doubling and drops the attributes of alternatives that
 /// fail, and without reuse the 1 MiB parse bench cut 43 MB from chunks for a 1 MiB input.
-/// Blocks above kSmall come from the heap as usual.
+/// Blocks above kSmall come from the heap as usual, and those of a huge page or more from
+/// take_pages (ir/pages.hpp).
 ///
 /// Rule: a tree must be destroyed before the Arena that was current when it was built, and
 /// on the same thread (parse.cpp declares the Arena before the tree). A block's owner is told
@@ -46,18 +48,14 @@ public:
     Arena() : outer_(current()) { current() = this; }
     ~Arena() {
         current() = outer_;
-        while (chunk_) {
-            Chunk* next = chunk_->next;
-            ::operator delete(chunk_);
-            chunk_ = next;
-        }
+        for (std::size_t i = 0; i < heap_chunks_; ++i) ::operator delete(heap_[i]);
     }
     Arena(const Arena&) = delete;
     Arena& operator=(const Arena&) = delete;
 
     static void* allocate(std::size_t n) {
         Arena* a = current();
-        if (!a || n > kSmall) return ::operator new(n);
+        if (!a || n > kSmall) return large(n);
         n = rounded(n);
         if (Free*& head = a->free_[n / kAlign]) {
             Free* p = head;
@@ -72,10 +70,7 @@ public:
     }
     static void deallocate(void* p, std::size_t n) noexcept {
         Arena* a = current();
-        if (!a || n > kSmall) {
-            ::operator delete(p);
-            return;
-        }
+        if (!a || n > kSmall) return release_large(p, n);
         // A block of an outer Arena freed while an inner one is current joins the inner list
         // and is forgotten with it: still never freed twice, as the rule above requires.
         n = rounded(n);
@@ -87,9 +82,6 @@ public:
 private:
     static constexpr std::size_t kAlign = alignof(std::max_align_t);
     static constexpr std::size_t kChunk = std::size_t{1} << 16;
-    struct alignas(std::max_align_t) Chunk {
-        Chunk* next;
-    };
     struct Free {
         Free* next;
     };
@@ -101,16 +93,32 @@ private:
         static thread_local Arena* arena = nullptr;
         return arena;
     }
-    void grow() {
-        auto* c = static_cast<Chunk*>(::operator new(kChunk));
-        c->next = chunk_;
-        chunk_ = c;
-        next_ = reinterpret_cast<char*>(c) + sizeof(Chunk);
-        left_ = kChunk - sizeof(Chunk);
+    // The operator chains of a very long sum or product (77k terms in the 1 MiB bench) grow
+    // by doubling into megabytes: in huge pages, each step faults a few times, not hundreds.
+    static void* large(std::size_t n) {
+        return n >= detail::kHugePage ? detail::take_pages(n) : ::operator new(n);
     }
+    static void release_large(void* p, std::size_t n) noexcept {
+        if (n >= detail::kHugePage) return detail::give_pages(p, n);
+        ::operator delete(p);
+    }
+    // The first chunks come from the heap, which a small parse finds warm; past kHeapChunks a
+    // tree is large, and the rest is cut from huge pages.
+    void grow() {
+        if (heap_chunks_ < kHeapChunks) {
+            next_ = static_cast<char*>(::operator new(kChunk));
+            heap_[heap_chunks_++] = next_;
+        } else {
+            next_ = static_cast<char*>(pages_.take(kChunk));
+        }
+        left_ = kChunk;
+    }
+    static constexpr std::size_t kHeapChunks = 8;
     Arena* outer_;
     Free* free_[kSmall / kAlign + 1] = {};
-    Chunk* chunk_ = nullptr;
+    void* heap_[kHeapChunks] = {};
+    std::size_t heap_chunks_ = 0;
+    detail::PageStack pages_{true};
     char* next_ = nullptr;
     std::size_t left_ = 0;
 };
