@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "parse/syntax.hpp"
 #include "symdiff/parse.hpp"
 
 namespace {
@@ -36,6 +37,15 @@ void BM_parse_1mb(benchmark::State& state) {
     state.counters["nodes"] = static_cast<double>(nodes);
 }
 BENCHMARK(BM_parse_1mb)->Unit(benchmark::kMillisecond);
+
+// The grammar alone (input checks and X3, building and dropping the syntax tree): the share
+// of BM_parse_1mb that is reading text, the rest being lowering and interning.
+void BM_syntax_1mb(benchmark::State& state) {
+    const std::string text = big_expression(std::size_t{1} << 20);
+    for (auto _ : state) symdiff::detail::parse_syntax_only(text);
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_syntax_1mb)->Unit(benchmark::kMillisecond);
 
 // The same text parsed again into a Context that already holds every node: reading and
 // lookup without allocation of new nodes.
@@ -81,6 +91,16 @@ void BM_intern_existing(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_intern_existing);
+
+// A Context made, given one small expression and destroyed: the fixed cost every CLI run and
+// every short-lived Context pays.
+void BM_context_small(benchmark::State& state) {
+    for (auto _ : state) {
+        symdiff::Context ctx;
+        benchmark::DoNotOptimize(symdiff::parse_expr(ctx, "(1-x)^2+100*(y-x^2)^2"));
+    }
+}
+BENCHMARK(BM_context_small);
 
 // `bench_parse --once`: one parse of the 1 MiB text in a fresh process, as the CLI does it.
 // A benchmark loop cannot show this: its later iterations reuse (or, when the allocator gave

@@ -12,6 +12,7 @@
 #include "expr_def.hpp"
 #include "ir/utf8.hpp"
 #include "parse/lower.hpp"
+#include "parse/syntax.hpp"
 #include "symdiff/diagnostic.hpp"
 
 namespace symdiff::parser {
@@ -94,7 +95,8 @@ std::string leftover_message(const parser::ErrorHandler& handler, std::size_t at
     return "expected an operator or the end of the input, found " + handler.describe(at);
 }
 
-Parsed parse_checked(Context& ctx, std::string_view text, const ParseOptions& options) {
+// Without a Context, the grammar alone: parse_syntax_only.
+Parsed parse_checked(Context* ctx, std::string_view text, const ParseOptions& options) {
     parser::ErrorHandler handler(text);
     ast::Arena arena; // outlives the tree, which is built in it
     ast::Expression tree;
@@ -108,7 +110,8 @@ Parsed parse_checked(Context& ctx, std::string_view text, const ParseOptions& op
     }
     std::size_t rest = handler.skip_blanks(static_cast<std::size_t>(first - text.data()));
     if (rest != text.size()) fail_at(text, rest, leftover_message(handler, rest, text));
-    return detail::lower(ctx, text, tree, options);
+    if (!ctx) return Parsed{};
+    return detail::lower(*ctx, text, tree, options);
 }
 
 // Stack the grammar and lowering may need per bracket level, generously: sanitizer builds
@@ -119,9 +122,9 @@ constexpr std::size_t kShallow = 8;
 
 // Runs parse_checked on a thread whose stack is sized for `depth` levels, so that deep (but
 // allowed) nesting cannot overflow the caller's stack, whatever its size.
-Parsed parse_on_big_stack(Context& ctx, std::string_view text, const ParseOptions& options, std::size_t depth) {
+Parsed parse_on_big_stack(Context* ctx, std::string_view text, const ParseOptions& options, std::size_t depth) {
     struct Job {
-        Context& ctx;
+        Context* ctx;
         std::string_view text;
         const ParseOptions& options;
         std::optional<Parsed> result;
@@ -151,12 +154,20 @@ Parsed parse_on_big_stack(Context& ctx, std::string_view text, const ParseOption
     return std::move(*job.result);
 }
 
-} // namespace
-
-Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options) {
+Parsed parse_stages(Context* ctx, std::string_view text, const ParseOptions& options) {
     std::size_t depth = check_input(text, options);
     if (depth <= kShallow) return parse_checked(ctx, text, options);
     return parse_on_big_stack(ctx, text, options, depth);
+}
+
+} // namespace
+
+Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options) {
+    return parse_stages(&ctx, text, options);
+}
+
+void detail::parse_syntax_only(std::string_view text, const ParseOptions& options) {
+    parse_stages(nullptr, text, options);
 }
 
 Expr parse_expr(Context& ctx, std::string_view text, const ParseOptions& options) {
