@@ -81,17 +81,18 @@ struct Context::Impl {
     std::vector<std::unique_ptr<std::string>> names;
     std::unordered_map<std::string_view, NodeId> symbols;
 
-    // Open-addressing intern table: a slot holds a node id and the high half of its intern
-    // hash, so a probe passes over other nodes without reading them (or `hashes`): with a
-    // large Context each such read is a cache miss. `hashes` keeps every node's whole hash,
-    // for rehashing.
+    // Open-addressing intern table: a slot holds a node id and the low half of its intern
+    // hash. A probe passes over other nodes without reading them (with a large Context each
+    // such read is a cache miss): nodes that share the home slot differ in the tag's bits
+    // above the table's mask, 13 of them at 2^19 slots. The tag holds the home slot itself,
+    // so rehashing reads nothing but the table (it can grow to 2^31 slots, as nodes are at
+    // most 2^30).
     struct Slot {
         NodeId id;
         std::uint32_t tag;
     };
-    static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
+    static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h); }
     std::vector<Slot, detail::PageAllocator<Slot>> table;
-    std::vector<std::uint64_t, detail::PageAllocator<std::uint64_t>> hashes;
 
     NodeId pi = kEmpty;
     NodeId e = kEmpty;
@@ -107,7 +108,7 @@ struct Context::Impl {
         std::size_t mask = size - 1;
         for (Slot old : table) {
             if (old.id == kEmpty) continue;
-            std::size_t j = hashes[old.id] & mask;
+            std::size_t j = old.tag & mask;
             while (bigger[j].id != kEmpty) j = (j + 1) & mask;
             bigger[j] = old;
         }
@@ -168,7 +169,6 @@ void Context::reserve(std::size_t nodes) {
     std::size_t total = im.count.load(std::memory_order_relaxed) + nodes;
     while (total * 2 > want) want *= 2;
     if (want == im.table.size()) return;
-    im.hashes.reserve(total);
     im.rehash(want);
 }
 
@@ -242,7 +242,6 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
     for (NodeId k : kids) height = std::max(height, node(k).height);
     n.height = height + 1;
     n.key = detail::structural_key(op, kids, payload, *this);
-    im.hashes.push_back(h);
     im.table[i] = Impl::Slot{id, tag};
     im.count.store(id + 1, std::memory_order_release);
     if (std::size_t{id + 1} * 2 > im.table.size()) im.rehash(im.table.size() * 2);
