@@ -19,9 +19,10 @@ namespace symdiff::detail {
 /// The size of a transparent huge page on x86-64, and the unit of take_pages.
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
-/// Bytes in huge-page regions that a thread keeps for reuse (give_pages): 64 MiB, the
-/// regions of one parse of about 2 MiB of text.
-inline constexpr std::size_t kSpare = std::size_t{64} << 20;
+/// Bytes in huge-page regions that a thread keeps for reuse (give_pages): 128 MiB, the
+/// regions of one parse of about 2 MiB of text (1 MiB needs about 70 MB; with a cap of 64 MiB
+/// the regions of successive 1 MiB parses evicted each other, and each parse faulted afresh).
+inline constexpr std::size_t kSpare = std::size_t{128} << 20;
 
 /// `bytes`, rounded up to whole huge pages, aligned to kHugePage and advised to be backed by
 /// huge pages: a region of that size that this thread gave back (give_pages), or else fresh
