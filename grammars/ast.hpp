@@ -34,8 +34,8 @@ namespace x3 = boost::spirit::x3;
 /// the text. A freed block goes on a list of its size and is the next block of that size
 /// handed out: X3 grows vectors by doubling and drops the attributes of alternatives that
 /// fail, and without reuse the 1 MiB parse bench cut 43 MB from chunks for a 1 MiB input.
-/// Blocks above kSmall come from the heap as usual, and those of a huge page or more from
-/// take_pages (ir/pages.hpp).
+/// Blocks above kSmall come from detail::allocate_block (ir/pages.hpp): the heap, or huge
+/// pages for the largest.
 ///
 /// Rule: a tree must be destroyed before the Arena that was current when it was built, and
 /// on the same thread (parse.cpp declares the Arena before the tree). A block's owner is told
@@ -46,10 +46,7 @@ public:
     static constexpr std::size_t kSmall = 2048;
 
     Arena() : outer_(current()) { current() = this; }
-    ~Arena() {
-        current() = outer_;
-        for (std::size_t i = 0; i < heap_chunks_; ++i) ::operator delete(heap_[i]);
-    }
+    ~Arena() { current() = outer_; }
     Arena(const Arena&) = delete;
     Arena& operator=(const Arena&) = delete;
 
@@ -95,30 +92,17 @@ private:
     }
     // The operator chains of a very long sum or product (77k terms in the 1 MiB bench) grow
     // by doubling into megabytes: in huge pages, each step faults a few times, not hundreds.
-    static void* large(std::size_t n) {
-        return n >= detail::kHugePage ? detail::take_pages(n) : ::operator new(n);
-    }
-    static void release_large(void* p, std::size_t n) noexcept {
-        if (n >= detail::kHugePage) return detail::give_pages(p, n);
-        ::operator delete(p);
-    }
-    // The first chunks come from the heap, which a small parse finds warm; past kHeapChunks a
-    // tree is large, and the rest is cut from huge pages.
+    static void* large(std::size_t n) { return detail::allocate_block(n); }
+    static void release_large(void* p, std::size_t n) noexcept { detail::free_block(p, n); }
     void grow() {
-        if (heap_chunks_ < kHeapChunks) {
-            next_ = static_cast<char*>(::operator new(kChunk));
-            heap_[heap_chunks_++] = next_;
-        } else {
-            next_ = static_cast<char*>(pages_.take(kChunk));
-        }
+        next_ = static_cast<char*>(pages_.take(kChunk));
         left_ = kChunk;
     }
-    static constexpr std::size_t kHeapChunks = 8;
     Arena* outer_;
     Free* free_[kSmall / kAlign + 1] = {};
-    void* heap_[kHeapChunks] = {};
-    std::size_t heap_chunks_ = 0;
-    detail::PageStack pages_{true};
+    // 512 KB from the heap, which a small parse finds warm; past it a tree is large and its
+    // chunks are cut from huge pages.
+    detail::PageStack pages_{std::size_t{512} << 10};
     char* next_ = nullptr;
     std::size_t left_ = 0;
 };

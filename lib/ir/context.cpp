@@ -71,7 +71,8 @@ struct Context::Impl {
     bool mine() const { return exclusive.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
     std::atomic<std::uint32_t> count{0};
     // The node chunks and the blocks of children: memory that lives as long as the Context.
-    detail::PageStack space;
+    // The first 2 MiB (a node chunk, 1.2 MB, and child blocks) from the heap.
+    detail::PageStack space{detail::kHugePage};
 
     // Children live in blocks that never move; a node's children are contiguous.
     static constexpr std::size_t kKidBlock = 1 << 14;
@@ -225,10 +226,10 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
         return cand;
     }
     NodeId id = im.count.load(std::memory_order_relaxed);
-    if (id >> kChunkBits >= kMaxChunks)
+    std::size_t chunk = id >> kChunkBits;
+    if (chunk >= kMaxChunks)
         throw Error("too many expression nodes in one context (the limit is " +
                     std::to_string(std::size_t{kMaxChunks} << kChunkBits) + ")");
-    std::size_t chunk = id >> kChunkBits;
     if (!chunks_[chunk])
         chunks_[chunk] = static_cast<detail::Node*>(im.space.take(sizeof(detail::Node) << kChunkBits));
     // Chunks are raw pages; a node's life begins here (and needs no end: trivially destructible).

@@ -82,18 +82,23 @@ Spare& spare() {
     return s;
 }
 
+// Whether region `region` of a stack is from the heap: only the first, if any.
+bool from_heap(std::size_t region, std::size_t heap_first) { return region == 0 && heap_first != 0; }
+
 } // namespace
 
 void PageStack::grow(std::size_t bytes) {
     regions_.reserve(regions_.size() + 1);
     void* p;
     std::size_t size;
-    if (mapped_ == 0 && !huge_ && bytes <= kFirstRegion) {
-        size = kFirstRegion;
+    // A first block larger than the heap region goes to huge pages like any large one, and the
+    // stack then has no heap region: release() tells a region's kind from its place alone.
+    if (regions_.empty() && bytes > heap_first_) heap_first_ = 0;
+    if (from_heap(regions_.size(), heap_first_)) {
+        size = heap_first_;
         p = ::operator new(size, std::align_val_t{64});
-        heap_first_ = true;
     } else {
-        size = whole_pages(std::max(std::min(std::max(mapped_, kHugePage), kMaxRegion), bytes));
+        size = whole_pages(std::max(std::clamp(mapped_, kHugePage, kMaxRegion), bytes));
         p = take_pages(size);
     }
     regions_.emplace_back(p, size);
@@ -105,7 +110,7 @@ void PageStack::grow(std::size_t bytes) {
 void PageStack::release() noexcept {
     for (std::size_t i = 0; i < regions_.size(); ++i) {
         auto [p, n] = regions_[i];
-        if (i == 0 && heap_first_) ::operator delete(p, std::align_val_t{64});
+        if (from_heap(i, heap_first_)) ::operator delete(p, std::align_val_t{64});
         else give_pages(p, n);
     }
 }

@@ -6,7 +6,6 @@
 // in 2 MiB transparent huge pages is a few dozen faults. Linux gives huge pages to a mapping
 // that asks for them (madvise(MADV_HUGEPAGE)) when THP is set to `madvise`, the default of
 // many distributions; elsewhere the request is a no-op and the pages are ordinary ones.
-//
 #pragma once
 
 #include <cstddef>
@@ -36,27 +35,30 @@ void* take_pages(std::size_t bytes);
 /// The kept pages stay resident: the price is at most kSpare per thread.
 void give_pages(void* p, std::size_t bytes) noexcept;
 
-/// A std::allocator that takes blocks of kLargeBlock and more from take_pages, and smaller
-/// ones from operator new: for vectors that are small in most programs and very large in a
-/// few (the intern table of a Context, the operands of a very long sum).
+/// Blocks of kLargeBlock and more come from take_pages, smaller ones from operator new: for
+/// buffers that are small in most programs and very large in a few (the intern table of a
+/// Context, the operands of a very long sum, the operator chains of a syntax tree).
 inline constexpr std::size_t kLargeBlock = std::size_t{1} << 20;
 
+inline void* allocate_block(std::size_t bytes) {
+    return bytes >= kLargeBlock ? take_pages(bytes) : ::operator new(bytes);
+}
+
+/// Frees a block of allocate_block, given the size it was asked for.
+inline void free_block(void* p, std::size_t bytes) noexcept {
+    if (bytes >= kLargeBlock) return give_pages(p, bytes);
+    ::operator delete(p);
+}
+
+/// A std::allocator through allocate_block.
 template <typename T>
 struct PageAllocator {
     using value_type = T;
     PageAllocator() = default;
     template <typename U>
     PageAllocator(const PageAllocator<U>&) noexcept {}
-    T* allocate(std::size_t n) {
-        std::size_t bytes = n * sizeof(T);
-        if (bytes >= kLargeBlock) return static_cast<T*>(take_pages(bytes));
-        return static_cast<T*>(::operator new(bytes));
-    }
-    void deallocate(T* p, std::size_t n) noexcept {
-        std::size_t bytes = n * sizeof(T);
-        if (bytes >= kLargeBlock) return give_pages(p, bytes);
-        ::operator delete(p);
-    }
+    T* allocate(std::size_t n) { return static_cast<T*>(allocate_block(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { free_block(p, n * sizeof(T)); }
     template <typename U>
     bool operator==(const PageAllocator<U>&) const noexcept {
         return true;
@@ -64,18 +66,17 @@ struct PageAllocator {
 };
 
 /// Blocks cut one after another from large regions and given back all at once, when the
-/// stack goes. The first region is kFirstRegion from the heap, which a small user (most
-/// Contexts, most parses) finds warm and touches a little of; each later one is as large as
-/// all before it together (up to kMaxRegion) and in huge pages, so a large user faults once
-/// per 2 MiB and wastes at most the tail of a region.
-/// The huge-page regions come from take_pages and go back to give_pages.
+/// stack goes. The first region, of `heap_first` bytes, is from the heap, which a small user
+/// (most Contexts, most parses) finds warm and touches a little of; each later one is as
+/// large as all before it together (at least kHugePage, at most kMaxRegion) and in huge pages
+/// from take_pages, so a large user faults once per 2 MiB and wastes at most the tail of a
+/// region.
 class PageStack {
 public:
-    static constexpr std::size_t kFirstRegion = std::size_t{2} << 20;
     static constexpr std::size_t kMaxRegion = std::size_t{64} << 20;
 
-    /// `huge`: every region in huge pages, for a user known to be large.
-    explicit PageStack(bool huge = false) : huge_(huge) {}
+    /// `heap_first` 0: every region in huge pages.
+    explicit PageStack(std::size_t heap_first) : heap_first_(heap_first) {}
     PageStack(const PageStack&) = delete;
     PageStack& operator=(const PageStack&) = delete;
     ~PageStack() { release(); }
@@ -97,8 +98,7 @@ private:
     char* next_ = nullptr;
     std::size_t left_ = 0;
     std::size_t mapped_ = 0;
-    bool huge_ = false;
-    bool heap_first_ = false;
+    std::size_t heap_first_;
 };
 
 } // namespace symdiff::detail

@@ -64,9 +64,9 @@ TEST_CASE("PageAllocator serves small and large vectors") {
 }
 
 TEST_CASE("PageStack blocks are 64-byte aligned and never overlap") {
-    for (bool huge : {false, true}) {
-        PageStack stack(huge);
-        std::mt19937 rng(huge ? 7 : 11);
+    for (std::size_t heap_first : {std::size_t{0}, std::size_t{512} << 10, kHugePage}) {
+        PageStack stack(heap_first);
+        std::mt19937 rng(static_cast<unsigned>(heap_first) + 7);
         struct Block {
             unsigned char* p;
             std::size_t n;
@@ -84,7 +84,7 @@ TEST_CASE("PageStack blocks are 64-byte aligned and never overlap") {
             blocks.push_back({p, n, fill});
             total += n;
         }
-        INFO("huge " << huge << ", " << total << " bytes");
+        INFO("heap first " << heap_first << ", " << total << " bytes");
         for (const Block& b : blocks) {
             bool intact = true;
             for (std::size_t k = 0; k < b.n; k += 61) intact = intact && b.p[k] == b.fill;
@@ -92,6 +92,16 @@ TEST_CASE("PageStack blocks are 64-byte aligned and never overlap") {
             REQUIRE(intact);
         }
     }
+}
+
+TEST_CASE("a PageStack whose first block outgrows its heap region takes it from huge pages") {
+    PageStack stack(std::size_t{512} << 10);
+    auto* big = static_cast<unsigned char*>(stack.take(std::size_t{1} << 20));
+    CHECK(aligned(big, kHugePage)); // not from the heap
+    std::memset(big, 3, std::size_t{1} << 20);
+    auto* next = static_cast<unsigned char*>(stack.take(100));
+    std::memset(next, 4, 100);
+    CHECK(big[(std::size_t{1} << 20) - 1] == 3);
 }
 
 TEST_CASE("a large Context made on one thread is read and destroyed on another") {
