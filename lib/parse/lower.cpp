@@ -308,7 +308,14 @@ private:
         Parts parts;
         // Only an exponent makes the split matter here; without one, postfix() resolves the name.
         if (p.base.sup || !p.tail.empty()) parts = juxtaposed(p.base.primary);
-        if (!parts.empty()) {
+        const ast::Call* product = p.base.sup || !p.tail.empty() ? product_call_of(p.base.primary) : nullptr;
+        if (product) {
+            // `x(x+1)^2` is x·(x+1)²: the exponent belongs to the bracket, as `sin(x)(x+1)^2`
+            // and paper have it, not to the product the name and the bracket make.
+            leading.push_back(product_head(*product));
+            base = expression(product->args[0].value);
+            if (p.base.sup) base = ctx_.pow(base, superscript(*p.base.sup));
+        } else if (!parts.empty()) {
             for (std::size_t i = 0; i + 1 < parts.size(); ++i) leading.push_back(letter(parts[i], parts[i]));
             base = letter(parts.back(), parts.back());
             if (p.base.sup) base = ctx_.pow(base, superscript(*p.base.sup));
@@ -793,11 +800,30 @@ private:
     // `x(x+1)`, `2x(x+1)`, `a²(b)`: a value name followed by one parenthesised argument is a
     // product. Other names with parentheses are unknown functions.
     Expr product_call(const ast::Call& c) {
+        Expr head = product_head(c);
+        return ctx_.mul({head, expression(c.args[0].value)});
+    }
+
+    // The call when p is `name(…)` that call() would read as a product (or refuse as an
+    // unknown function): not a built-in, not a definition with parameters, no range.
+    const ast::Call* product_call_of(const ast::Primary& p) const {
+        const auto* fc = boost::get<ast::x3::forward_ast<ast::Call>>(&p.get());
+        if (!fc) return nullptr;
+        const ast::Call& c = fc->get();
+        if (find_function(c.name.text)) return nullptr;
+        if (const UserFunction* u = user(c.name.text); u && !u->params.empty()) return nullptr;
+        for (const auto& a : c.args)
+            if (a.range) return nullptr;
+        return &c;
+    }
+
+    // The factor before the bracket of a product call, with its superscript (`a²(b)`).
+    Expr product_head(const ast::Call& c) {
         std::string_view fn = c.name.text;
         if (c.args.size() != 1 || !resolves_as_value(fn)) fail(fn, "unknown function '" + std::string(fn) + "'");
         Expr base = resolve(fn, fn);
         if (c.sup) base = ctx_.pow(base, superscript(*c.sup));
-        return ctx_.mul({base, expression(c.args[0].value)});
+        return base;
     }
 
     // --- positions

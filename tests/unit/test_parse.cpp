@@ -112,6 +112,26 @@ TEST_CASE_METHOD(Fixture, "parse: implicit multiplication", "[parse]") {
     CHECK(p("1e") == p("1*e"));
 }
 
+// A power after `name(…)` belongs to the bracket alone (issue 15, item 1): `x(x+1)^2` once
+// read as (x·(x+1))², which `y(x+1)^2` at x = y = 2 showed as 36 instead of 18.
+TEST_CASE_METHOD(Fixture, "parse: a power after name(...) binds to the bracket only", "[parse]") {
+    CHECK(p("x(x+1)^2") == p("x*(x+1)^2"));
+    CHECK(p("2x(x+1)^2") == p("2*x*(x+1)^2"));
+    CHECK(p("y(x+1)^2") == p("y*(x+1)^2"));
+    CHECK(p("6x(3x+1)^2") == p("6*x*(3*x+1)^2"));
+    CHECK(p("sin(x)(x+1)^2") == p("sin(x)*(x+1)^2"));
+    CHECK(p("x(x+1)²") == p("x*(x+1)^2"));
+    CHECK(p("x²(x+1)^2") == p("x^2*(x+1)^2"));
+    CHECK(p("x(x+1)^-1") == p("x/(x+1)"));
+    CHECK(p("x(x+1)^2^3") == p("x*(x+1)^8"));
+    CHECK(p("-x(x+1)^2") == p("-(x*(x+1)^2)"));
+    CHECK(p("e(x+1)^2") == p("e*(x+1)^2"));
+    CHECK(p("x(x+1)") == p("x*(x+1)"));
+    // The head is still checked: an unknown name with a power is the same error as without.
+    CHECK_THROWS_WITH(p("foo(x)^2"), "unknown function 'foo'");
+    CHECK_THROWS_WITH(p("x(1, 2)^2"), "unknown function 'x'");
+}
+
 TEST_CASE_METHOD(Fixture, "parse: unicode operators and superscripts", "[parse]") {
     CHECK(p("x²") == p("x^2"));
     CHECK(p("x⁻¹") == p("x^-1"));
