@@ -21,7 +21,7 @@ namespace {
 
 // How a function name lowers. Direct names one Op; the others are aliases written in terms
 // of the Ops (ops.def has no log-base, sqrt, sec, ...).
-enum class FnKind { Direct, Log, Log2, Log10, Sqrt, Sec, Csc, Cot, Fold, Sum, Mean, Len };
+enum class FnKind { Direct, Log, Log2, Log10, Sqrt, Pow, Sec, Csc, Cot, Fold, Sum, Mean, Len };
 
 struct FnSpec {
     FnKind kind;
@@ -77,6 +77,9 @@ const std::unordered_map<std::string_view, FnSpec>& functions() {
         t.emplace("log2", FnSpec{FnKind::Log2, Op::Log, 1, 1});
         t.emplace("log10", FnSpec{FnKind::Log10, Op::Log, 1, 1});
         t.emplace("sqrt", FnSpec{FnKind::Sqrt, Op::Num, 1, 1});
+        // The spellings of C (and of the C format's output): pow(a, b) = a^b, fabs = abs.
+        t.emplace("pow", FnSpec{FnKind::Pow, Op::Pow, 2, 2});
+        unary("fabs", Op::Abs);
         t.emplace("sec", FnSpec{FnKind::Sec, Op::Cos, 1, 1});
         t.emplace("csc", FnSpec{FnKind::Csc, Op::Sin, 1, 1});
         t.emplace("cot", FnSpec{FnKind::Cot, Op::Tan, 1, 1});
@@ -782,6 +785,7 @@ private:
         case FnKind::Log2: return ctx_.div(ctx_.call(Op::Log, {args[0]}), ctx_.call(Op::Log, {ctx_.integer(2)}));
         case FnKind::Log10: return ctx_.div(ctx_.call(Op::Log, {args[0]}), ctx_.call(Op::Log, {ctx_.integer(10)}));
         case FnKind::Sqrt: return ctx_.sqrt(args[0]);
+        case FnKind::Pow: return ctx_.pow(args[0], args[1]);
         case FnKind::Sec: return ctx_.div(ctx_.integer(1), ctx_.call(Op::Cos, {args[0]}));
         case FnKind::Csc: return ctx_.div(ctx_.integer(1), ctx_.call(Op::Sin, {args[0]}));
         case FnKind::Cot: return ctx_.div(ctx_.integer(1), ctx_.call(Op::Tan, {args[0]}));

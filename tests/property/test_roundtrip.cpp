@@ -73,6 +73,55 @@ TEST_CASE("roundtrip: smooth expressions as the derivative tests draw them", "[r
     run(opt, base_seed() + 7, 2000);
 }
 
+namespace {
+
+// Whether the C format writes every constant of e exactly: not π (the double
+// 3.141592653589793), nor a rational such as 1/3 that has no short decimal (0.3333333333333333
+// reads back as another rational).
+bool c_constants_exact(Context& ctx, Expr e) {
+    if (e.is(Op::Pi)) return false;
+    if (e.is_number()) return parse_expr(ctx, to_string(e, Format::C)) == e;
+    for (std::size_t i = 0; i < e.size(); ++i)
+        if (!c_constants_exact(ctx, e[i])) return false;
+    return true;
+}
+
+} // namespace
+
+// The C format is for a C compiler, but where it writes calls (pow, fabs, sqrt, exp, …) it
+// reads back too: over the ops it does not spell as formulas (sigmoid, relu, softplus,
+// heaviside, sign, max, min) and with constants it writes exactly, the C form parses to the
+// same node.
+TEST_CASE("roundtrip: the C format reads back where it writes calls", "[roundtrip][print][parse]") {
+    testing::RandomExprOptions opt;
+    opt.max_depth = 5;
+    opt.constants = testing::kIntegers | testing::kNegative;
+    opt.ops = {Op::Add, Op::Mul,  Op::Pow,  Op::Exp,   Op::Log,   Op::Sin,   Op::Cos,  Op::Tan,  Op::Asin,
+               Op::Acos, Op::Atan, Op::Atan2, Op::Sinh, Op::Cosh, Op::Tanh, Op::Asinh, Op::Acosh, Op::Atanh,
+               Op::Abs, Op::Cbrt, Op::Erf};
+    Context ctx;
+    std::uint64_t seed = base_seed() + 23;
+    testing::RandomExpr gen(ctx, seed, opt);
+    int checked = 0;
+    for (int i = 0; i < 3000; ++i) {
+        Expr e = gen.next();
+        if (!c_constants_exact(ctx, e)) continue;
+        check_round_trip(ctx, e, Format::C, seed, i);
+        ++checked;
+    }
+    CHECK(checked >= 2000);
+}
+
+TEST_CASE("roundtrip: pow(a, b) and fabs(a), as C writes them, read as a^b and abs(a)", "[roundtrip][parse]") {
+    Context ctx;
+    CHECK(parse_expr(ctx, "pow(x, 2)") == parse_expr(ctx, "x^2"));
+    CHECK(parse_expr(ctx, "pow(x, 2.0) - 3.0*x") == parse_expr(ctx, "x^2 - 3*x"));
+    CHECK(parse_expr(ctx, "pow(a, b)") == parse_expr(ctx, "a^b"));
+    CHECK(parse_expr(ctx, "pow(pow(x, y), z)") == parse_expr(ctx, "(x^y)^z"));
+    CHECK(parse_expr(ctx, "fabs(x - 1)") == parse_expr(ctx, "abs(x - 1)"));
+    CHECK_THROWS_WITH(parse_expr(ctx, "pow(x)"), "pow takes 2 arguments, got 1");
+}
+
 TEST_CASE("roundtrip: algebra only, where re-sugaring does the most", "[roundtrip][print][parse]") {
     testing::RandomExprOptions opt;
     opt.max_depth = 6;
