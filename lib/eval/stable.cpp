@@ -262,12 +262,19 @@ std::vector<Expr> stable_forms(std::span<const Expr> outputs) {
     if (outputs.empty()) return result;
     const Context& cctx = outputs[0].context();
     const std::vector<NodeId> order = topological_order(outputs);
+    // A node is rewritten only when a sum of exponentials lies below it, so that what a node
+    // becomes depends on that node alone: output i is the same whatever else is evaluated
+    // with it, and the Interpreter stays bit for bit evaluate() of each output (a gate on the
+    // whole list of outputs made exp(u)*(e + 2*e*x) distribute beside e + exp(u), not alone).
+    std::unordered_map<NodeId, bool> holds;
     bool any = false;
-    for (NodeId id : order)
-        if (exp_sum_shape(cctx[id])) {
-            any = true;
-            break;
-        }
+    for (NodeId id : order) {
+        Expr e = cctx[id];
+        bool h = exp_sum_shape(e);
+        for (std::size_t k = 0; k < e.size() && !h; ++k) h = holds[e[k].id()];
+        holds[id] = h;
+        any = any || h;
+    }
     if (!any) return result;
 
     Context& ctx = ctx_of(outputs[0]);
@@ -278,7 +285,7 @@ std::vector<Expr> stable_forms(std::span<const Expr> outputs) {
     };
     for (NodeId id : order) {
         Expr e = cctx[id];
-        if (e.size() == 0) continue;
+        if (e.size() == 0 || !holds[id]) continue;
         std::vector<Expr> kids;
         bool changed = false;
         for (std::size_t k = 0; k < e.size(); ++k) {

@@ -17,7 +17,9 @@
 namespace symdiff::detail {
 
 /// The outputs with every log-sum-exp and softmax ratio rewritten in shifted form. An output
-/// without one is returned as it is (same node), and no node is made then.
+/// without one is returned as it is (same node), and no node is made then. Only nodes with a
+/// sum of exponentials below them are rewritten, so stable_forms(outputs)[i] is
+/// stable_forms({outputs[i]})[0] whatever the other outputs are.
 std::vector<Expr> stable_forms(std::span<const Expr> outputs);
 
 } // namespace symdiff::detail
