@@ -15,6 +15,7 @@
 #include "charset.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/simplify.hpp"
+#include "symdiff/suggest.hpp"
 
 namespace symdiff::detail {
 namespace {
@@ -120,6 +121,18 @@ const FnSpec* find_function(std::string_view name) {
         return nullptr;
     auto it = functions().find(name);
     return it == functions().end() ? nullptr : &it->second;
+}
+
+// The names a misspelt function may have meant, in alphabetical order (so that among names
+// equally near the suggestion does not depend on the hash table).
+const std::vector<std::string_view>& function_names() {
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> v;
+        for (const auto& [name, spec] : functions()) v.push_back(name);
+        std::sort(v.begin(), v.end());
+        return v;
+    }();
+    return names;
 }
 
 // The blanks of the grammar (config.hpp), which positions skip over.
@@ -665,6 +678,17 @@ private:
         }
     }
 
+    // "unknown function 'sigmod' (did you mean 'sigmoid'?)": built-ins first, then definitions.
+    std::string unknown_function(std::string_view fn) const {
+        std::vector<std::string_view> known = function_names();
+        std::vector<std::string_view> defined;
+        for (const auto& [name, u] : user_)
+            if (!u.params.empty()) defined.push_back(name);
+        std::sort(defined.begin(), defined.end());
+        known.insert(known.end(), defined.begin(), defined.end());
+        return "unknown function '" + std::string(fn) + "'" + did_you_mean(fn, known);
+    }
+
     // --- user definitions (ParseOptions::functions)
 
     const UserFunction* user(std::string_view name) const {
@@ -824,7 +848,7 @@ private:
     // The factor before the bracket of a product call, with its superscript (`a²(b)`).
     Expr product_head(const ast::Call& c) {
         std::string_view fn = c.name.text;
-        if (c.args.size() != 1 || !resolves_as_value(fn)) fail(fn, "unknown function '" + std::string(fn) + "'");
+        if (c.args.size() != 1 || !resolves_as_value(fn)) fail(fn, unknown_function(fn));
         Expr base = resolve(fn, fn);
         if (c.sup) base = ctx_.pow(base, superscript(*c.sup));
         return base;

@@ -25,6 +25,7 @@
 #include "symdiff/simplify.hpp"
 #if __has_include("symdiff/steps.hpp")
 #include "symdiff/steps.hpp"
+#include "symdiff/suggest.hpp"
 #define SYMDIFF_REPL_HAS_STEPS 1
 #endif
 
@@ -511,17 +512,21 @@ struct Session::Impl {
             return parse(ctx, source, parse_options);
         } catch (const Error& e) {
             const Diagnostic& d = e.diagnostic();
-            std::string message = d.message + hint(d.message);
+            std::string message = statement_hint(d.message);
             if (!d.has_position()) fail_at(at, message);
             throw Error(make_diagnostic(message, text, at.begin + d.offset, d.length));
         }
     }
 
-    static std::string hint(std::string_view message) {
-        for (std::string_view op : {"diff", "grad", "hessian", "jacobian", "steps", "check", "minimize"})
-            if (message == fmt::format("unknown function '{}'", op))
-                return fmt::format(" ({} is a statement of its own: define g = {}(...) first, then use g)", op, op);
-        return {};
+    // A statement used as a function gets the way to write it in place of the parser's guess
+    // at a function it may have meant.
+    static std::string statement_hint(const std::string& message) {
+        for (std::string_view op : {"diff", "grad", "hessian", "jacobian", "steps", "check", "minimize"}) {
+            const std::string unknown = fmt::format("unknown function '{}'", op);
+            if (message.starts_with(unknown))
+                return unknown + fmt::format(" ({} is a statement of its own: define g = {}(...) first, then use g)", op, op);
+        }
+        return message;
     }
 
     // ---------------------------------------------------------------- printing
@@ -806,7 +811,8 @@ struct Session::Impl {
             no_argument();
             reply.quit = true;
         } else {
-            fail_at(cmd, "unknown command '" + name + "' (:help lists the commands)");
+            const std::string guess = did_you_mean(name, repl::command_names());
+            fail_at(cmd, "unknown command '" + name + "'" + (guess.empty() ? " (:help lists the commands)" : guess));
         }
     }
 

@@ -37,7 +37,7 @@ const std::vector<Rejected> kRejected = {
     {"x/", "expected an operand, found end of input", 1, 3},
     {"-", "expected an operand, found end of input", 1, 2},
     {"foo(x)", "unknown function 'foo'", 1, 1},
-    {"2 + Sin(x)", "unknown function 'Sin'", 1, 5},
+    {"2 + Sin(x)", "unknown function 'Sin' (did you mean 'sin'?)", 1, 5},
     {"f(x, y)", "unknown function 'f'", 1, 1},
     {"sin(x, y)", "sin takes 1 argument, got 2", 1, 1},
     {"x + atan2(x)", "atan2 takes 2 arguments, got 1", 1, 5},
