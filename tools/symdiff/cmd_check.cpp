@@ -69,6 +69,8 @@ std::vector<Row> check_loops(Context& ctx, const Options& o, const Input& in, co
     for (const Binding& b : in.at) {
         const Expr s = ctx.symbol(b.name);
         if (std::find(wrt.begin(), wrt.end(), s) != wrt.end()) continue;
+        // A name the expression does not have is ignored, as everywhere --at is read.
+        if (std::find(in.parsed.variables.begin(), in.parsed.variables.end(), s) == in.parsed.variables.end()) continue;
         if (b.is_vector) throw Error(fmt::format("check varies every vector it is given: add '{}' to --wrt", b.name));
         fixed.push_back(SizeBinding{s, b.value});
     }

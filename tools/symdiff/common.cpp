@@ -62,6 +62,8 @@ std::optional<std::size_t> find_word(std::string_view text, std::string_view nam
 std::vector<Binding> parse_at(Context& ctx, const std::vector<std::string>& raw) {
     std::vector<Binding> out;
     for (const std::string& arg : raw) {
+        // `--at ''` gives no values (a script's empty point), as no --at does.
+        if (trim(arg).empty()) continue;
         for (Binding& b : parse_assignments(ctx, arg, "--at")) {
             if (std::any_of(out.begin(), out.end(), [&](const Binding& o) { return o.name == b.name; }))
                 throw UsageError(fmt::format("--at gives '{}' twice", b.name));
@@ -316,17 +318,8 @@ Input read_input(Context& ctx, const Options& o) {
     auto at_names = names_of(in.at);
     popts.variables.insert(popts.variables.end(), at_names.begin(), at_names.end());
     in.parsed = parse(ctx, in.text, popts);
-
-    std::unordered_set<std::string> known(o.vars.begin(), o.vars.end());
-    for (Expr v : in.parsed.variables) known.insert(v.name());
-    for (const Binding& b : in.at) {
-        if (!known.count(b.name)) {
-            std::string vars;
-            for (Expr v : in.parsed.variables) vars += (vars.empty() ? "" : ", ") + v.name();
-            throw Error(fmt::format("--at gives a value to '{}', which is not a variable of the expression ({})",
-                                    b.name, vars.empty() ? "it has none" : "its variables: " + vars));
-        }
-    }
+    // A name the expression lacks keeps its value unused: one point serves a list of
+    // expressions, and a derivative by an absent variable is 0 (DESIGN.md).
     check_list_values(in.at, in.parsed.expr, false);
     return in;
 }
@@ -539,11 +532,14 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
     const Expr all = ctx.list(outputs);
     std::vector<Expr> sizes = size_symbols(all);
     const std::vector<Expr> indexed = vector_symbols(all);
+    const std::vector<Expr> free = free_symbols(all);
+    // Only the vectors the outputs read give the sizes: --at may name others (ignored).
     std::vector<const Binding*> vectors;
     for (const Binding& a : in.at)
-        if (a.is_vector) vectors.push_back(&a);
+        if (a.is_vector && std::any_of(free.begin(), free.end(), [&](Expr s) { return s.name() == a.name; }))
+            vectors.push_back(&a);
     std::size_t bound_columns = 0;
-    for (Expr s : free_symbols(all)) {
+    for (Expr s : free) {
         const std::string& name = s.name();
         auto at = std::find_if(in.at.begin(), in.at.end(), [&](const Binding& a) { return a.name == name; });
         if (at != in.at.end()) {

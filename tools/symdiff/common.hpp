@@ -97,9 +97,9 @@ struct Input {
 };
 
 /// Reads and parses o.expr. Names in --vars, --wrt and --at are declared variables, so
-/// `eval "3xy" --at x=1,y=2` splits `xy`. The --at values are parsed and evaluated too.
-/// Throws symdiff::Error (exit 1) for bad expressions or values, and for an --at name that
-/// is neither a variable of the expression nor declared; UsageError for a malformed --at.
+/// `eval "3xy" --at x=1,y=2` splits `xy`. The --at values are parsed and evaluated too; a
+/// name the expression does not have is allowed (and unused), and an empty --at gives nothing.
+/// Throws symdiff::Error (exit 1) for bad expressions or values; UsageError for a malformed --at.
 Input read_input(Context& ctx, const Options& o);
 
 /// The scalar --at bindings as evaluate() takes them (vectors left out).

@@ -1,0 +1,1 @@
+symdiff diff "3*y" --wrt x --at x=1,y=2
