@@ -56,9 +56,14 @@ Expr local_partial(Expr e, std::size_t i);
 
 /// The gradient of a scalar e with respect to vars, in the order given, by symbolic reverse
 /// mode: one sweep over e's DAG in reverse topological order accumulating adjoints in a side
-/// table. The gradient DAG grows linearly with e's DAG (for products of k factors that
-/// depend on the variables, each cofactor is a flat product of k - 1 factors, since the IR
-/// keeps products flat). Throws symdiff::Error if e is a list or a var is not a symbol.
+/// table. The gradient DAG and the time grow linearly with e's DAG, for wide sums and for
+/// deep chains alike (sin(... sin(x + x) ... + x) or x^x^...^x 100,000 deep: an adjoint that
+/// is a long product is not multiplied out again at every level, and contributions that meet
+/// are summed in nested form over their common factors). The exceptions are answers that are
+/// themselves large, since the IR keeps products flat: for products of k factors that depend
+/// on the variables each cofactor is a flat product of k - 1 factors, and so is the partial by
+/// each of k variables used one per level of a chain. Throws symdiff::Error if e is a list or
+/// a var is not a symbol.
 std::vector<Expr> gradient(Expr e, std::span<const Expr> vars);
 
 /// The Jacobian of a list [f1, ..., fm] (or of a scalar, as one row): J[i][j] = dfi/dvars[j],

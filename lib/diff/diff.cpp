@@ -235,6 +235,159 @@ bool differentiable_kid(Expr n, std::size_t i) {
     throw Error("a vector [... for k = ...] is an output and cannot appear inside an expression that is differentiated");
 }
 
+// The adjoints of one reverse sweep, each a product kept as a path in a tree: a node's value is
+// its factor times its parent's value, and node 0 (the tree's root) is 1. The IR keeps products
+// flat, so along a chain (sin(sin(... + x) + x)) the adjoint a*f of the next node down is a new
+// flat product one factor longer than a: made eagerly, a chain n deep costs n^2/2 factors, and
+// the sum of the n contributions that reach x another n^2/2. Here an adjoint that is already a
+// long product is not multiplied out: the contribution is a tree node under it, so going down a
+// chain costs one node a level, and contributions meeting at a node are summed as a nested
+// (Horner) form of their shared prefixes, c_n*(1 + c_(n-1)*(1 + ...)), linear in the chain.
+// Short adjoints (a flat product of at most kFlatFactors factors, so every expression of usual
+// size) are made exactly as before, as one flat product, so those results do not change.
+class Adjoints {
+public:
+    static constexpr std::size_t kFlatFactors = 32;
+
+    explicit Adjoints(Context& c) : c_(c) { t_.push_back({0, 0, 0, c.integer(1)}); }
+
+    // A node whose value is v itself.
+    std::uint32_t flat(Expr v) { return under(0, v); }
+    // True if the value of a is its factor, short enough to be multiplied out as before. A
+    // product's cost is its factors and the terms of the exponents its equal bases merge into
+    // (x^(x^x)*x^x is x^(x^x + x): up a tower the exponent grows by one term a level).
+    bool eager(std::uint32_t a) const {
+        if (t_[a].parent != 0) return false;
+        const Expr f = t_[a].factor;
+        std::size_t width = 0;
+        auto exponent_terms = [](Expr p) { return p.is(Op::Pow) && p[1].is(Op::Add) ? p[1].size() : 0; };
+        if (f.is(Op::Mul)) {
+            width = f.size();
+            for (std::size_t i = 0; i < f.size() && width <= kFlatFactors; ++i) width += exponent_terms(f[i]);
+        } else {
+            width = exponent_terms(f);
+        }
+        return width <= kFlatFactors;
+    }
+    bool is_flat(std::uint32_t a) const { return t_[a].parent == 0; }
+    Expr factor(std::uint32_t a) const { return t_[a].factor; }
+    bool zero(std::uint32_t a) const { return is_flat(a) && is_zero(t_[a].factor); }
+
+    // The node a*f (f not 0).
+    std::uint32_t under(std::uint32_t a, Expr f) {
+        // Skew-binary jump pointers (Myers): a jump from any node skips at most twice as far as
+        // the last one, so an ancestor at a given depth is found in O(log depth) steps.
+        const std::uint32_t j = t_[a].jump, jj = t_[j].jump;
+        const std::uint32_t jump = t_[a].depth - t_[j].depth == t_[j].depth - t_[jj].depth ? jj : a;
+        t_.push_back({a, jump, t_[a].depth + 1, f});
+        return static_cast<std::uint32_t>(t_.size() - 1);
+    }
+
+    // The value of a as one flat product.
+    Expr value(std::uint32_t a) {
+        if (is_flat(a)) return t_[a].factor;
+        std::vector<Expr> fs;
+        for (; a != 0; a = t_[a].parent) fs.push_back(t_[a].factor);
+        return c_.mul(fs);
+    }
+
+    // The node whose value is the sum of the values of ts (at least two).
+    std::uint32_t sum(std::span<const std::uint32_t> ts) {
+        if (std::all_of(ts.begin(), ts.end(), [&](std::uint32_t t) { return is_flat(t); })) {
+            std::vector<Expr> vs;
+            for (std::uint32_t t : ts) vs.push_back(t_[t].factor);
+            return flat(c_.add(vs));
+        }
+        // Every value is the value of the deepest common ancestor l times a product below l:
+        // sum those products over the tree of paths from the ts up to l, each node's sum being
+        // (how often it is a t) + the sum over its children of child factor * child's sum.
+        std::uint32_t l = ts[0];
+        for (std::uint32_t t : ts) l = common_ancestor(l, t);
+        ++gen_;
+        if (stamp_.size() < t_.size()) {
+            stamp_.resize(t_.size(), 0);
+            slot_.resize(t_.size(), 0);
+        }
+        marked_.clear();
+        auto mark = [&](std::uint32_t u) {
+            stamp_[u] = gen_;
+            slot_[u] = static_cast<std::uint32_t>(marked_.size());
+            marked_.push_back(u);
+        };
+        mark(l);
+        std::vector<std::int64_t> count(1, 0);
+        for (std::uint32_t t : ts) {
+            if (stamp_[t] == gen_) {
+                ++count[slot_[t]];
+                continue;
+            }
+            mark(t);
+            count.push_back(1);
+            for (std::uint32_t u = t_[t].parent; stamp_[u] != gen_; u = t_[u].parent) {
+                mark(u);
+                count.push_back(0);
+            }
+        }
+        // A node's sum is kept as a list of factors while it has a single term, so that a long
+        // run of nodes with one child each is multiplied out once, not once per node.
+        std::vector<std::uint32_t> order(marked_.size());
+        for (std::uint32_t s = 0; s < order.size(); ++s) order[s] = s;
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return marked_[a] > marked_[b]; });
+        std::vector<std::vector<std::vector<Expr>>> terms(marked_.size());
+        auto product = [&](const std::vector<Expr>& fs) { return fs.size() == 1 ? fs[0] : c_.mul(fs); };
+        Expr total;
+        for (std::uint32_t s : order) {
+            const std::uint32_t u = marked_[s];
+            std::vector<Expr> own;
+            if (count[s] == 0 && terms[s].size() == 1) {
+                own = std::move(terms[s][0]);
+            } else {
+                std::vector<Expr> parts;
+                if (count[s] != 0) parts.push_back(c_.integer(count[s]));
+                for (const std::vector<Expr>& fs : terms[s]) parts.push_back(product(fs));
+                own.push_back(parts.size() == 1 ? parts[0] : c_.add(parts));
+            }
+            std::vector<std::vector<Expr>>().swap(terms[s]);
+            if (u == l) {
+                total = product(own);
+                break;
+            }
+            own.push_back(t_[u].factor);
+            terms[slot_[t_[u].parent]].push_back(std::move(own));
+        }
+        if (is_zero(total) || l == 0) return flat(total);
+        return total.is_integer(1) ? l : under(l, total);
+    }
+
+private:
+    struct Node {
+        std::uint32_t parent, jump, depth;
+        Expr factor;
+    };
+
+    std::uint32_t common_ancestor(std::uint32_t a, std::uint32_t b) const {
+        if (t_[a].depth < t_[b].depth) std::swap(a, b);
+        while (t_[a].depth > t_[b].depth)
+            a = t_[t_[a].jump].depth >= t_[b].depth ? t_[a].jump : t_[a].parent;
+        while (a != b) {
+            // at equal depths the jumps go to equal depths too
+            if (t_[a].jump != t_[b].jump) {
+                a = t_[a].jump;
+                b = t_[b].jump;
+            } else {
+                a = t_[a].parent;
+                b = t_[b].parent;
+            }
+        }
+        return a;
+    }
+
+    Context& c_;
+    std::vector<Node> t_;
+    std::vector<std::uint32_t> stamp_, slot_, marked_;
+    std::uint32_t gen_ = 0;
+};
+
 // Reverse-mode adjoints of the nodes `wrt` in the scalar e (0 where e does not depend on one),
 // each wrt node an independent leaf whose inside the sweep never visits: wrt may hold x[i + 1]
 // or a whole sum as well as symbols. A reduction outside wrt passes its adjoint a into its body
@@ -261,16 +414,29 @@ std::vector<Expr> reverse(Expr e, const Order& o, std::span<const Expr> wrt) {
     // adjoint(child) += adjoint(node) * d node/d child. Contributions are collected per node
     // and summed once, when the sweep reaches it (every parent has a larger id, so all of them
     // have been visited by then).
-    std::vector<std::vector<Expr>> contrib(n);
-    std::vector<Expr> adjoint(n);
-    if (n > 0) contrib[n - 1].push_back(c.integer(1));
+    Adjoints adj(c);
+    const Expr one = c.integer(1);
+    std::vector<std::vector<std::uint32_t>> contrib(n);
+    std::vector<std::uint32_t> adjoint(n, kNone);
+    if (n > 0) contrib[n - 1].push_back(adj.flat(one));
+    // contribution a*f to the node at position kp, where f is d node/d child made by `partial`
+    // from a (multiplied out) or from 1 (kept apart from a long a)
+    auto give = [&](std::uint32_t kp, std::uint32_t a, auto partial) {
+        if (adj.eager(a)) {
+            contrib[kp].push_back(adj.flat(partial(adj.factor(a))));
+            return;
+        }
+        const Expr f = partial(one);
+        if (is_zero(f)) return;
+        contrib[kp].push_back(f.is_integer(1) ? a : adj.under(a, f));
+    };
     std::vector<Expr> inner_wrt;
     for (std::size_t k = n; k-- > 0;) {
         if (!live[k] || contrib[k].empty()) continue;
-        Expr a = contrib[k].size() == 1 ? contrib[k][0] : c.add(contrib[k]);
-        std::vector<Expr>().swap(contrib[k]);
+        const std::uint32_t a = contrib[k].size() == 1 ? contrib[k][0] : adj.sum(contrib[k]);
+        std::vector<std::uint32_t>().swap(contrib[k]);
         adjoint[k] = a;
-        if (is_zero(a) || leaf[k]) continue;
+        if (adj.zero(a) || leaf[k]) continue;
         const Expr node = c[o.ids[k]];
         if (node.is(Op::List)) list_inside();
         if (node.is(Op::Vec)) vec_inside();
@@ -288,22 +454,29 @@ std::vector<Expr> reverse(Expr e, const Order& o, std::span<const Expr> wrt) {
             }
             const Expr body = body_of(node);
             const std::vector<Expr> inner = reverse(body, order_of(std::span<const Expr>(&body, 1)), inner_wrt);
-            for (std::size_t j = 0; j < inner_wrt.size(); ++j)
-                if (!is_zero(inner[j])) contrib[pos_of(inner_wrt[j])].push_back(c.mul({a, rereduce(c, node, inner[j])}));
+            for (std::size_t j = 0; j < inner_wrt.size(); ++j) {
+                if (is_zero(inner[j])) continue;
+                const Expr r = rereduce(c, node, inner[j]);
+                give(pos_of(inner_wrt[j]), a, [&](Expr s) { return c.mul({s, r}); });
+            }
             continue;
         }
         for (std::size_t i = 0; i < node.size(); ++i) {
             if (!differentiable_kid(node, i)) continue;
             std::uint32_t kp = o.pos[node.child_ids()[i]];
             if (!live[kp]) continue;
-            contrib[kp].push_back(scaled_partial(c, node, i, a));
+            if (node.is(Op::Add)) {
+                contrib[kp].push_back(a); // d(u + v)/du = 1
+                continue;
+            }
+            give(kp, a, [&](Expr s) { return scaled_partial(c, node, i, s); });
         }
     }
     std::vector<Expr> out;
     out.reserve(wrt.size());
     for (Expr v : wrt) {
         std::uint32_t p = pos_of(v);
-        out.push_back(p == kNone || adjoint[p].is_null() ? c.integer(0) : adjoint[p]);
+        out.push_back(p == kNone || adjoint[p] == kNone ? c.integer(0) : adj.value(adjoint[p]));
     }
     return out;
 }
