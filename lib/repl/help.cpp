@@ -15,7 +15,7 @@ constexpr std::string_view kKeywords[] = {"diff", "grad", "hessian", "jacobian",
 
 // Kept in step with the function table of lib/parse/lower.cpp and the constants it knows.
 constexpr std::string_view kBuiltins[] = {
-    "exp",   "ln",      "log",     "log2",      "log10",   "sqrt",    "cbrt",    "abs",     "sign",
+    "exp",   "ln",      "log",     "log2",      "log10",   "sqrt",    "pow",     "cbrt",    "abs",     "fabs",    "sign",
     "sin",   "cos",     "tan",     "sec",       "csc",     "cot",     "asin",    "acos",    "atan",
     "atan2", "arcsin",  "arccos",  "arctan",    "arctan2", "sinh",    "cosh",    "tanh",    "asinh",
     "acosh", "atanh",   "arcsinh", "arccosh",   "arctanh", "sigmoid", "relu",    "softplus", "max",
