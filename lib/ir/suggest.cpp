@@ -52,6 +52,8 @@ std::optional<std::string> nearest(std::string_view word, std::span<const Name> 
     }
     if (best) return std::string(*best);
     // Nothing near: a unique longer name that starts with the word (a cut-off option name).
+    // Not for one code point, for the reason above: `f(1, 2)` is no cut-off `fabs`.
+    if (points < 2) return std::nullopt;
     std::optional<std::string_view> prefixed;
     for (const Name& n : known) {
         const std::string_view name(n);
