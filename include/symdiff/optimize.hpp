@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cmath>
 #include <concepts>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -123,6 +124,13 @@ struct Options {
     /// repays it from about a million steps (bench/README.md "## Optimisers"). The result is
     /// the same to the last bit either way. 0: whenever it can; SIZE_MAX: never.
     std::size_t native_loop_min_steps = 1000000;
+
+    /// A flag another thread or a signal handler sets (to any non-zero value) to stop the run
+    /// where it is, with StopReason::Interrupted: the report then holds the point, f and ∇f of
+    /// the step it stopped at, and the trace ends there. The C++ loops, L-BFGS and Newton look
+    /// at it before every update, the generated loop every 1024 steps, fit before every batch.
+    /// Null: never stopped. The run only reads it.
+    const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 enum class StopReason : std::uint8_t {
@@ -132,6 +140,7 @@ enum class StopReason : std::uint8_t {
     Diverged,          ///< f not finite or exploding
     Callback,          ///< the per-step callback asked to stop
     LineSearchFailed,  ///< L-BFGS/Newton: no step satisfying the line search (usually: f is at rounding level)
+    Interrupted,       ///< Options::stop was set
 };
 std::string_view stop_reason_name(StopReason r);
 
@@ -450,6 +459,7 @@ void run_first_order(const Kernel& kernel, std::size_t n_runtime, const Options&
     const double ftol = o.f_tol;
     RateSequence rate(o.schedule, o.lr);
     double eta = o.lr;
+    const volatile std::sig_atomic_t* const stop_flag = o.stop;
 
     kernel(static_cast<const double*>(x), buf);
     const double limit = start_values(r, buf, n, o);
@@ -467,6 +477,10 @@ void run_first_order(const Kernel& kernel, std::size_t n_runtime, const Options&
                 stop = StopReason::Callback;
                 break;
             }
+        }
+        if (stop_flag != nullptr && *stop_flag != 0) [[unlikely]] {
+            stop = StopReason::Interrupted;
+            break;
         }
         if constexpr (Checked) {
             if (tol2 > 0 && norm2(g, n) < tol2) {
@@ -662,8 +676,13 @@ struct FitOptions {
     std::size_t batch = 0;
     /// Seed of the shuffle (see Loss::fit).
     std::uint64_t seed = 0;
-    /// Keep the point of every epoch in FitReport::path (for a trace).
+    /// Keep the point of every epoch in FitReport::path (for a trace). A long run's trace is
+    /// better streamed through on_epoch, which keeps nothing.
     bool record_path = false;
+    /// Called at the start and after each epoch, with step = the epoch, x = the point and
+    /// f = the loss over all rows there (grad is empty); returning false stops the run with
+    /// StopReason::Callback. It refers to the callable, which must outlive the run.
+    CallbackRef on_epoch{};
 };
 
 /// The result of Loss::fit.
@@ -748,7 +767,9 @@ public:
     /// sampling, so the order is the same on every platform), the rows of each batch are
     /// copied into contiguous column buffers, and each batch makes one update with f and ∇f
     /// over its rows only. After each epoch the loss over all rows joins the curve. A
-    /// non-finite loss stops the run as diverged.
+    /// non-finite loss stops the run as diverged. FitOptions::optimiser.stop stops it before
+    /// the next batch (or update, full-batch) with StopReason::Interrupted and the loss over
+    /// all rows at the point reached, which the curve does not hold unless an epoch ended there.
     FitReport fit(std::span<const double> start, const FitOptions& options) const;
 
     struct Impl;

@@ -3,6 +3,7 @@
 #include "codegen/descent_codegen.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include <llvm/IR/BasicBlock.h>
@@ -18,8 +19,12 @@ namespace symdiff::detail {
 
 namespace {
 
-// Field numbers of DescentParams as an LLVM struct (nine doubles, then the step count).
-enum Field : unsigned { Eta, Limit, Tol2, Ftol, Beta, Beta1, Beta2, Epsilon, Rho, MaxSteps };
+// Field numbers of DescentParams as an LLVM struct (nine doubles, the step count, the stop flag).
+enum Field : unsigned { Eta, Limit, Tol2, Ftol, Beta, Beta1, Beta2, Epsilon, Rho, MaxSteps, StopFlag };
+
+// The stop flag is read when the step number is a multiple of this: a volatile load every
+// step would be cheap, but this keeps the hot loop exactly what it was.
+constexpr std::uint64_t kStopPollMask = 1023;
 
 } // namespace
 
@@ -37,7 +42,7 @@ llvm::Error add_descent_loop(llvm::Module& m, const std::string& kernel_name, co
     llvm::Type* i32 = llvm::Type::getInt32Ty(c);
     llvm::PointerType* ptr = llvm::PointerType::getUnqual(c);
     llvm::StructType* params_ty =
-        llvm::StructType::get(c, {f64, f64, f64, f64, f64, f64, f64, f64, f64, i64});
+        llvm::StructType::get(c, {f64, f64, f64, f64, f64, f64, f64, f64, f64, i64, llvm::PointerType::getUnqual(c)});
     auto* fn_ty = llvm::FunctionType::get(i64, {ptr, ptr, ptr, ptr}, false);
     auto* fn = llvm::Function::Create(fn_ty, llvm::GlobalValue::ExternalLinkage, name, m);
     for (unsigned a = 0; a < 4; ++a) fn->addParamAttr(a, llvm::Attribute::NoAlias);
@@ -75,6 +80,7 @@ llvm::Error add_descent_loop(llvm::Module& m, const std::string& kernel_name, co
     llvm::Value* eps = field(Epsilon, "eps");
     llvm::Value* rho = field(Rho, "rho");
     llvm::Value* max_steps = field(MaxSteps, "max_steps");
+    llvm::Value* stop_flag = b.CreateLoad(ptr, b.CreateStructGEP(params_ty, params, StopFlag), "stop_flag");
 
     std::vector<llvm::Value*> state;  // v, or Adam's m and v, or RMSProp's s
     const std::size_t arrays = rule == DescentRule::Gd ? 0 : rule == DescentRule::Adam ? 2 : 1;
@@ -152,6 +158,21 @@ llvm::Error add_descent_loop(llvm::Module& m, const std::string& kernel_name, co
         f_next_prev = f;
     }
     leave_if(b.CreateICmpEQ(k, max_steps), DescentStop::MaxSteps, "max_steps");
+    {
+        // Every 1024 steps: if (*stop != 0) stop as interrupted, at step k before its update.
+        auto* poll = llvm::BasicBlock::Create(c, "poll", fn);
+        auto* interrupted = llvm::BasicBlock::Create(c, "interrupted", fn);
+        auto* update = llvm::BasicBlock::Create(c, "update", fn);
+        llvm::Value* due = b.CreateICmpEQ(b.CreateAnd(k, b.getInt64(kStopPollMask)), b.getInt64(0));
+        b.CreateCondBr(due, poll, update);
+        b.SetInsertPoint(poll);
+        llvm::LoadInst* flag = b.CreateLoad(i32, stop_flag, /*isVolatile=*/true, "stop");
+        b.CreateCondBr(b.CreateICmpNE(flag, b.getInt32(0)), interrupted, update);
+        b.SetInsertPoint(interrupted);
+        b.CreateBr(exit);
+        exits.push_back({interrupted, DescentStop::Interrupted});
+        b.SetInsertPoint(update);
+    }
 
     // rule.update(x, g, n, eta)
     llvm::Value* b1t_next = b1t;

@@ -3,6 +3,7 @@
 // here, so lib/optimize may include it; the code generator is lib/codegen/descent_codegen.cpp.
 #pragma once
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,7 +18,7 @@ namespace symdiff::detail {
 enum class DescentRule : std::uint8_t { Gd, MomentumAccumulate, MomentumVelocity, Nesterov, Adam, RmsProp };
 
 /// What the generated loop reads at run time, filled from optimize.hpp's Options. The code
-/// generator describes the same layout to LLVM (nine doubles, then the step limit).
+/// generator describes the same layout to LLVM (nine doubles, the step limit, then the stop flag).
 struct DescentParams {
     double eta;        ///< the constant learning rate
     double limit;      ///< |f| above this (or nan) stops the run as diverged
@@ -26,10 +27,20 @@ struct DescentParams {
     double beta;       ///< momentum and Nesterov
     double beta1, beta2, epsilon, rho;
     std::uint64_t max_steps;
+    /// Options::stop, never null here (a flag that stays 0 when the run has none): the loop
+    /// reads it every 1024 steps, as a 32-bit integer.
+    const volatile std::sig_atomic_t* stop;
 };
+static_assert(sizeof(std::sig_atomic_t) == 4, "the generated loop reads the stop flag as i32");
 
 /// Why the generated loop returned. lib/optimize maps it to StopReason.
-enum class DescentStop : std::int32_t { MaxSteps = 0, Diverged = 1, GradientTolerance = 2, FunctionTolerance = 3 };
+enum class DescentStop : std::int32_t {
+    MaxSteps = 0,
+    Diverged = 1,
+    GradientTolerance = 2,
+    FunctionTolerance = 3,
+    Interrupted = 4,
+};
 
 /// What the generated loop reports besides the steps: the reason, and f of the step before
 /// the last (the function tolerance message quotes |f - f_prev|).

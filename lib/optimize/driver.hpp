@@ -40,6 +40,8 @@ public:
         if (o_.trace_every > 0 && k % o_.trace_every == 0) record(r_.trace, k, x, f, norm(g, n));
         if (cb_ && !cb_(StepInfo{k, {x, n}, f, {g, n}}))
             return stop(StopReason::Callback, finish_message(StopReason::Callback, k, f, 0));
+        if (o_.stop != nullptr && *o_.stop != 0) [[unlikely]]
+            return stop(StopReason::Interrupted, finish_message(StopReason::Interrupted, k, 0, 0));
         const double gn = norm(g, n);
         if (o_.grad_tol > 0 && gn < o_.grad_tol)
             return stop(StopReason::GradientTolerance, finish_message(StopReason::GradientTolerance, k, gn, o_.grad_tol));

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <optional>
 #include <random>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -113,8 +115,15 @@ std::uint64_t uniform_below(std::mt19937_64& g, std::uint64_t bound) {
 // and returns when every block is done; one run at a time.
 class BlockPool {
 public:
+    /// Starts up to `workers` threads. When the system refuses one (too many threads, no room
+    /// for a stack), the pool keeps those already running: workers() says how many.
     explicit BlockPool(std::size_t workers) {
-        for (std::size_t w = 0; w < workers; ++w) threads_.emplace_back([this, w] { work(w + 1); });
+        try {
+            threads_.reserve(workers);
+            for (std::size_t w = 0; w < workers; ++w) threads_.emplace_back([this, w] { work(w + 1); });
+        } catch (const std::system_error&) {
+        } catch (const std::bad_alloc&) {
+        }
     }
     ~BlockPool() {
         {
@@ -124,6 +133,7 @@ public:
         start_.notify_all();
         for (std::thread& t : threads_) t.join();
     }
+    std::size_t workers() const { return threads_.size(); }
     BlockPool(const BlockPool&) = delete;
     BlockPool& operator=(const BlockPool&) = delete;
 
@@ -463,7 +473,14 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
     if (im.serial_reason.empty()) {
         im.build(im.block, im.block_expression(), true);
         im.has_block = true;
-        im.pool = std::make_unique<BlockPool>(im.threads - 1);
+        // More workers than rows would only get empty blocks.
+        im.pool = std::make_unique<BlockPool>(std::min(im.threads, im.rows) - 1);
+        im.threads = im.pool->workers() + 1;
+        if (im.threads < 2) {
+            im.serial_reason = "no other thread could be started";
+            im.has_block = false;
+            im.pool.reset();
+        }
     }
 }
 
@@ -528,12 +545,19 @@ void run_batches(const Loss::Impl& im, const Loss& loss, const FitOptions& fo, s
     r.grad_norm_start = detail::norm(out.data() + 1, n);
     fr.curve.push_back(out[0]);
     if (fo.record_path) fr.path.insert(fr.path.end(), x, x + n);
+    bool go_on = !fo.on_epoch || fo.on_epoch(StepInfo{0, {x, n}, out[0], {}});
     const double limit = std::isinf(o.diverge_factor) ? std::numeric_limits<double>::max()
                                                       : o.diverge_factor * std::max(1.0, std::fabs(out[0]));
     std::size_t step = 0, epoch = 0;
     double f = out[0], f_prev = out[0];
     r.reason = StopReason::MaxSteps;
+    const volatile std::sig_atomic_t* const stop = o.stop;
     for (;;) {
+        if (!go_on) {
+            r.reason = StopReason::Callback;
+            r.message = fmt::format("stopped by the callback at epoch {} ({} updates)", epoch, step);
+            break;
+        }
         if (!(std::fabs(f) <= limit)) {
             r.reason = StopReason::Diverged;
             r.message = std::isfinite(f) ? fmt::format("diverged: |loss| = {} exceeded {} at epoch {}",
@@ -558,7 +582,12 @@ void run_batches(const Loss::Impl& im, const Loss& loss, const FitOptions& fo, s
         f_prev = f;
         std::iota(order.begin(), order.end(), std::size_t{0});
         for (std::size_t i = N - 1; i > 0; --i) std::swap(order[i], order[uniform_below(rng, i + 1)]);
+        bool interrupted = false;
         for (std::size_t b = 0; b < N; b += batch) {
+            if (stop != nullptr && *stop != 0) [[unlikely]] {
+                interrupted = true;
+                break;
+            }
             const std::size_t m = std::min(batch, N - b);
             for (std::size_t c = 0; c < C; ++c) {
                 const double* src = im.columns[c].values.data();
@@ -574,12 +603,22 @@ void run_batches(const Loss::Impl& im, const Loss& loss, const FitOptions& fo, s
                 eta = rate.current();
             }
         }
+        if (interrupted) {
+            // The loss over all rows where the run stopped, mid-epoch: the report's value.
+            loss(x, out.data());
+            ++evaluations;
+            f = out[0];
+            r.reason = StopReason::Interrupted;
+            r.message = fmt::format("interrupted in epoch {} ({} updates)", epoch + 1, step);
+            break;
+        }
         ++epoch;
         loss(x, out.data());
         ++evaluations;
         f = out[0];
         fr.curve.push_back(f);
         if (fo.record_path) fr.path.insert(fr.path.end(), x, x + n);
+        if (fo.on_epoch) go_on = fo.on_epoch(StepInfo{epoch, {x, n}, f, {}});
     }
     r.f = f;
     r.grad_norm = detail::norm(out.data() + 1, n);
@@ -609,23 +648,29 @@ FitReport Loss::fit(std::span<const double> start, const FitOptions& options) co
         run.max_steps = options.epochs;
         run.trace_every = 0;
         std::vector<double>& curve = fr.curve;
-        curve.reserve(options.epochs + 1);
+        // Not all of a huge --epochs up front: the run may stop long before.
+        curve.reserve(std::min<std::size_t>(options.epochs, std::size_t{1} << 20) + 1);
         std::vector<double>& path = fr.path;
         const bool keep = options.record_path;
-        auto record = [&curve, &path, keep](const StepInfo& s) {
+        const CallbackRef on_epoch = options.on_epoch;
+        auto record = [&curve, &path, keep, on_epoch](const StepInfo& s) {
             curve.push_back(s.f);
             if (keep) path.insert(path.end(), s.x.begin(), s.x.end());
-            return true;
+            return !on_epoch || on_epoch(StepInfo{s.step, s.x, s.f, {}});
         };
         fr.report = minimize(start, run, CallbackRef(record));
-        // A diverged step is not shown to the callback; the curve still ends where the run did.
+        // A diverged or interrupted step is not shown to the callback; the curve still ends
+        // where the run did.
         if (curve.size() < fr.report.steps + 1) {
             curve.push_back(fr.report.f);
             if (keep) path.insert(path.end(), fr.report.x.begin(), fr.report.x.end());
+            if (on_epoch) on_epoch(StepInfo{fr.report.steps, fr.report.x, fr.report.f, {}});
         }
         fr.epochs_run = fr.report.steps;
         if (fr.report.reason == StopReason::MaxSteps)
             fr.report.message = fmt::format("stopped after {} epochs ({} updates)", fr.epochs_run, fr.report.steps);
+        if (fr.report.reason == StopReason::Interrupted)
+            fr.report.message = fmt::format("interrupted at epoch {} ({} updates)", fr.epochs_run, fr.report.steps);
     } else {
         detail::validate(start.size(), start, o);
         Report& r = fr.report;

@@ -39,6 +39,7 @@ StopReason stop_reason(detail::DescentStop s) {
     case detail::DescentStop::GradientTolerance: return StopReason::GradientTolerance;
     case detail::DescentStop::FunctionTolerance: return StopReason::FunctionTolerance;
     case detail::DescentStop::MaxSteps: return StopReason::MaxSteps;
+    case detail::DescentStop::Interrupted: return StopReason::Interrupted;
     }
     return StopReason::MaxSteps;
 }
@@ -85,8 +86,10 @@ struct Objective::Impl {
         std::vector<double> buf(n + 1);
         grad_jit(r.x.data(), buf.data());
         const double limit = detail::start_values(r, buf.data(), n, o);
-        const detail::DescentParams params{o.lr,    limit,    o.grad_tol * o.grad_tol, o.f_tol,    o.momentum,
-                                           o.beta1, o.beta2, o.epsilon,              o.rho,      o.max_steps};
+        static const volatile std::sig_atomic_t never = 0;
+        const detail::DescentParams params{o.lr,      limit,    o.grad_tol * o.grad_tol, o.f_tol,
+                                           o.momentum, o.beta1, o.beta2,                 o.epsilon,
+                                           o.rho,     o.max_steps, o.stop != nullptr ? o.stop : &never};
         detail::DescentOutcome out;
         const std::size_t steps = loop.run(r.x.data(), buf.data(), params, out);
         detail::finish_report(r, stop_reason(out.stop), steps, buf.data(), n, out.f_prev, limit, o);

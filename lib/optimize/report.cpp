@@ -48,6 +48,7 @@ std::string_view stop_reason_name(StopReason r) {
     case StopReason::Diverged: return "diverged";
     case StopReason::Callback: return "callback";
     case StopReason::LineSearchFailed: return "line-search-failed";
+    case StopReason::Interrupted: return "interrupted";
     }
     return "?";
 }
@@ -209,6 +210,7 @@ std::string finish_message(StopReason r, std::size_t step, double value, double 
     case StopReason::Diverged: return "diverged" + at;
     case StopReason::LineSearchFailed:
         return "line search found no acceptable step" + at + " (|grad f| = " + format_double(value) + ")";
+    case StopReason::Interrupted: return "interrupted at step " + std::to_string(step);
     }
     return "?";
 }

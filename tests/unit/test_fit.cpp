@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <iterator>
 #include <numeric>
@@ -493,4 +494,56 @@ TEST_CASE("fit: a mean over rows that reads no column runs over the rows of the 
 
     // Without data the rows cannot be counted: the loop evaluators' error.
     CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean(m^2)"), params, {}, {}, {}, lo), Catch::Contains("reads no data column"));
+}
+
+TEST_CASE("fit: the stop flag ends a run before its next batch; on_epoch sees every epoch", "[fit][interrupt]") {
+    Context ctx;
+    const DataSet d = dataset("s002_linreg.csv");
+    const auto cols = views(d);
+    const Loss loss(parse_expr(ctx, "mean((m*x + b - y)^2)"), symbols(ctx, {"m", "b"}), {}, cols);
+    const std::vector<double> start{0, 0};
+
+    FitOptions o = gd(0.05, 30);
+    std::vector<double> seen;
+    std::size_t next_epoch = 0;
+    auto on_epoch = [&](const StepInfo& s) {
+        CHECK(s.step == next_epoch++);
+        CHECK(s.x.size() == 2);
+        CHECK(s.grad.empty());
+        seen.push_back(s.f);
+        return true;
+    };
+    o.on_epoch = CallbackRef(on_epoch);
+    for (const std::size_t batch : {std::size_t{0}, std::size_t{16}}) {
+        INFO("batch " << batch);
+        o.batch = batch;
+        seen.clear();
+        next_epoch = 0;
+        const FitReport r = loss.fit(start, o);
+        CHECK(r.report.reason != StopReason::Interrupted);
+        CHECK(seen == r.curve); // the trace of the CLI is written from these calls alone
+    }
+
+    volatile std::sig_atomic_t flag = 1;
+    o.optimiser.stop = &flag;
+    o.on_epoch = {};
+    o.batch = 0;
+    const FitReport full = loss.fit(start, o);
+    CHECK(full.report.reason == StopReason::Interrupted);
+    CHECK(full.report.message == "interrupted at epoch 0 (0 updates)");
+    CHECK(full.report.x == start);
+    o.batch = 16;
+    const FitReport batches = loss.fit(start, o);
+    CHECK(batches.report.reason == StopReason::Interrupted);
+    CHECK(batches.report.message == "interrupted in epoch 1 (0 updates)");
+    CHECK(batches.report.f == batches.curve.front()); // the loss over all rows where it stopped
+    CHECK(batches.curve.size() == 1);
+
+    // Returning false from on_epoch stops the run too.
+    o.optimiser.stop = nullptr;
+    auto stop_at_3 = [](const StepInfo& s) { return s.step < 3; };
+    o.on_epoch = CallbackRef(stop_at_3);
+    const FitReport three = loss.fit(start, o);
+    CHECK(three.report.reason == StopReason::Callback);
+    CHECK(three.epochs_run == 3);
 }

@@ -4,10 +4,13 @@
 // the Rosenbrock milestone of issue 7.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "symdiff/optimize.hpp"
@@ -190,4 +193,59 @@ TEST_CASE("native descent: chosen only where it applies", "[optimize][native]") 
     CHECK(called.reason == StopReason::Callback);
     CHECK(calls == 10);
     CHECK(scheduled.steps == 500);
+}
+
+TEST_CASE("native descent: Options::stop ends the run where it is, in both loops and every method",
+          "[optimize][native][interrupt]") {
+    Problem p("(1 - x)^2 + 100*(y - x^2)^2", {"x", "y"});
+    const Objective obj(p.f, p.vars);
+    const std::vector<double> start{-1, 1};
+    volatile std::sig_atomic_t flag = 1;
+    Options o;
+    o.lr = 1e-4;
+    o.max_steps = 100000;
+    o.stop = &flag;
+
+    SECTION("set before the run: interrupted at step 0, with the start's values, in both loops") {
+        const Report r = both(obj, start, o);
+        CHECK(r.reason == StopReason::Interrupted);
+        CHECK(r.steps == 0);
+        CHECK(r.message == "interrupted at step 0");
+        CHECK(stop_reason_name(r.reason) == "interrupted");
+        CHECK(r.x == start);
+        CHECK(r.f == r.f_start);
+    }
+    SECTION("L-BFGS and Newton look at it at every iterate") {
+        for (const Method m : {Method::LBFGS, Method::Newton}) {
+            o.method = m;
+            const Report r = obj.minimize(start, o);
+            CHECK(r.reason == StopReason::Interrupted);
+            CHECK(r.steps == 0);
+        }
+    }
+    SECTION("set while the generated loop runs: it stops at a multiple of 1024 steps, with that step's point") {
+        flag = 0;
+        o.max_steps = std::numeric_limits<std::size_t>::max();
+        o.native_loop_min_steps = 0;
+        // The run would take centuries: only the flag ends it. The report must be a run of
+        // that many steps, so rerunning the C++ loop for exactly that many gives it again.
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            flag = 1;
+        });
+        const Report r = obj.minimize(start, o);
+        stopper.join();
+        CHECK(r.reason == StopReason::Interrupted);
+        REQUIRE(r.steps > 0);
+        CHECK(r.steps % 1024 == 0);
+        Options again = o;
+        again.stop = nullptr;
+        again.max_steps = r.steps;
+        again.native_loop_min_steps = std::numeric_limits<std::size_t>::max();
+        const Report same = obj.minimize(start, again);
+        CHECK(same.reason == StopReason::MaxSteps);
+        CHECK(same_bits(same.x[0], r.x[0]));
+        CHECK(same_bits(same.x[1], r.x[1]));
+        CHECK(same_bits(same.f, r.f));
+    }
 }
