@@ -6,6 +6,7 @@
 // message, because a data file has no expression to underline.
 #include "symdiff/data.hpp"
 
+#include "data/lines.hpp"
 #include "ir/utf8.hpp"
 
 #include <fmt/format.h>
@@ -22,7 +23,6 @@ namespace symdiff {
 namespace {
 
 constexpr std::size_t kExcerptCodePoints = 40;
-constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // Columns count code points, as the expression diagnostics do; an ill-formed byte counts as one
@@ -81,8 +81,6 @@ public:
         if (d == '"' || d == '\n' || d == '\r')
             throw Error(fmt::format("{}: the CSV delimiter cannot be a quote or a line break", data_.source));
     }
-
-    std::size_t next_line_number() const { return line_no_ + 1; }
 
     [[noreturn]] void too_long(std::size_t line_no) const {
         throw Error(fmt::format("{}:{}: line longer than {} bytes", data_.source, line_no, options_.max_line_bytes));
@@ -220,10 +218,6 @@ private:
     std::string unquoted_;    // contents of the current line's quoted fields
 };
 
-struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 } // namespace
 
 DataSet parse_csv(std::string_view text, std::string_view source, const CsvOptions& options) {
@@ -242,39 +236,10 @@ DataSet parse_csv(std::string_view text, std::string_view source, const CsvOptio
 
 DataSet read_csv(const std::string& path, const CsvOptions& options) {
     Parser parser(path, options);
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) throw Error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-
-    // A line split across blocks is gathered in `carry`, which may hold one byte more than the
-    // limit: the '\r' of a CRLF does not count towards the line's length.
-    const std::size_t limit = options.max_line_bytes;
-    const std::size_t carry_cap = limit == std::numeric_limits<std::size_t>::max() ? limit : limit + 1;
-    std::string carry;
-    std::vector<char> block(kBlockBytes);
-    for (;;) {
-        const std::size_t got = std::fread(block.data(), 1, block.size(), file.get());
-        if (got == 0) break;
-        const char* p = block.data();
-        const char* const end = p + got;
-        while (p < end) {
-            const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-            const std::size_t len = static_cast<std::size_t>((nl ? nl : end) - p);
-            if (!nl || !carry.empty()) {
-                if (len > carry_cap - carry.size()) parser.too_long(parser.next_line_number());
-                carry.append(p, len);
-            }
-            if (!nl) break;
-            if (carry.empty()) {
-                parser.line(std::string_view(p, len), true);
-            } else {
-                parser.line(carry, true);
-                carry.clear();
-            }
-            p = nl + 1;
-        }
-    }
-    if (std::ferror(file.get())) throw Error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-    if (!carry.empty()) parser.line(carry, false);
+    // The Parser checks the length again: a line of exactly the limit plus its '\r' passes both.
+    detail::read_lines(path, options.max_line_bytes, [&](std::string_view line, bool terminated) {
+        parser.line(line, terminated);
+    });
     return parser.finish();
 }
 

@@ -15,12 +15,15 @@
 
 #include <fmt/format.h>
 
+#include "data/lines.hpp"
 #include "repl/help.hpp"
 #include "repl/scan.hpp"
+#include "symdiff/data.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/optimize.hpp"
+#include "symdiff/output.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/simplify.hpp"
 #if __has_include("symdiff/steps.hpp")
@@ -822,26 +825,32 @@ struct Session::Impl {
         return path;
     }
 
+    // Written whole or not at all (output.hpp): a full disk leaves the previous file.
     void save(const std::string& path, Span arg, ReplReply& reply) {
-        std::ofstream out(path);
-        if (out) {
-            out << "# symdiff definitions, written by :save; read them back with :load " << path << "\n";
-            for (const Definition& d : defs) out << signature(d) << " = " << to_string(d.body, Format::Text) << "\n";
-            out.flush();
+        try {
+            OutputFile out(path, "the session file");
+            out.write("# symdiff definitions, written by :save; read them back with :load " + path + "\n");
+            for (const Definition& d : defs) out.write(signature(d) + " = " + to_string(d.body, Format::Text) + "\n");
+            out.commit();
+        } catch (const Error& e) {
+            fail_at(arg, e.what());
         }
-        if (!out) fail_at(arg, "cannot write '" + path + "'");
         reply.output += fmt::format("saved {} to {}\n", plural(defs.size(), "definition"), path);
     }
 
     // Each statement of the file runs as if typed (brackets continue lines, a blank line ends
-    // an unfinished one); errors name the file and line and do not stop the rest.
+    // an unfinished one); errors name the file and line and do not stop the rest. The file is
+    // read as --data reads a CSV file (data/lines.hpp): a directory, /dev/zero or a line over
+    // a megabyte is an error, and memory holds one statement at a time.
     void load(const std::string& path, Span arg, ReplReply& reply) {
         if (load_depth >= kMaxLoadDepth) fail_at(arg, ":load is nested too deeply (does the file load itself?)");
-        std::ifstream in(path);
-        if (!in) fail_at(arg, "cannot read '" + path + "'");
         ++load_depth;
+        struct Depth {
+            std::size_t& d;
+            ~Depth() { --d; }
+        } depth{load_depth};
         std::size_t line_no = 0, first_line = 0, errors = 0, defined = 0;
-        std::string pending, line;
+        std::string pending;
         auto flush = [&] {
             if (pending.find_first_not_of(" \t\r\n") == std::string::npos) {
                 pending.clear();
@@ -859,19 +868,25 @@ struct Session::Impl {
             }
             pending.clear();
         };
-        while (std::getline(in, line)) {
-            ++line_no;
-            if (pending.empty()) first_line = line_no;
-            else if (line.find_first_not_of(" \t\r") == std::string::npos) {
-                flush();
-                continue;
-            }
-            pending += pending.empty() ? line : "\n" + line;
-            if (repl::bracket_balance(pending) <= 0) flush();
-            if (reply.quit) break;
+        struct Quit {};
+        try {
+            detail::read_lines(path, CsvOptions{}.max_line_bytes, [&](std::string_view line, bool) {
+                ++line_no;
+                if (pending.empty()) first_line = line_no;
+                else if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+                    flush();
+                    return;
+                }
+                if (pending.empty()) pending = line;
+                else pending.append("\n").append(line);
+                if (repl::bracket_balance(pending) <= 0) flush();
+                if (reply.quit) throw Quit{};
+            });
+        } catch (const Quit&) {
+        } catch (const Error& e) {
+            fail_at(arg, e.what());
         }
         if (!reply.quit) flush();
-        --load_depth;
         reply.quit = false;
         reply.output += fmt::format("loaded {}: {}{}\n", path, plural(defined, "definition"),
                                     errors ? ", " + plural(errors, "error") : "");

@@ -220,4 +220,49 @@ TEST_CASE("repl pty: a history that cannot be written is no error", "[repl][pty]
     CHECK(t.screen().find("error") == std::string::npos);
 }
 
+TEST_CASE("repl pty: two sessions at once both keep their history", "[repl][pty]") {
+    if (!have_tmux()) {
+        WARN("tmux is not installed: the terminal test of the REPL is skipped");
+        return;
+    }
+    Home home;
+    // A history from an earlier session, which both load.
+    std::ofstream(home.path / ".symdiff_history") << "_HiStOrY_V2_\nearlier\\040=\\0400\n";
+    Terminal a(home.path, false);
+    Terminal b(home.path, false);
+    REQUIRE(a.wait_for_text("type :help"));
+    REQUIRE(b.wait_for_text("type :help"));
+    auto enter = [](Terminal& t, const std::string& line, const std::string& reply) {
+        t.type(line);
+        t.key("Enter");
+        REQUIRE(t.wait_for_text(reply));
+    };
+    enter(a, "1 + 10", "\n11\n");
+    enter(b, "2 + 20", "\n22\n");
+    enter(a, "3 + 30", "\n33\n");
+    enter(b, "4 + 40", "\n44\n");
+    a.key("C-d");
+    b.key("C-d");
+    REQUIRE(a.wait_for_text("REPL-EXITED 0"));
+    REQUIRE(b.wait_for_text("REPL-EXITED 0"));
+
+    std::ifstream history(home.path / ".symdiff_history");
+    std::stringstream saved;
+    saved << history.rdbuf();
+    const std::string text = saved.str();
+    INFO(text);
+    // Each statement once, in the order typed, after the earlier session's, under one header.
+    CHECK(text == "_HiStOrY_V2_\nearlier\\040=\\0400\n1\\040+\\04010\n2\\040+\\04020\n3\\040+\\04030\n"
+                  "4\\040+\\04040\n");
+
+    // A new session recalls the other session's last statement too.
+    Terminal c(home.path, false);
+    REQUIRE(c.wait_for_text("type :help"));
+    c.key("Up");
+    c.key("Enter");
+    REQUIRE(c.wait_for_text("\n44\n"));
+    c.key("C-d");
+    REQUIRE(c.wait_for_text("REPL-EXITED 0"));
+}
+
 #endif // SYMDIFF_CLI

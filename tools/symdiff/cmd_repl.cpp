@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <clocale>
@@ -224,6 +225,44 @@ std::string history_path() {
     return std::string(home) + "/.symdiff_history";
 }
 
+// The file keeps about this many entries: each session loads the last kHistoryEntries, and a
+// file grown past twice that is cut back when a session starts.
+constexpr int kHistoryEntries = 1000;
+
+// Adds one entry at the end of the history file. Each session appends the lines typed in it,
+// so two REPLs at once both keep theirs (rewriting the whole file, as H_SAVE does, kept only
+// the last writer's). H_SAVE_FP writes libedit's header only into an empty file; a history of
+// its own holds just this entry, since H_NSAVE_FP of this libedit writes one entry more than
+// asked.
+void append_history(const std::string& path, const char* entry) {
+    History* one = history_init();
+    HistEvent ev;
+    history(one, &ev, H_SETSIZE, 1);
+    history(one, &ev, H_ENTER, entry);
+    if (std::FILE* f = std::fopen(path.c_str(), "a")) {
+        history(one, &ev, H_SAVE_FP, f);
+        std::fclose(f); // failing to save is not an error
+    }
+    history_end(one);
+}
+
+// A history file that appending has grown well past what a session loads is rewritten with its
+// last kHistoryEntries (in `hist`), beside it and renamed over it, so it never breaks halfway.
+void trim_history(const std::string& path, History* hist) {
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) return;
+    std::size_t lines = 0;
+    char buf[1 << 16];
+    std::size_t got;
+    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) lines += static_cast<std::size_t>(std::count(buf, buf + got, '\n'));
+    std::fclose(f);
+    if (lines <= 2 * static_cast<std::size_t>(kHistoryEntries)) return;
+    HistEvent ev;
+    const std::string temp = path + ".tmp" + std::to_string(::getpid());
+    if (history(hist, &ev, H_SAVE, temp.c_str()) >= 0 && std::rename(temp.c_str(), path.c_str()) == 0) return;
+    std::remove(temp.c_str());
+}
+
 // libedit decodes input with the C library's multibyte functions: without a UTF-8 locale,
 // θ or ² could not be typed.
 void use_utf8_locale() {
@@ -257,10 +296,13 @@ void run_terminal() {
     EditLine* el = el_init("symdiff", stdin, stdout, stderr);
     History* hist = history_init();
     HistEvent ev;
-    history(hist, &ev, H_SETSIZE, 1000);
+    history(hist, &ev, H_SETSIZE, kHistoryEntries);
     history(hist, &ev, H_SETUNIQUE, 1);
     const std::string path = history_path();
-    if (!path.empty()) history(hist, &ev, H_LOAD, path.c_str()); // a missing file is a first session
+    if (!path.empty()) {
+        history(hist, &ev, H_LOAD, path.c_str()); // a missing file is a first session
+        trim_history(path, hist);
+    }
 
     el_set(el, EL_EDITOR, "emacs");
     el_set(el, EL_CLIENTDATA, &term);
@@ -303,8 +345,10 @@ void run_terminal() {
         std::string entry = pending;
         for (char& c : entry)
             if (c == '\n') c = ' ';
+        // H_SETUNIQUE leaves out a repeat of the last entry: the file does too.
+        const bool repeat = history(hist, &ev, H_FIRST) == 0 && ev.str != nullptr && entry == ev.str;
         history(hist, &ev, H_ENTER, entry.c_str());
-        if (!path.empty()) history(hist, &ev, H_SAVE, path.c_str()); // failing to save is not an error
+        if (!path.empty() && !repeat) append_history(path, entry.c_str());
 
         g_interrupted = 0;
         ReplReply r = session.run(pending);
