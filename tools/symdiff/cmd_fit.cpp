@@ -3,7 +3,7 @@
 // rows of a CSV file and reports the fitted values, the final loss and the loss curve.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -21,10 +21,10 @@ struct FitCliOptions {
     std::vector<std::string> init;
     std::string method = "gd";
     double lr = 0.01;
-    std::size_t epochs = 100;
-    std::size_t batch = 0;
+    std::uint64_t epochs = 100;
+    std::uint64_t batch = 0;
     std::uint64_t seed = 0;
-    std::size_t threads = 0;
+    std::uint64_t threads = 0;
     std::string trace;
     std::string backend = "jit";
     double momentum = 0.9;
@@ -67,7 +67,6 @@ symdiff::FitOptions fit_options(const FitCliOptions& m) {
     f.epochs = m.epochs;
     f.batch = m.batch;
     f.seed = m.seed;
-    f.record_path = !m.trace.empty();
     return f;
 }
 
@@ -79,24 +78,12 @@ std::vector<std::size_t> curve_epochs(std::size_t last) {
     return {e.begin(), e.end()};
 }
 
-void write_trace(const std::string& path, const Loss& loss, const FitReport& r) {
-    std::ofstream out(path);
-    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
-    const std::size_t n = loss.dims();
-    // Every coordinate of a small model; a large vector would make each row enormous.
-    const bool coordinates = n <= 100 && r.path.size() == n * r.curve.size();
-    out << "epoch";
-    if (coordinates)
-        for (std::size_t i = 0; i < n; ++i) out << ',' << loss.coordinate_name(i);
-    out << ",loss\n";
-    for (std::size_t e = 0; e < r.curve.size(); ++e) {
-        out << e;
-        if (coordinates)
-            for (std::size_t i = 0; i < n; ++i) out << ',' << number_text(r.path[e * n + i]);
-        out << ',' << number_text(r.curve[e]) << '\n';
-    }
-    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
-}
+// The most threads --threads may ask for; the Loss itself runs with fewer when the system
+// cannot start them all.
+constexpr std::uint64_t kMaxThreads = 4096;
+
+// Every coordinate of a small model in the trace; a large vector would make each row enormous.
+constexpr std::size_t kTraceMaxCoordinates = 100;
 
 void run_fit(FitCliOptions& m) {
     Context ctx;
@@ -191,7 +178,12 @@ void run_fit(FitCliOptions& m) {
     lo.backend = m.backend == "interp" ? Backend::Interpreter : Backend::Jit;
     lo.threads = m.threads;
     const std::vector<ColumnView> views = column_views(*data);
-    const Loss loss(f, scalars, vectors, views, {}, lo);
+    std::optional<Loss> compiled;
+    {
+        Activity compiling("compiling the loss");
+        compiled.emplace(f, scalars, vectors, views, std::span<const SizeBinding>{}, lo);
+    }
+    const Loss& loss = *compiled;
     // Option values the optimiser refuses (a momentum of 1, ...) are wrong usage; what the
     // run itself throws (an index out of range, ...) is bad input.
     try {
@@ -201,8 +193,34 @@ void run_fit(FitCliOptions& m) {
     }
     if (fo.optimiser.method == Method::LBFGS && fo.batch != 0 && fo.batch < loss.rows())
         throw UsageError("--method lbfgs needs the full batch: its line search compares losses over the same rows");
-    const FitReport r = loss.fit(start, fo);
-    if (!m.trace.empty()) write_trace(m.trace, loss, r);
+    // The trace is written epoch by epoch as the run goes: a long run keeps none of it in memory.
+    std::optional<OutputFile> trace;
+    const std::size_t n = loss.dims();
+    const bool coordinates = n <= kTraceMaxCoordinates;
+    std::string line;
+    auto write_epoch = [&](const StepInfo& s) {
+        line = std::to_string(s.step);
+        if (coordinates)
+            for (double v : s.x) line += "," + number_text(v);
+        line += "," + number_text(s.f) + "\n";
+        trace->write(line);
+        return true;
+    };
+    if (!m.trace.empty()) {
+        trace.emplace(m.trace, "the trace file");
+        std::string header = "epoch";
+        if (coordinates)
+            for (std::size_t i = 0; i < n; ++i) header += "," + loss.coordinate_name(i);
+        trace->write(header + ",loss\n");
+        fo.on_epoch = CallbackRef(write_epoch);
+    }
+    fo.optimiser.stop = InterruptScope::flag();
+    FitReport r;
+    {
+        Activity running("running the optimiser");
+        r = loss.fit(start, fo);
+    }
+    if (trace) trace->commit();
     const Report& rep = r.report;
 
     // The scalars by name; each vector as one entry.
@@ -295,13 +313,17 @@ void register_fit(CLI::App& app) {
         ->check(CLI::IsMember({"gd", "momentum", "nesterov", "adam", "rmsprop", "lbfgs"}))
         ->capture_default_str();
     cmd->add_option("--lr", m->lr, "Learning rate")->capture_default_str();
-    cmd->add_option("--epochs", m->epochs, "Passes over the data (iterations for lbfgs)")->capture_default_str();
-    cmd->add_option("--batch", m->batch, "Rows per mini-batch, shuffled each epoch (0: all rows)")->capture_default_str();
-    cmd->add_option("--seed", m->seed, "Seed of the shuffle (std::mt19937_64)")->capture_default_str();
-    cmd->add_option("--threads", m->threads,
-                    "Workers for evaluations over 100,000 rows or more (0: one per core)")
+    add_count_option(cmd, "--epochs", m->epochs, "Passes over the data (iterations for lbfgs)")->capture_default_str();
+    add_count_option(cmd, "--batch", m->batch, "Rows per mini-batch, shuffled each epoch (0: all rows)")
         ->capture_default_str();
-    cmd->add_option("--trace", m->trace, "Write epoch, the parameters and the loss as CSV")->type_name("FILE.csv");
+    add_count_option(cmd, "--seed", m->seed, "Seed of the shuffle (std::mt19937_64)")->capture_default_str();
+    add_count_option(cmd, "--threads", m->threads,
+                     "Workers for evaluations over 100,000 rows or more (0: one per core; at most 4096, fewer if "
+                     "the system cannot start them)",
+                     kMaxThreads)
+        ->capture_default_str();
+    cmd->add_option("--trace", m->trace, "Write epoch, the parameters and the loss as CSV, row by row as the run goes; - is standard output")
+        ->type_name("FILE.csv");
     cmd->add_option("--backend", m->backend, "jit (native loops) or interp (the reference interpreter)")
         ->check(CLI::IsMember({"jit", "interp"}))
         ->capture_default_str();
@@ -321,7 +343,14 @@ void register_fit(CLI::App& app) {
            "Output format: text, unicode (the loss as written) or json")
         ->check(CLI::IsMember({"text", "unicode", "json"}))
         ->type_name("FORMAT");
-    cmd->callback([m] { run_fit(*m); });
+    cmd->callback([m] {
+        InterruptScope interrupts;
+        const std::pair<std::string, std::string> inputs[] = {{"--data", m->data.path},
+                                                              {"LOSS", m->common.expr == "-" ? "-" : ""}};
+        refuse_input_as_output("--trace", m->trace, inputs);
+        run_fit(*m);
+        if (const int status = InterruptScope::status()) throw CommandVerdict{status};
+    });
 }
 
 } // namespace symdiff::cli

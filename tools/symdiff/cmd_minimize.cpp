@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +25,7 @@ struct MinimizeOptions {
     std::vector<std::string> from;
     std::string method = "gd";
     std::string lr = "0.001";
-    std::size_t steps = 10000;
+    std::uint64_t steps = 10000;
     double tol = 0;
     double ftol = 0;
     double momentum = 0.9;
@@ -33,7 +33,7 @@ struct MinimizeOptions {
     double beta1 = 0.9, beta2 = 0.999, rho = 0.9, eps = 1e-8;
     std::string schedule = "constant";
     std::string trace;
-    std::size_t trace_every = 1;
+    std::uint64_t trace_every = 1;
     double converged = -1;
     std::string backend = "jit";
     // The spelling before --backend (the other commands' name for it), kept for scripts.
@@ -154,7 +154,6 @@ symdiff::Options optimiser_options(const MinimizeOptions& m) {
     o.beta2 = m.beta2;
     o.rho = m.rho;
     o.epsilon = m.eps;
-    if (!m.trace.empty()) o.trace_every = m.trace_every == 0 ? 1 : m.trace_every;
     return o;
 }
 
@@ -200,23 +199,46 @@ std::string point_text(std::span<const Expr> vars, std::span<const double> x) {
     return s;
 }
 
-void write_trace(const std::string& path, std::span<const Expr> vars, const std::vector<Run>& runs) {
-    std::ofstream out(path);
-    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
-    const bool many = runs.size() > 1;
-    out << (many ? "run,lr,step" : "step");
-    for (Expr v : vars) out << ',' << v.name();
-    out << ",f,grad_norm\n";
-    for (std::size_t r = 0; r < runs.size(); ++r) {
-        const Trace& t = runs[r].report.trace;
-        for (std::size_t i = 0; i < t.size(); ++i) {
-            if (many) out << r + 1 << ',' << number_text(runs[r].lr) << ',';
-            out << t.step[i];
-            for (double v : t.point(i)) out << ',' << number_text(v);
-            out << ',' << number_text(t.f[i]) << ',' << number_text(t.grad_norm[i]) << '\n';
-        }
+// The trace file, written row by row while the runs go, so that a run of 2e9 steps keeps
+// nothing of its trajectory in memory, and an interrupted run leaves the rows it made.
+class TraceFile {
+public:
+    TraceFile(const std::string& path, std::string_view header) : file_(path, "the trace file") {
+        file_.write(header);
     }
-    if (!out) throw Error(fmt::format("cannot write the trace file '{}'", path));
+    /// Starts the rows of a run: `prefix` is "run,lr," of a table of runs, or empty.
+    void begin_run(std::string prefix) {
+        prefix_ = std::move(prefix);
+        rows_ = 0;
+    }
+    /// One row: prefix, step, then the values.
+    void row(std::size_t step, std::span<const double> values) {
+        line_ = prefix_;
+        line_ += std::to_string(step);
+        for (double v : values) {
+            line_ += ',';
+            line_ += number_text(v);
+        }
+        line_ += '\n';
+        file_.write(line_);
+        last_ = step;
+        ++rows_;
+    }
+    /// True if the run wrote no row yet, or its last row is not of `step`.
+    bool lacks(std::size_t step) const { return rows_ == 0 || last_ != step; }
+    void commit() { file_.commit(); }
+
+private:
+    OutputFile file_;
+    std::string prefix_, line_;
+    std::size_t last_ = 0, rows_ = 0;
+};
+
+// Refuses a --trace that would overwrite an input, before anything is computed.
+void check_trace_path(const MinimizeOptions& m) {
+    const std::pair<std::string, std::string> inputs[] = {{"--data", m.data.path},
+                                                          {"EXPR", m.common.expr == "-" ? "-" : ""}};
+    refuse_input_as_output("--trace", m.trace, inputs);
 }
 
 std::string json_point(std::span<const Expr> vars, std::span<const double> x) {
@@ -245,6 +267,7 @@ void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool 
         std::string verdict(verdict_name(r.verdict));
         if (r.report.reason == StopReason::Diverged)
             verdict += " (" + r.report.message.substr(r.report.message.find(':') + 2) + ")";
+        if (r.report.reason == StopReason::Interrupted) verdict += " (" + r.report.message + ")";
         row.push_back(verdict);
         rows.push_back(std::move(row));
     }
@@ -275,7 +298,6 @@ struct LoopRun {
     double lr;
     Report report;
     Verdict verdict;
-    std::vector<std::vector<double>> trace; // step, scalars, |vectors|, f, |grad f|
 };
 
 void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in, const std::optional<DataSet>& data) {
@@ -355,28 +377,43 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     LossOptions lo;
     lo.backend = m.engine();
 
+    const bool many = points.size() * rates.size() > 1;
+    std::optional<TraceFile> trace;
+    if (!m.trace.empty()) {
+        std::string header = many ? "run,lr,step" : "step";
+        for (Expr v : scalars) header += "," + v.name();
+        for (Expr v : vectors) header += ",|" + v.name() + "|";
+        trace.emplace(m.trace, header + ",f,grad_norm\n");
+    }
     std::vector<LoopRun> runs;
     std::vector<Loss> losses;
     for (std::size_t pi = 0; pi < points.size(); ++pi) {
+        if (InterruptScope::status() != 0 && !runs.empty()) break;
         const LoopStart& p = points[pi];
         std::vector<VectorParameter> vp;
         for (std::size_t j = 0; j < vectors.size(); ++j) vp.push_back(VectorParameter{vectors[j], p.lengths[j]});
-        losses.emplace_back(f, scalars, vp, views, p.sizes, lo);
+        {
+            Activity compiling("compiling the expression");
+            losses.emplace_back(f, scalars, vp, views, p.sizes, lo);
+        }
         const Loss& loss = losses.back();
         for (double lr : rates) {
+            if (InterruptScope::status() != 0 && !runs.empty()) break;
             symdiff::Options o = base;
             o.lr = lr;
+            o.stop = InterruptScope::flag();
             try {
                 symdiff::detail::validate(p.x.size(), p.x, o);
             } catch (const Error& e) {
                 throw UsageError(e.what());
             }
-            LoopRun run{pi, lr, {}, Verdict::Slow, {}};
+            LoopRun run{pi, lr, {}, Verdict::Slow};
             const std::size_t every = m.trace_every == 0 ? 1 : m.trace_every;
+            if (trace) trace->begin_run(many ? fmt::format("{},{},", runs.size() + 1, number_text(lr)) : "");
+            std::vector<double> row;
             auto observe = [&](const StepInfo& s) {
                 if (s.step % every != 0) return true;
-                std::vector<double> row{static_cast<double>(s.step)};
-                row.insert(row.end(), s.x.begin(), s.x.begin() + static_cast<std::ptrdiff_t>(scalars.size()));
+                row.assign(s.x.begin(), s.x.begin() + static_cast<std::ptrdiff_t>(scalars.size()));
                 std::size_t at = scalars.size();
                 for (std::size_t len : p.lengths) {
                     double n2 = 0;
@@ -388,16 +425,20 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
                 for (double g : s.grad) g2 += g * g;
                 row.push_back(s.f);
                 row.push_back(std::sqrt(g2));
-                run.trace.push_back(std::move(row));
+                trace->row(s.step, row);
                 return true;
             };
-            run.report = m.trace.empty() ? loss.minimize(p.x, o) : loss.minimize(p.x, o, CallbackRef(observe));
+            {
+                Activity running("running the optimiser");
+                run.report = !trace ? loss.minimize(p.x, o) : loss.minimize(p.x, o, CallbackRef(observe));
+            }
             const double converged =
                 m.converged >= 0 ? m.converged : std::max(m.tol, 1e-3 * run.report.grad_norm_start);
             run.verdict = classify(run.report, converged);
             runs.push_back(std::move(run));
         }
     }
+    if (trace) trace->commit();
 
     // The point as text: scalars by value, vectors by their first elements and norm.
     auto point_text = [&](std::span<const double> x, const LoopStart& p) {
@@ -425,23 +466,6 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         }
         return o.str();
     };
-
-    if (!m.trace.empty()) {
-        std::ofstream out(m.trace);
-        if (!out) throw Error(fmt::format("cannot write the trace file '{}'", m.trace));
-        const bool many = runs.size() > 1;
-        out << (many ? "run,lr,step" : "step");
-        for (Expr v : scalars) out << ',' << v.name();
-        for (Expr v : vectors) out << ",|" << v.name() << '|';
-        out << ",f,grad_norm\n";
-        for (std::size_t r = 0; r < runs.size(); ++r)
-            for (const auto& row : runs[r].trace) {
-                if (many) out << r + 1 << ',' << number_text(runs[r].lr) << ',';
-                for (std::size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << number_text(row[i]);
-                out << '\n';
-            }
-        if (!out) throw Error(fmt::format("cannot write the trace file '{}'", m.trace));
-    }
 
     const Loss& first = losses.front();
     if (m.common.format == Format::Json) {
@@ -475,7 +499,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     std::string size_text;
     for (const SizeBinding& s : first.sizes())
         size_text += (size_text.empty() ? "" : ", ") + s.symbol.name() + " = " + number_text(s.value);
-    if (runs.size() == 1) {
+    if (runs.size() == 1 && !many) {
         const Report& r = runs[0].report;
         print_line("method:   " + std::string(method_name(r.method)));
         if (!size_text.empty()) print_line("sizes:    " + size_text);
@@ -515,6 +539,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         row.push_back(std::to_string(r.steps));
         std::string verdict(verdict_name(run.verdict));
         if (r.reason == StopReason::Diverged) verdict += " (" + r.message.substr(r.message.find(':') + 2) + ")";
+        if (r.reason == StopReason::Interrupted) verdict += " (" + r.message + ")";
         row.push_back(verdict);
         rows.push_back(std::move(row));
     }
@@ -545,34 +570,67 @@ void run_minimize(const MinimizeOptions& m) {
     const auto points = start_points(ctx, m.from, vars);
     const auto rates = learning_rates(ctx, m.lr);
     symdiff::Options base = optimiser_options(m);
-    const Objective objective(in.parsed.expr, vars, m.engine());
+    std::optional<Objective> compiled;
+    {
+        Activity compiling("compiling the expression");
+        compiled.emplace(in.parsed.expr, vars, m.engine());
+    }
+    const Objective& objective = *compiled;
 
     const bool progress = !m.no_progress && ::isatty(STDERR_FILENO);
+    const bool many = rates.size() * points.size() > 1;
+    std::optional<TraceFile> trace;
+    if (!m.trace.empty()) {
+        std::string header = many ? "run,lr,step" : "step";
+        for (Expr v : vars) header += "," + v.name();
+        trace.emplace(m.trace, header + ",f,grad_norm\n");
+    }
+    const std::size_t every = m.trace_every == 0 ? 1 : m.trace_every;
+    const std::size_t n = vars.size();
+    std::vector<double> row(n + 2);
     std::vector<Run> runs;
     for (const auto& start : points) {
         for (double lr : rates) {
+            if (InterruptScope::status() != 0 && !runs.empty()) break;
             symdiff::Options o = base;
             o.lr = lr;
-            Report r;
+            o.stop = InterruptScope::flag();
+            if (trace) trace->begin_run(many ? fmt::format("{},{},", runs.size() + 1, number_text(lr)) : "");
+            auto write_row = [&](std::size_t step, std::span<const double> x, double f, double grad_norm) {
+                std::copy(x.begin(), x.end(), row.begin());
+                row[n] = f;
+                row[n + 1] = grad_norm;
+                trace->row(step, row);
+            };
+            std::optional<Progress> shown;
+            if (progress && o.max_steps >= 100000)
+                shown.emplace(o.max_steps, many ? "lr " + number_text(lr) + "  " : "");
+            auto observe = [&](const StepInfo& s) {
+                if (shown) (*shown)(s);
+                if (trace && s.step % every == 0) write_row(s.step, s.x, s.f, symdiff::detail::norm(s.grad.data(), n));
+                return true;
+            };
             try {
-                if (progress && o.max_steps >= 100000) {
-                    const Progress p(o.max_steps,
-                                     rates.size() * points.size() > 1 ? "lr " + number_text(lr) + "  " : "");
-                    r = objective.minimize(start, o, CallbackRef(p));
-                } else {
-                    r = objective.minimize(start, o);
-                }
+                symdiff::detail::validate(start.size(), start, o);
             } catch (const Error& e) {
                 // The optimiser refuses only option values (a momentum of 1, ...): wrong usage.
                 throw UsageError(e.what());
             }
+            Report r;
+            {
+                Activity running("running the optimiser");
+                r = trace || shown ? objective.minimize(start, o, CallbackRef(observe)) : objective.minimize(start, o);
+            }
+            shown.reset();
+            // The last point, when the rows skipped it (--trace-every) or the run diverged there.
+            if (trace && trace->lacks(r.steps)) write_row(r.steps, r.x, r.f, r.grad_norm);
             // Converged: a tolerance stopped it, or the slope fell a thousandfold (or below --converged).
             const double converged = m.converged >= 0 ? m.converged : std::max(m.tol, 1e-3 * r.grad_norm_start);
             const Verdict v = classify(r, converged);
             runs.push_back(Run{lr, std::move(r), v});
         }
     }
-    if (!m.trace.empty()) write_trace(m.trace, vars, runs);
+    if (trace) trace->commit();
 
     if (m.common.format == Format::Json) {
         std::string list = "[";
@@ -601,7 +659,7 @@ void run_minimize(const MinimizeOptions& m) {
                        .str());
         return;
     }
-    if (runs.size() == 1) {
+    if (runs.size() == 1 && !many) {
         std::vector<std::string> names;
         for (Expr v : vars) names.push_back(v.name());
         std::fputs(format_report(runs[0].report, names).c_str(), stdout);
@@ -632,7 +690,7 @@ void register_minimize(CLI::App& app) {
     cmd->add_option("--lr", m->lr, "Learning rate; a list (0.001,0.01,0.1) runs one row per rate")
         ->type_name("R[,R...]")
         ->capture_default_str();
-    cmd->add_option("--steps", m->steps, "Maximum updates (iterations for lbfgs, newton)")->capture_default_str();
+    add_count_option(cmd, "--steps", m->steps, "Maximum updates (iterations for lbfgs, newton)")->capture_default_str();
     cmd->add_option("--tol", m->tol, "Stop when |grad f| < TOL (0: never)")->capture_default_str();
     cmd->add_option("--ftol", m->ftol, "Stop when f changes by at most FTOL*max(1,|f|) in a step (0: never)");
     cmd->add_option("--momentum", m->momentum, "Momentum coefficient beta")->capture_default_str();
@@ -646,9 +704,11 @@ void register_minimize(CLI::App& app) {
     cmd->add_option("--schedule", m->schedule,
                     "Learning-rate schedule: constant, step:GAMMA:EVERY, exp:GAMMA (lr*GAMMA^t), inv:GAMMA (lr/(1+GAMMA*t))")
         ->capture_default_str();
-    cmd->add_option("--trace", m->trace, "Write step, the variables, f and |grad f| as CSV (runs: run,lr,step,...)")
+    cmd->add_option("--trace", m->trace,
+                    "Write step, the variables, f and |grad f| as CSV (runs: run,lr,step,...), row by row as the run "
+                    "goes; - is standard output")
         ->type_name("FILE.csv");
-    cmd->add_option("--trace-every", m->trace_every, "Keep every Nth step in the trace (and the last)")
+    add_count_option(cmd, "--trace-every", m->trace_every, "Keep every Nth step in the trace (and the last)")
         ->capture_default_str();
     cmd->add_option("--converged", m->converged,
                     "Verdict 'converged' when |grad f| ends below this (default: max(--tol, 1e-3 * |grad f(start)|))");
@@ -658,7 +718,12 @@ void register_minimize(CLI::App& app) {
             ->capture_default_str();
     cmd->add_flag("--interpreter", m->interpreter, "The same as --backend interp")->excludes(backend);
     cmd->add_flag("--no-progress", m->no_progress, "No progress line on a terminal");
-    cmd->callback([m] { run_minimize(*m); });
+    cmd->callback([m] {
+        InterruptScope interrupts;
+        check_trace_path(*m);
+        run_minimize(*m);
+        if (const int status = InterruptScope::status()) throw CommandVerdict{status};
+    });
 }
 
 } // namespace symdiff::cli

@@ -3,10 +3,15 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <optional>
 #include <type_traits>
 #include <unordered_set>
@@ -139,6 +144,8 @@ Binding parse_value(Context& ctx, std::string_view name, std::string_view text, 
     if (items.size() * times > kMaxElements)
         throw Error(fmt::format("the vector value of {} has more than {} elements", what, kMaxElements));
     b.is_vector = true;
+    Activity building(fmt::format("making the vector value of {} ({} elements, {} MB)", what, items.size() * times,
+                                  items.size() * times * sizeof(double) >> 20));
     b.elements.reserve(items.size() * times);
     for (std::size_t t = 0; t < times; ++t) b.elements.insert(b.elements.end(), items.begin(), items.end());
     return b;
@@ -307,6 +314,7 @@ std::string read_expression(const Options& o) {
 }
 
 Input read_input(Context& ctx, const Options& o) {
+    Activity reading("reading and parsing the expression");
     Input in;
     in.text = read_expression(o);
     ParseOptions popts;
@@ -505,6 +513,7 @@ std::optional<DataSet> load_data(const DataOptions& o) {
         renames.emplace_back(std::string(trim(std::string_view(item).substr(0, eq))),
                              std::string(trim(std::string_view(item).substr(eq + 1))));
     }
+    Activity reading(fmt::format("reading the data file '{}'", o.path));
     DataSet data = read_csv(o.path, CsvOptions{});
     if (!renames.empty()) rename_columns(data, renames);
     return data;
@@ -848,6 +857,103 @@ std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBindi
         return run_loops(reference, outputs, b);
     }
     return run_loops(kernel, outputs, b);
+}
+
+// --- long runs, counts, output files and memory
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+struct sigaction g_old_int {}, g_old_term {};
+bool g_int_ignored = false;
+
+extern "C" void on_stop_signal(int sig) {
+    if (g_signal != 0) {
+        // The second Ctrl-C: the user does not want to wait for the report.
+        ::signal(sig, SIG_DFL);
+        ::raise(sig);
+        return;
+    }
+    g_signal = sig;
+}
+
+} // namespace
+
+InterruptScope::InterruptScope() {
+    g_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; // the run polls the flag; reads and writes carry on
+    ::sigaction(SIGINT, nullptr, &g_old_int);
+    g_int_ignored = g_old_int.sa_handler == SIG_IGN;
+    if (!g_int_ignored) ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, &g_old_term);
+}
+
+InterruptScope::~InterruptScope() {
+    if (!g_int_ignored) ::sigaction(SIGINT, &g_old_int, nullptr);
+    ::sigaction(SIGTERM, &g_old_term, nullptr);
+}
+
+const volatile std::sig_atomic_t* InterruptScope::flag() { return &g_signal; }
+
+int InterruptScope::status() {
+    switch (g_signal) {
+    case 0: return 0;
+    case SIGTERM: return kTerminated;
+    default: return kInterrupted;
+    }
+}
+
+CLI::Option* add_count_option(CLI::App* cmd, const std::string& name, std::uint64_t& value, const std::string& help,
+                              std::uint64_t max) {
+    // CLI11 reads "-1" into an unsigned as 2^64 - 1, which would run for ever.
+    auto check = [max](const std::string& text) -> std::string {
+        std::uint64_t v = 0;
+        const char* end = text.data() + text.size();
+        const auto [at, ec] = std::from_chars(text.data(), end, v);
+        const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        });
+        if (!digits || at != end) return fmt::format("'{}' is not a count (a whole number from 0 to {})", text, max);
+        if (ec == std::errc::result_out_of_range || v > max)
+            return fmt::format("{} is out of range (at most {})", text, max);
+        return {};
+    };
+    return cmd->add_option(name, value, help)->check(CLI::Validator(check, "N", "count"))->type_name("N");
+}
+
+Activity::Activity(std::string what) : what_(std::move(what)), exceptions_(std::uncaught_exceptions()) {}
+
+namespace {
+std::string& failed_activity() {
+    static std::string what;
+    return what;
+}
+} // namespace
+
+Activity::~Activity() {
+    if (std::uncaught_exceptions() > exceptions_ && failed_activity().empty()) {
+        try {
+            failed_activity() = what_;
+        } catch (...) {
+        }
+    }
+}
+
+const std::string& Activity::failed() { return failed_activity(); }
+
+void refuse_input_as_output(const std::string& option, const std::string& output,
+                            std::span<const std::pair<std::string, std::string>> inputs) {
+    if (output.empty() || output == "-") return;
+    for (const auto& [input_option, input] : inputs) {
+        if (input.empty()) continue;
+        const std::string path = input == "-" ? "/dev/stdin" : input;
+        if (same_file(output, path))
+            throw UsageError(fmt::format("{} '{}' is the same file as {} '{}': it would overwrite the input", option,
+                                         output, input_option, input));
+    }
 }
 
 } // namespace symdiff::cli

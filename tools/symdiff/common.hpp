@@ -8,8 +8,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,6 +27,7 @@
 #include "symdiff/expr.hpp"
 #include "symdiff/jit.hpp"
 #include "symdiff/optimize.hpp"
+#include "symdiff/output.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/print.hpp"
 
@@ -37,8 +40,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// The exit statuses of the program (README "Exit status and errors").
-inline constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kCheckFailed = 3;
+/// The exit statuses of the program (README "Exit status and errors"): 128 + the signal for
+/// a run stopped by Ctrl-C (SIGINT) or SIGTERM.
+inline constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kCheckFailed = 3, kInterrupted = 130, kTerminated = 143;
 
 /// A command that ran and printed its answer, but whose answer is a "no" a script must see:
 /// `check` when a component fails. main exits with `status` and prints nothing more.
@@ -68,6 +72,52 @@ struct Options {
     std::vector<std::string> vars;    ///< --vars x,y
     Format format = Format::Text;     ///< --format
 };
+
+// --- long runs, counts, output files and memory
+
+/// While it lives, SIGINT and SIGTERM do not kill the program: they set flag(), which the
+/// optimisers read (Options::stop) to stop at the step they are at, so that the command can
+/// print its report and write its trace before exiting with status(). A second signal kills
+/// the program as usual. A SIGINT ignored when the program started (a background job of a
+/// shell) stays ignored.
+class InterruptScope {
+public:
+    InterruptScope();
+    ~InterruptScope();
+    InterruptScope(const InterruptScope&) = delete;
+    InterruptScope& operator=(const InterruptScope&) = delete;
+    static const volatile std::sig_atomic_t* flag();
+    /// kInterrupted after SIGINT, kTerminated after SIGTERM, 0 if none came.
+    static int status();
+};
+
+/// Adds an option holding a count (--steps, --epochs, ...): digits only, from 0 to `max`;
+/// anything else (-1, 2.5, 18446744073709551616) is a usage error naming the option.
+CLI::Option* add_count_option(CLI::App* cmd, const std::string& name, std::uint64_t& value, const std::string& help,
+                              std::uint64_t max = std::numeric_limits<std::uint64_t>::max());
+
+/// What the program is doing, for the message of an allocation failure: while one lives, an
+/// exception leaving its scope records `what` (the innermost one), and main's "out of memory"
+/// names it.
+class Activity {
+public:
+    explicit Activity(std::string what);
+    ~Activity();
+    Activity(const Activity&) = delete;
+    Activity& operator=(const Activity&) = delete;
+    /// The innermost activity an exception left, or empty.
+    static const std::string& failed();
+
+private:
+    std::string what_;
+    int exceptions_;
+};
+
+/// A UsageError if `output` (given to `option`) is the same file as one of the inputs:
+/// {option, path} pairs, such as {"--data", "d.csv"}. "-" and paths that do not exist are
+/// never the same file.
+void refuse_input_as_output(const std::string& option, const std::string& output,
+                            std::span<const std::pair<std::string, std::string>> inputs);
 
 /// Adds a subcommand whose --help shows `description`.
 CLI::App* add_command(CLI::App& app, std::string name, std::string description);

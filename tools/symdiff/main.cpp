@@ -1,5 +1,7 @@
 // The symdiff program: builds the subcommands listed in commands.def, runs the one asked for,
 // and turns every failure into a message on standard error and an exit status (README "Exit status").
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -66,13 +68,25 @@ void print_error(const std::string& what) {
     std::fputs(("error: " + what + "\n").c_str(), stderr);
 }
 
+// "out of memory while reading the data file 'd.csv' (the address space is limited to 512 MB)":
+// what the program was doing, and the limit when one is set (ulimit -v).
+std::string out_of_memory_message() {
+    std::string text = "out of memory";
+    const std::string& what = Activity::failed();
+    text += what.empty() ? std::string(" (no more memory could be allocated)") : " while " + what;
+    struct rlimit as {};
+    if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+        text += " (the address space is limited to " + std::to_string(as.rlim_cur >> 20) + " MB)";
+    return text;
+}
+
 int run(int argc, char** argv) {
     CLI::App app{"symdiff " SYMDIFF_VERSION ": symbolic differentiation and expression compiler", "symdiff"};
     app.set_version_flag("--version", "symdiff " SYMDIFF_VERSION, "Print the version and exit");
     app.require_subcommand(1);
     app.footer("EXPR may be - to read it from standard input.\n"
                "Exit status: 0 success, 1 bad input (the expression or a value), 2 wrong usage,\n"
-               "3 a gradient check that failed (check).\n"
+               "3 a gradient check that failed (check), 130 or 143 a run stopped by Ctrl-C or SIGTERM.\n"
                "Run symdiff COMMAND --help for the options of a command.");
     app.get_formatter()->column_width(32);
 #define SYMDIFF_COMMAND(name) register_##name(app);
@@ -116,6 +130,9 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
     using namespace symdiff::cli;
     int status = kBadInput;
+    // Past a file-size limit (ulimit -f) a write fails with EFBIG, which is reported, rather
+    // than the signal killing the program with the file cut off.
+    ::signal(SIGXFSZ, SIG_IGN);
     try {
         status = run(argc, argv);
     } catch (const symdiff::Error& e) {
@@ -127,7 +144,7 @@ int main(int argc, char** argv) {
     } catch (const CommandVerdict& v) {
         status = v.status;
     } catch (const std::bad_alloc&) {
-        print_error("out of memory (the input is too large)");
+        print_error(out_of_memory_message());
         status = kBadInput;
     } catch (const std::exception& e) {
         print_error(e.what());

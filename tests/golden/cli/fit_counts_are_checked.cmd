@@ -1,0 +1,1 @@
+for a in "--epochs -1" "--epochs 99999999999999999999" "--batch -5" "--seed -1" "--threads -1" "--threads 4097" "--threads 1.5"; do symdiff fit "mean((m*x + b - y)^2)" --data ../../../examples/data/s002_linreg.csv $a; echo "status $?"; done

@@ -1,0 +1,1 @@
+d=$(mktemp -d) && cd "$d" && awk 'BEGIN { print "x,y"; for (i = 0; i < 100000; i++) print i / 100000 "," 2 * i / 100000 + 1 }' >d.csv && (ulimit -v 1500000; symdiff fit "mean((m*x + b - y)^2)" --data d.csv --lr 0.5 --epochs 3 --threads 4000 | grep -E '^(updates|stopped)'); echo "status $?"; cd / && rm -rf "$d"

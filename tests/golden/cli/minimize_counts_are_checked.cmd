@@ -1,0 +1,1 @@
+for a in "--steps -1" "--steps 18446744073709551616" "--steps 2.5" "--steps 1e3" "--steps=+5" "--trace-every -2"; do symdiff minimize "x^2" --from x=3 $a; echo "status $?"; done; symdiff minimize "x^2" --from x=3 --lr 0.1 --steps 18446744073709551615 --tol 1e-3 | grep stopped

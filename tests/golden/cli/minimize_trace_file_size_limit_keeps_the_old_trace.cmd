@@ -1,0 +1,1 @@
+d=$(mktemp -d) && cd "$d" && printf 'the old trace\n' >t.csv && (ulimit -f 4; symdiff minimize "x^2+3*y^2" --from x=3,y=2 --lr 0.05 --steps 1000 --trace t.csv >/dev/null); echo "status $?"; cat t.csv; ls; cd / && rm -rf "$d"

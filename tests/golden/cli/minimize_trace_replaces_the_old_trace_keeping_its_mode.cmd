@@ -1,0 +1,1 @@
+d=$(mktemp -d) && cd "$d" && printf 'the old trace\n' >t.csv && chmod 640 t.csv && ln -s t.csv link.csv && symdiff minimize "x^2" --from x=3 --lr 0.1 --steps 2 --trace link.csv >/dev/null; echo "status $?"; cat t.csv; ls; stat -c '%a %F' t.csv link.csv; cd / && rm -rf "$d"
