@@ -24,6 +24,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> nearest_name(std::string_view word, std::span<const std::string_view> known);
 std::optional<std::string> nearest_name(std::string_view word, std::span<const std::string> known);
 
+/// The name of `known` that `word` is one slip away from, for names where a slip is likelier
+/// than a new name (a column read as a parameter): the same but for case (`Y` for `y`), or one
+/// edit from a name when both have at least 3 code points (`scor` for `score`). One-letter
+/// and two-letter names are one edit from one another (`b` and `y`, `w1` and `x1`), so only
+/// case counts between them. `word` itself, if known, is never a slip.
+std::optional<std::string> slip_of(std::string_view word, std::span<const std::string> known);
+
 /// " (did you mean 'sigmoid'?)" for the nearest_name, with `kind` before the quoted name when
 /// given (" (did you mean column 'y'?)"), or "" when there is none.
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> known, std::string_view kind = {});

@@ -103,6 +103,17 @@ std::optional<std::string> nearest_name(std::string_view word, std::span<const s
 std::optional<std::string> nearest_name(std::string_view word, std::span<const std::string> known) {
     return nearest(word, known);
 }
+std::optional<std::string> slip_of(std::string_view word, std::span<const std::string> known) {
+    if (std::find(known.begin(), known.end(), word) != known.end()) return std::nullopt;
+    for (const std::string& name : known)
+        if (same_but_case(word, name)) return name;
+    const std::size_t points = code_points(word).size();
+    if (points < 3) return std::nullopt;
+    for (const std::string& name : known)
+        if (code_points(name).size() >= 3 && edit_distance(word, name) == 1) return name;
+    return std::nullopt;
+}
+
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> known, std::string_view kind) {
     return suggestion(word, known, kind);
 }

@@ -57,6 +57,22 @@ TEST_CASE("suggest: the nearest known name, within a few edits or as a unique pr
     CHECK(did_you_mean("qqq", columns, "column").empty());
 }
 
+TEST_CASE("suggest: a slip of a column is a case change, or one edit between longer names", "[suggest]") {
+    const std::vector<std::string> columns = {"x", "y", "x1", "hours", "score"};
+    CHECK(slip_of("Y", columns) == "y");
+    CHECK(slip_of("X1", columns) == "x1");
+    CHECK(slip_of("Hours", columns) == "hours");
+    CHECK(slip_of("hour", columns) == "hours");
+    CHECK(slip_of("socre", columns) == "score");
+    CHECK(slip_of("scores", columns) == "score");
+    CHECK_FALSE(slip_of("y", columns));   // a column is not a slip
+    CHECK_FALSE(slip_of("b", columns));   // one edit from x and y, as every letter is
+    CHECK_FALSE(slip_of("m", columns));
+    CHECK_FALSE(slip_of("w1", columns));  // a weight beside its input x1
+    CHECK_FALSE(slip_of("xy", columns));
+    CHECK_FALSE(slip_of("hrs", columns)); // two edits
+}
+
 TEST_CASE("suggest: an unknown function names the nearest built-in or definition", "[suggest][parse]") {
     Context ctx;
     auto message = [&](std::string_view text, const ParseOptions& o = {}) -> std::string {

@@ -10,6 +10,7 @@
 
 #include "common.hpp"
 #include "symdiff/optimize.hpp"
+#include "symdiff/suggest.hpp"
 
 namespace symdiff::cli {
 namespace {
@@ -114,9 +115,16 @@ void run_fit(FitCliOptions& m) {
             params.push_back(s);
         }
     } else {
-        for (Expr v : in.parsed.variables)
-            if (!contains(columns, v.name()) && std::find(sizes.begin(), sizes.end(), v) == sizes.end())
-                params.push_back(v);
+        for (Expr v : in.parsed.variables) {
+            if (contains(columns, v.name()) || std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
+            // `Y` beside a column `y` is a slip, not a parameter to fit to a loss of 0.
+            if (auto column = slip_of(v.name(), columns))
+                throw_at_word(in, v.name(),
+                              fmt::format("the loss uses '{}', which is not a column of {} (did you mean column "
+                                          "'{}'?); to fit a parameter named '{}', declare it with --params",
+                                          v.name(), m.data.path, *column, v.name()));
+            params.push_back(v);
+        }
     }
     if (params.empty())
         throw Error(fmt::format("the loss has no parameters to fit: its variables ({}) are all columns of {}",
@@ -128,9 +136,12 @@ void run_fit(FitCliOptions& m) {
         if (std::find(params.begin(), params.end(), v) != params.end() || contains(columns, v.name())) continue;
         if (std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
         throw_at_word(in, v.name(),
-                      fmt::format("the loss uses '{}', which is neither a parameter ({}) nor a column of {} ({})",
+                      fmt::format("the loss uses '{}', which is neither a parameter ({}) nor a column of {} ({}{})",
                                   v.name(), join(param_names), m.data.path,
-                                  columns.empty() ? "it has none" : "its columns: " + join(columns)));
+                                  columns.empty() ? "it has none" : "its columns: " + join(columns),
+                                  nearest_name(v.name(), columns)
+                                      ? "; did you mean '" + *nearest_name(v.name(), columns) + "'?"
+                                      : std::string()));
     }
 
     // Start values: 0 for scalars, --init for everything given (vectors need it for their length).
@@ -214,6 +225,16 @@ void run_fit(FitCliOptions& m) {
         trace->write(header + ",loss\n");
         fo.on_epoch = CallbackRef(write_epoch);
     }
+    const bool text = m.common.format != Format::Json;
+    if (text) {
+        // What will be fitted, before a run that may be long: a name read as a parameter that
+        // was meant otherwise shows here first.
+        print_line("fit:      " + to_string(f, m.common.format));
+        print_line(fmt::format("data:     {} ({} rows; columns {})", m.data.path, data->rows(), join(columns)));
+        print_line(fmt::format("params:   {} ({})", join(param_names),
+                               m.params.empty() ? "the names that are not columns; --params chooses" : "--params"));
+        std::fflush(stdout);
+    }
     fo.optimiser.stop = InterruptScope::flag();
     FitReport r;
     {
@@ -246,7 +267,7 @@ void run_fit(FitCliOptions& m) {
         return o.str();
     };
     const bool full = r.batches_per_epoch == 1;
-    if (m.common.format == Format::Json) {
+    if (!text) {
         JsonObject j = json_header("fit", in);
         j.raw("expr", json_expr(f))
             .raw("data", json_data(m.data, *data))
@@ -273,8 +294,6 @@ void run_fit(FitCliOptions& m) {
             .number("seconds", rep.seconds);
         return print_line(j.str());
     }
-    print_line("fit:      " + to_string(f, m.common.format == Format::Json ? Format::Text : m.common.format));
-    print_line(fmt::format("data:     {} ({} rows; columns {})", m.data.path, data->rows(), join(columns)));
     std::string how = m.method == "lbfgs" ? fmt::format("lbfgs, at most {} iterations, ", m.epochs)
                                           : fmt::format("{}, lr {}, {} epochs, ", m.method, number_text(m.lr), m.epochs);
     how += full ? "full batch" : fmt::format("batches of {} ({} updates per epoch, seed {})", r.batch, r.batches_per_epoch, m.seed);

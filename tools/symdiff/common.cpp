@@ -1,6 +1,8 @@
 // Shared helpers of the symdiff subcommands: input, options, bindings, numbers and JSON.
 #include "common.hpp"
 
+#include "symdiff/suggest.hpp"
+
 #include <fmt/format.h>
 
 #include <signal.h>
@@ -592,7 +594,11 @@ LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Exp
         }
         throw_at_word(in, name,
                       fmt::format("unknown variable '{}': give its value with --at {}=...{}", name, name,
-                                  data ? fmt::format(" (it is not a column of {})", data->source) : std::string()));
+                                  data ? fmt::format(" (it is not a column of {}{})", data->source,
+                                                     nearest_name(name, data->names)
+                                                         ? "; did you mean '" + *nearest_name(name, data->names) + "'?"
+                                                         : std::string())
+                                       : std::string()));
     }
     if (bound_columns == 0 && (data || b.signature.vectors.empty())) {
         // A sum or mean over rows that reads no column (sum(1), mean(2*m), the derivative of a

@@ -1,0 +1,1 @@
+symdiff eval "mean(X)" --data ../../../examples/data/s002_linreg.csv
