@@ -226,13 +226,17 @@ void run_fit(FitCliOptions& m) {
         fo.on_epoch = CallbackRef(write_epoch);
     }
     const bool text = m.common.format != Format::Json;
-    if (text) {
-        // What will be fitted, before a run that may be long: a name read as a parameter that
-        // was meant otherwise shows here first.
+    auto print_header = [&] {
         print_line("fit:      " + to_string(f, m.common.format));
         print_line(fmt::format("data:     {} ({} rows; columns {})", m.data.path, data->rows(), join(columns)));
         print_line(fmt::format("params:   {} ({})", join(param_names),
                                m.params.empty() ? "the names that are not columns; --params chooses" : "--params"));
+    };
+    // What will be fitted, before a run that may be long: a name read as a parameter that was
+    // meant otherwise shows here first. A trace on standard output keeps the report in one piece.
+    const bool header_first = text && m.trace != "-";
+    if (header_first) {
+        print_header();
         std::fflush(stdout);
     }
     fo.optimiser.stop = InterruptScope::flag();
@@ -294,6 +298,7 @@ void run_fit(FitCliOptions& m) {
             .number("seconds", rep.seconds);
         return print_line(j.str());
     }
+    if (!header_first) print_header();
     std::string how = m.method == "lbfgs" ? fmt::format("lbfgs, at most {} iterations, ", m.epochs)
                                           : fmt::format("{}, lr {}, {} epochs, ", m.method, number_text(m.lr), m.epochs);
     how += full ? "full batch" : fmt::format("batches of {} ({} updates per epoch, seed {})", r.batch, r.batches_per_epoch, m.seed);

@@ -1,0 +1,1 @@
+symdiff compile x -O a

@@ -1,0 +1,1 @@
+symdiff diff x --order 1 --order 2

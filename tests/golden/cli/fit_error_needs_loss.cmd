@@ -1,0 +1,1 @@
+symdiff fit --data ../../../examples/data/s002_linreg.csv

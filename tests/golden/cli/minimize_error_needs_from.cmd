@@ -1,0 +1,1 @@
+symdiff minimize "x^2"

@@ -1,0 +1,1 @@
+symdiff print "sigmod(x) + 1"

@@ -1,0 +1,1 @@
+symdiff eval x + y --at x=1,y=2

@@ -1,0 +1,1 @@
+symdiff minimise "x^2" --from x=1

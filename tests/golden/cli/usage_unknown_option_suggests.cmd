@@ -1,0 +1,1 @@
+symdiff eval x --at x=1 --h
