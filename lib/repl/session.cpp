@@ -711,8 +711,13 @@ struct Session::Impl {
             if (arg.empty()) fail_at(key, std::string(k) + " needs a value");
             if (k == "method") {
                 auto m = method_from_name(s.view(arg));
-                if (!m) fail_at(arg, "unknown method '" + std::string(s.view(arg)) +
-                                         "' (gd, momentum, nesterov, adam, rmsprop, lbfgs, newton)");
+                if (!m) {
+                    static constexpr std::string_view kMethods[] = {"gd",      "momentum", "nesterov", "adam",
+                                                                    "rmsprop", "lbfgs",    "newton"};
+                    const std::string guess = did_you_mean(s.view(arg), std::span<const std::string_view>(kMethods));
+                    fail_at(arg, "unknown method '" + std::string(s.view(arg)) + "'" +
+                                     (guess.empty() ? " (gd, momentum, nesterov, adam, rmsprop, lbfgs, newton)" : guess));
+                }
                 o.method = *m;
             } else {
                 double v = constant(arg);
@@ -775,6 +780,8 @@ struct Session::Impl {
 
     // ---------------------------------------------------------------- commands
 
+    static constexpr std::string_view kReplFormats[] = {"text", "unicode", "latex"};
+
     void command(Span all, ReplReply& reply) {
         const Scanner& s = *sc;
         std::size_t i = all.begin + 1;
@@ -800,8 +807,10 @@ struct Session::Impl {
                 return;
             }
             auto f = format_from_name(argument);
-            if (!f || (*f != Format::Text && *f != Format::Unicode && *f != Format::Latex))
-                fail_at(arg, "unknown format '" + argument + "' (text, unicode or latex)");
+            if (!f || (*f != Format::Text && *f != Format::Unicode && *f != Format::Latex)) {
+                const std::string guess = did_you_mean(argument, std::span<const std::string_view>(kReplFormats));
+                fail_at(arg, "unknown format '" + argument + "'" + (guess.empty() ? " (text, unicode or latex)" : guess));
+            }
             format = *f;
             reply.output += "format: " + argument + "\n";
         } else if (name == ":load") {

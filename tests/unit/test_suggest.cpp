@@ -106,3 +106,16 @@ TEST_CASE("suggest: the REPL suggests commands and keeps its hint for statements
     CHECK(r.errors.starts_with("error: unknown function 'grad' (grad is a statement of its own: define g = "
                                "grad(...) first, then use g)\n"));
 }
+
+TEST_CASE("suggest: the REPL suggests methods and formats", "[suggest][repl]") {
+    Session s;
+    s.run("f(x) = x^2");
+    ReplReply r = s.run("minimize f from (1) method adma");
+    CHECK(r.errors.starts_with("error: unknown method 'adma' (did you mean 'adam'?)\n"));
+    r = s.run("minimize f from (1) method zzzz");
+    CHECK(r.errors.starts_with("error: unknown method 'zzzz' (gd, momentum, nesterov, adam, rmsprop, lbfgs, newton)\n"));
+    r = s.run(":format unicod");
+    CHECK(r.errors.starts_with("error: unknown format 'unicod' (did you mean 'unicode'?)\n"));
+    r = s.run(":format html");
+    CHECK(r.errors.starts_with("error: unknown format 'html' (text, unicode or latex)\n"));
+}

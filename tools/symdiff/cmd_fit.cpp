@@ -107,8 +107,8 @@ void run_fit(FitCliOptions& m) {
             if (contains(columns, name))
                 throw_at_word(in, name, fmt::format("'{}' is a column of {}, not a parameter", name, m.data.path));
             if (!contains(variables, name))
-                throw Error(fmt::format("unknown parameter '{}': the variables of the loss are {}", name,
-                                        variables.empty() ? "none" : join(variables)));
+                throw Error(fmt::format("unknown parameter '{}': the variables of the loss are {}{}", name,
+                                        variables.empty() ? "none" : join(variables), did_you_mean(name, variables)));
             const Expr s = ctx.symbol(name);
             if (std::find(params.begin(), params.end(), s) != params.end())
                 throw UsageError(fmt::format("--params gives '{}' twice", name));
@@ -151,8 +151,11 @@ void run_fit(FitCliOptions& m) {
         check_list_values(given, f, true); // the parameters of a loss are never columns
         for (Binding& b : given) {
             if (!contains(param_names, b.name))
-                throw Error(fmt::format("--init gives '{}', which is not a parameter (parameters: {})", b.name,
-                                        join(param_names)));
+                throw Error(fmt::format("--init gives '{}', which is not a parameter (parameters: {}{})", b.name,
+                                        join(param_names),
+                                        nearest_name(b.name, param_names)
+                                            ? "; did you mean '" + *nearest_name(b.name, param_names) + "'?"
+                                            : std::string()));
             if (std::any_of(init.begin(), init.end(), [&](const Binding& o) { return o.name == b.name; }))
                 throw UsageError(fmt::format("--init gives '{}' twice", b.name));
             init.push_back(std::move(b));

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "symdiff/suggest.hpp"
 #include "symdiff/optimize.hpp"
 
 namespace symdiff::cli {
@@ -102,9 +103,13 @@ std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<st
                 while (i < vars.size() && vars[i].name() != name) ++i;
                 if (i == vars.size()) {
                     std::string names;
-                    for (Expr v : vars) names += (names.empty() ? "" : ", ") + v.name();
-                    throw Error(fmt::format("--from gives '{}', which is not a variable of the expression ({})", name,
-                                            names));
+                    std::vector<std::string> known;
+                    for (Expr v : vars) {
+                        names += (names.empty() ? "" : ", ") + v.name();
+                        known.push_back(v.name());
+                    }
+                    throw Error(fmt::format("--from gives '{}', which is not a variable of the expression ({}){}", name,
+                                            names, did_you_mean(name, known)));
                 }
                 if (given[i]) throw UsageError(fmt::format("--from gives '{}' twice in one point", name));
                 p[i] = constant_value(ctx, trim(item.substr(eq + 1)), "--from " + name);
