@@ -18,9 +18,11 @@ bool same_file(const std::string& a, const std::string& b);
 /// A file written as a whole. For a regular file, or a path where nothing exists yet, the
 /// text goes to a temporary file in the same directory (`NAME.XXXXXX`), which commit()
 /// renames over NAME once everything is written, flushed and closed: readers see the old
-/// file or the new one, never a part. Anything else (standard output for "-", a terminal, a
-/// pipe, /dev/full) is written in place. A symbolic link is followed, and the file it
-/// names replaced.
+/// file or the new one, never a part. Anything else (a terminal, a pipe, /dev/full, a path
+/// under /dev or /proc, a file in a folder that may not be written) is written in place.
+/// "-", and any path naming the file standard output goes to (/dev/stdout, or `t.csv` in
+/// `... --trace t.csv > t.csv`), is standard output itself. A symbolic link is followed,
+/// and the file it names replaced.
 ///
 /// Every write is checked, and commit() checks the final flush and the close: a failure
 /// throws symdiff::Error "cannot write <what> '<path>': <reason>" (the reason from errno:
@@ -42,7 +44,7 @@ public:
     void commit();
 
     const std::string& path() const { return path_; }
-    /// True for "-".
+    /// True when writing to standard output.
     bool is_stdout() const { return file_ == stdout; }
 
 private:

@@ -42,10 +42,19 @@ OutputFile::OutputFile(std::string path, std::string what) : path_(std::move(pat
         return;
     }
     target_ = path_;
-    struct stat st {};
+    struct stat st {}, out {};
     const bool exists = ::stat(path_.c_str(), &st) == 0;
-    if (exists && !S_ISREG(st.st_mode)) {
-        // A device, a pipe or a terminal cannot be replaced: write to it as it is.
+    if (exists && ::fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == st.st_dev && out.st_ino == st.st_ino) {
+        // /dev/stdout, or the file standard output is redirected to: a second stream on it
+        // would start at offset 0 and the report would overwrite the trace (or, renamed
+        // over, the report would go to a file no longer there).
+        file_ = stdout;
+        return;
+    }
+    // A device, a pipe or a terminal cannot be replaced, nor can /dev/fd/N or /proc/...
+    // usefully be: write to them as they are.
+    const bool special = path_.starts_with("/dev/") || path_.starts_with("/proc/");
+    if (exists && (!S_ISREG(st.st_mode) || special)) {
         file_ = std::fopen(path_.c_str(), "w");
         if (!file_) fail(errno);
     } else {
@@ -61,6 +70,14 @@ OutputFile::OutputFile(std::string path, std::string what) : path_(std::move(pat
         if (fd < 0) {
             const int e = errno;
             temp_.clear();
+            // A file that may be written in a folder that may not: in place, as the only way.
+            if (exists && (e == EACCES || e == EPERM || e == EROFS) && ::access(path_.c_str(), W_OK) == 0) {
+                file_ = std::fopen(path_.c_str(), "w");
+                if (!file_) fail(errno);
+                buffer_ = static_cast<char*>(std::malloc(kBufferBytes));
+                if (buffer_) std::setvbuf(file_, buffer_, _IOFBF, kBufferBytes);
+                return;
+            }
             fail(e);
         }
         // mkstemp makes the file private (0600); the new version gets the old one's
