@@ -189,8 +189,12 @@ TEST_CASE("long runs: Ctrl-C stops a traced minimize of 2e9 steps with its repor
     CHECK(out.find("\nf:        ") != std::string::npos);
     INFO("peak resident memory " << run.max_rss_kb() << " KB");
     // The memory the run needed, whatever its length: far below the 48 bytes a step the
-    // trajectory took when it was kept.
+    // trajectory took when it was kept. Under AddressSanitizer the resident size is mostly
+    // its shadow memory and the quarantine of freed blocks (256 MB), so only the release
+    // build can say what the program itself holds.
+#if !defined(__SANITIZE_ADDRESS__)
     CHECK(run.max_rss_kb() < 100 * 1024);
+#endif
 
     // The trace holds every step up to the one reported, under its final name only.
     CHECK(fs::exists(s.path / "t.csv"));
