@@ -25,6 +25,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -182,14 +183,98 @@ struct StepInfo {
     std::span<const double> grad;
 };
 
-/// Verdict of a finished run, as tutorial 002's learning-rate table has it.
-enum class Verdict : std::uint8_t {
-    Converged, ///< stopped on a tolerance, or ends with ‖∇f‖ <= converged_grad
-    Slow,      ///< still improving: f went down but ∇f is not yet small
-    Diverged,  ///< non-finite, exploded, or ends above f(start)
+/// What the curvature of f says about a point: the second-derivative test, from the
+/// eigenvalues of the Hessian there (tutorial 004: a zero gradient is a minimum, a maximum or a
+/// saddle, and the Hessian tells which).
+enum class PointKind : std::uint8_t {
+    Minimum,    ///< every eigenvalue > 0
+    Maximum,    ///< every eigenvalue < 0
+    Saddle,     ///< eigenvalues of both signs
+    Degenerate, ///< an eigenvalue is 0 (to rounding) and none has the other sign: the test cannot tell
 };
+/// "minimum", "maximum", "saddle", "degenerate".
+std::string_view point_kind_name(PointKind k);
+
+/// The curvature of f at a point.
+struct Curvature {
+    PointKind kind = PointKind::Degenerate;
+    /// In increasing order: every eigenvalue of the Hessian, or with `probed` the Ritz values of
+    /// a Lanczos probe (the lowest is an upper bound of the lowest eigenvalue).
+    std::vector<double> eigenvalues;
+    /// Estimated by a probe (Hessian-vector products) rather than from the whole Hessian.
+    bool probed = false;
+    /// A direction of negative curvature was found (the lowest eigenvalue is below -tolerance).
+    bool negative() const;
+    /// A direction of positive curvature was found.
+    bool positive() const;
+};
+
+/// Up to this many variables, a curvature comes from every eigenvalue of the Hessian; above,
+/// from a Lanczos probe of kProbeSteps Hessian-vector products.
+inline constexpr std::size_t kEigenvalueMaxDims = 64;
+inline constexpr std::size_t kProbeSteps = 30;
+
+/// The eigenvalues of the symmetric n×n matrix `a` (row-major; the lower triangle is read), in
+/// increasing order, by cyclic Jacobi rotations.
+std::vector<double> symmetric_eigenvalues(std::span<const double> a, std::size_t n);
+/// The kind of a point from eigenvalues. An eigenvalue counts as 0 when |λ| <= 1e-8·max|λ|
+/// (1e-6 for probed ones, which carry the error of finite differences), or when all are 0.
+Curvature classify_curvature(std::vector<double> eigenvalues, bool probed = false);
+/// A negative-curvature probe for large n: kProbeSteps (at most n) Lanczos steps from a fixed
+/// pseudo-random vector with `hv(v, out)` writing H·v, full reorthogonalisation, and the Ritz
+/// values classified.
+Curvature probe_curvature(std::size_t n, const std::function<void(const double*, double*)>& hv);
+
+/// Whether a point with this gradient norm is critical: ‖∇f‖ <= 1e-8·max(1, max|λ|).
+bool is_critical(const Curvature& c, double grad_norm);
+/// A point in words from its gradient norm and the Hessian's curvature there, as `hessian
+/// --at` and the REPL print it: "saddle (grad f = 0)", "minimum (grad f = 0)", or "not a
+/// critical point: |grad f| = 2.8; the Hessian is indefinite there".
+std::string describe_point(const Curvature& c, double grad_norm);
+
+/// Verdict of a finished run. Tutorial 002's learning-rate table has converged, slow and
+/// diverged; a run that stops where the gradient vanishes is also told apart by what it
+/// stopped at, and a run that keeps going down by its unbounded descent.
+enum class Verdict : std::uint8_t {
+    Converged, ///< ended at a critical point (tolerance, or ‖∇f‖ <= converged_grad) with no negative curvature
+    Slow,      ///< still improving: f went down but ∇f is not yet small
+    Diverged,  ///< non-finite, exploded upwards, or ends above f(start)
+    Saddle,    ///< ended at a critical point with curvature of both signs
+    Maximum,   ///< ended at a critical point where f curves down in every direction
+    Unbounded, ///< f fell without bound: to -inf or past the divergence bound below, or still
+               ///< falling with a slope that did not shrink (x^2 - y^2 away from its saddle)
+};
+/// "converged", "slow", "diverged", "saddle", "maximum", "unbounded".
 std::string_view verdict_name(Verdict v);
-Verdict classify(const Report& r, double converged_grad);
+
+/// The verdict and, when the run ended at a critical point and a curvature was available,
+/// what that point is.
+struct Assessment {
+    Verdict verdict = Verdict::Slow;
+    std::optional<Curvature> point;
+};
+
+/// The ‖∇f‖ at or below which a run ended at a critical point: `converged` when it is given
+/// (>= 0), else max(options.grad_tol, 1e-3·‖∇f(start)‖), a thousandfold fall of the slope.
+double converged_threshold(const Report& r, const Options& options, double converged = -1);
+
+/// The verdict rules, the one place they live (minimize, the REPL, the library's runs):
+///  - f not finite or past the divergence bound: unbounded when it went below f(start),
+///    else diverged; ending above f(start) is diverged;
+///  - stopped on a tolerance or with ‖∇f‖ <= converged_grad: a critical point, classified by
+///    `curvature(x)` when given (converged at a minimum or degenerate point without negative
+///    curvature, saddle, maximum), converged otherwise;
+///  - else unbounded when f went down while ‖∇f‖ did not shrink, or when a line search
+///    failed where f curves down; slow otherwise.
+Assessment assess(const Report& r, double converged_grad,
+                  const std::function<Curvature(std::span<const double>)>& curvature = {});
+
+/// The lines a report ends with: "point:    saddle: Hessian eigenvalues -2, 2" when the
+/// assessment has a point, then "verdict:  saddle".
+std::string format_assessment(const Assessment& a);
+/// The point in words: "saddle: Hessian eigenvalues -2, 2", or for a probe "saddle: Hessian
+/// eigenvalues estimated by 30 Hessian-vector products, from -2 to 400".
+std::string describe_curvature(const Curvature& c);
 
 /// One line per fact: start, end point, f, ‖∇f‖, steps, why it stopped, time. `names` labels
 /// the coordinates (x1, x2, ... when empty).
@@ -212,6 +297,9 @@ private:
     const void* self_;
     void (*call_)(const void*, const double*, double*);
 };
+
+/// H·v by central differences of a gradient kernel (out = [f, ∇f]) around x.
+void gradient_difference_hv(KernelRef kernel, std::span<const double> x, const double* v, double* out);
 
 /// A type-erased per-step callback: returns false to stop the run. It refers to the callable
 /// (which may keep state and change it), so the callable must outlive the CallbackRef.
@@ -622,6 +710,11 @@ public:
     void operator()(const double* x, double* out) const;
     /// Runs options.method from start (start.size() must equal dims()).
     Report minimize(std::span<const double> start, const Options& options, CallbackRef callback = {}) const;
+    /// The curvature of f at x: every eigenvalue of the symbolic Hessian for up to
+    /// kEigenvalueMaxDims variables, else probe_curvature() on its Hessian-vector products.
+    Curvature curvature(std::span<const double> x) const;
+    /// assess() of a run of this objective, with converged_threshold(r, options, converged).
+    Assessment assess(const Report& r, const Options& options, double converged = -1) const;
 
 private:
     struct Impl;
@@ -759,6 +852,12 @@ public:
 
     /// Runs options.method from start (Newton is refused: a Loss has no Hessian kernel).
     Report minimize(std::span<const double> start, const Options& options, CallbackRef callback = {}) const;
+    /// The curvature of f at x: a Lanczos probe on Hessian-vector products taken by central
+    /// differences of the gradient (exact eigenvalues of the n×n Hessian so assembled for up
+    /// to kEigenvalueMaxDims coordinates).
+    Curvature curvature(std::span<const double> x) const;
+    /// assess() of a run of this loss, with converged_threshold(r, options, converged).
+    Assessment assess(const Report& r, const Options& options, double converged = -1) const;
 
     /// Trains over the rows: `epochs` passes. Full-batch (batch 0 or >= rows, or no data):
     /// the optimiser runs for `epochs` steps on all rows. Mini-batches: at each epoch the row

@@ -521,6 +521,33 @@ Report Loss::minimize(std::span<const double> start, const Options& options, Cal
     return symdiff::minimize(*this, start, options);
 }
 
+Curvature Loss::curvature(std::span<const double> x) const {
+    const std::size_t n = dims();
+    if (x.size() != n) throw Error(fmt::format("the point has {} coordinates but the loss has {}", x.size(), n));
+    auto hv = [&](const double* v, double* out) { gradient_difference_hv(*this, x, v, out); };
+    if (n > kEigenvalueMaxDims) return probe_curvature(n, hv);
+    // Small: the whole Hessian, one column per unit vector, made symmetric.
+    std::vector<double> h(n * n), e(n, 0.0), col(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        e[j] = 1;
+        hv(e.data(), col.data());
+        e[j] = 0;
+        for (std::size_t i = 0; i < n; ++i) h[i * n + j] = col[i];
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < i; ++j) h[i * n + j] = h[j * n + i] = 0.5 * (h[i * n + j] + h[j * n + i]);
+    Curvature c = classify_curvature(symmetric_eigenvalues(h, n));
+    // Differences of the gradient are not a symbolic Hessian: their eigenvalues carry the error
+    // of the differences, so they are judged with the probe's tolerance.
+    c = classify_curvature(std::move(c.eigenvalues), true);
+    return c;
+}
+
+Assessment Loss::assess(const Report& r, const Options& options, double converged) const {
+    return symdiff::assess(r, converged_threshold(r, options, converged),
+                           [this](std::span<const double> x) { return curvature(x); });
+}
+
 namespace {
 
 template <class Rule>

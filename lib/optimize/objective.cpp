@@ -177,4 +177,21 @@ Report Objective::minimize(std::span<const double> start, const Options& options
     return symdiff::minimize(grad, start, options);
 }
 
+Curvature Objective::curvature(std::span<const double> x) const {
+    const std::size_t n = dims();
+    if (x.size() != n) throw Error("the point has " + std::to_string(x.size()) + " coordinates but the function has " +
+                                   std::to_string(n) + " variables");
+    if (n > kEigenvalueMaxDims)
+        return probe_curvature(n, [&](const double* v, double* out) { gradient_difference_hv(*this, x, v, out); });
+    std::call_once(impl_->hessian_once, [this] { impl_->build_hessian(); });
+    std::vector<double> h(n * n), scratch;
+    impl_->dense_hessian(x.data(), h.data(), scratch);
+    return classify_curvature(symmetric_eigenvalues(h, n));
+}
+
+Assessment Objective::assess(const Report& r, const Options& options, double converged) const {
+    return symdiff::assess(r, converged_threshold(r, options, converged),
+                           [this](std::span<const double> x) { return curvature(x); });
+}
+
 } // namespace symdiff

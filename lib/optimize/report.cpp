@@ -53,23 +53,6 @@ std::string_view stop_reason_name(StopReason r) {
     return "?";
 }
 
-std::string_view verdict_name(Verdict v) {
-    switch (v) {
-    case Verdict::Converged: return "converged";
-    case Verdict::Slow: return "slow";
-    case Verdict::Diverged: return "diverged";
-    }
-    return "?";
-}
-
-Verdict classify(const Report& r, double converged_grad) {
-    if (r.reason == StopReason::Diverged || !std::isfinite(r.f) || !(r.f <= r.f_start)) return Verdict::Diverged;
-    if (r.reason == StopReason::GradientTolerance || r.reason == StopReason::FunctionTolerance ||
-        r.grad_norm <= converged_grad)
-        return Verdict::Converged;
-    return Verdict::Slow;
-}
-
 double Schedule::rate(double eta, std::size_t t) const {
     const double td = static_cast<double>(t);
     switch (kind) {

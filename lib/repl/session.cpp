@@ -736,6 +736,7 @@ struct Session::Impl {
         }
 
         Report r;
+        Assessment verdict;
         try {
             Objective objective(t.expr, t.params, Backend::Jit);
             // Interrupts and progress are looked at every 1024 steps: a few nanoseconds per
@@ -758,6 +759,7 @@ struct Session::Impl {
             };
             r = objective.minimize(start, o, observe);
             if (shown) options.progress("");
+            verdict = objective.assess(r, o);
         } catch (const Error& e) {
             if (e.diagnostic().has_position()) throw;
             fail_at(target_span, e.diagnostic().message);
@@ -766,10 +768,8 @@ struct Session::Impl {
         for (Expr v : t.params) names.push_back(v.name());
         if (r.reason == StopReason::Callback) r.message = "interrupted (Ctrl-C) at step " + std::to_string(r.steps);
         reply.output += format_report(r, names);
-        // The verdict of `symdiff minimize`: converged when a tolerance stopped the run or the
-        // slope fell a thousandfold.
-        const double converged = std::max(o.grad_tol, 1e-3 * r.grad_norm_start);
-        reply.output += "verdict:  " + std::string(verdict_name(classify(r, converged))) + "\n";
+        // The verdict of `symdiff minimize`, and what the end point is.
+        reply.output += format_assessment(verdict);
     }
 
     double constant(Span at) {

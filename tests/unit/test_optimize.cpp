@@ -151,7 +151,7 @@ TEST_CASE("optimize: a non-finite value stops the run and names the step", "[opt
     CHECK(std::isnan(r.f));
     CHECK(std::isfinite(r.x[0]));
     CHECK(r.message == "diverged: f became nan at step 6");
-    CHECK(classify(r, 1e-6) == Verdict::Diverged);
+    CHECK(assess(r, 1e-6).verdict == Verdict::Diverged);
 
     // By default the explosion is caught before the overflow: f(x_3) is about 5e25.
     o.diverge_factor = Options{}.diverge_factor;
@@ -469,7 +469,7 @@ TEST_CASE("optimize: verdicts of a learning-rate sweep follow tutorial 002", "[o
         const Report r = minimize(square, start, o);
         INFO("lr " << lr);
         // Relative to the starting slope |f'(5)| = 10, as the CLI sweep does.
-        CHECK(classify(r, 1e-3 * 10) == verdict);
+        CHECK(assess(r, 1e-3 * 10).verdict == verdict);
     }
 }
 

@@ -159,7 +159,7 @@ TEST_CASE("seed corpus: every optimize case reproduces its reference run", "[opt
 
             const json& final_ref = numeric ? ref["exact_gradient_run"]["final"] : ref["final"];
             CHECK(r.f_start == Approx(ref["f_start"].get<double>()).epsilon(1e-14));
-            CHECK(classify(r, 1e-6) == reference_verdict(ref["status"]));
+            CHECK(jit.assess(r, o, 1e-6).verdict == reference_verdict(ref["status"]));
             CHECK(watch.oscillating() == ref["oscillating"].get<bool>());
 
             if (final_ref[0].is_null() || ref.contains("stopped")) {
@@ -185,10 +185,10 @@ TEST_CASE("seed corpus: every optimize case reproduces its reference run", "[opt
             }
             // Tutorial 002's own rule ('converged' if |x| < 0.01, 'slow' if |x| < |x0|, else
             // 'DIVERGED') agrees with the CLI's verdict (converged once |grad f| has fallen a
-            // thousandfold).
+            // thousandfold; the CLI's assessment, Hessian included).
             if (ref.contains("status_seed_rule")) {
                 const std::string seed_rule = ref["status_seed_rule"];
-                const Verdict v = classify(r, 1e-3 * r.grad_norm_start);
+                const Verdict v = jit.assess(r, o, 1e-3 * r.grad_norm_start).verdict;
                 CHECK(verdict_name(v) == (seed_rule == "DIVERGED" ? "diverged" : seed_rule));
             }
             // Step-by-step tables (s002-gd-2d-x2-3y2) came from the numerical gradient: they

@@ -1,6 +1,8 @@
 // `symdiff minimize EXPR --from x=-1,y=1 [--method ...] [--lr ...]`: runs an optimiser over the
 // compiled gradient and reports where it ended and why; several rates or start points make a
-// table, one row per run, with the verdict of tutorial 002 (converged / slow / diverged).
+// table, one row per run, with the verdict of tutorial 002 (converged / slow / diverged), told
+// apart at a critical point by the Hessian (saddle, maximum) and for a descent without end
+// (unbounded): symdiff::assess.
 #include <unistd.h>
 
 #include <algorithm>
@@ -194,7 +196,7 @@ private:
 struct Run {
     double lr;
     Report report;
-    Verdict verdict;
+    Assessment verdict;
 };
 
 std::string point_text(std::span<const Expr> vars, std::span<const double> x) {
@@ -269,7 +271,7 @@ void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool 
         row.push_back(number_text(r.report.f));
         row.push_back(number_text(r.report.grad_norm));
         row.push_back(std::to_string(r.report.steps));
-        std::string verdict(verdict_name(r.verdict));
+        std::string verdict(verdict_name(r.verdict.verdict));
         if (r.report.reason == StopReason::Diverged)
             verdict += " (" + r.report.message.substr(r.report.message.find(':') + 2) + ")";
         if (r.report.reason == StopReason::Interrupted) verdict += " (" + r.report.message + ")";
@@ -302,7 +304,7 @@ struct LoopRun {
     std::size_t point;
     double lr;
     Report report;
-    Verdict verdict;
+    Assessment verdict;
 };
 
 void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in, const std::optional<DataSet>& data) {
@@ -412,7 +414,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
             } catch (const Error& e) {
                 throw UsageError(e.what());
             }
-            LoopRun run{pi, lr, {}, Verdict::Slow};
+            LoopRun run{pi, lr, {}, {}};
             const std::size_t every = m.trace_every == 0 ? 1 : m.trace_every;
             if (trace) trace->begin_run(many ? fmt::format("{},{},", runs.size() + 1, number_text(lr)) : "");
             std::vector<double> row;
@@ -437,9 +439,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
                 Activity running("running the optimiser");
                 run.report = !trace ? loss.minimize(p.x, o) : loss.minimize(p.x, o, CallbackRef(observe));
             }
-            const double converged =
-                m.converged >= 0 ? m.converged : std::max(m.tol, 1e-3 * run.report.grad_norm_start);
-            run.verdict = classify(run.report, converged);
+            run.verdict = loss.assess(run.report, o, m.converged);
             runs.push_back(std::move(run));
         }
     }
@@ -489,8 +489,9 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
                 .raw("evaluations", std::to_string(r.evaluations))
                 .string("stopped", stop_reason_name(r.reason))
                 .string("message", r.message)
-                .string("verdict", verdict_name(runs[i].verdict))
+                .string("verdict", verdict_name(runs[i].verdict.verdict))
                 .number("seconds", r.seconds);
+            if (runs[i].verdict.point) j.raw("point", json_curvature(*runs[i].verdict.point));
             list += (i ? ", " : "") + j.str();
         }
         list += "]";
@@ -515,7 +516,8 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         print_line(fmt::format("steps:    {} ({} evaluations)", r.steps, r.evaluations));
         print_line("stopped:  " + r.message);
         print_line(fmt::format("time:     {:.3g} s", r.seconds));
-        print_line("verdict:  " + std::string(verdict_name(runs[0].verdict)));
+        for (const std::string& line : split(format_assessment(runs[0].verdict), '\n'))
+            if (!line.empty()) print_line(line);
         return;
     }
     std::vector<std::vector<std::string>> rows;
@@ -542,7 +544,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         row.push_back(number_text(r.f));
         row.push_back(number_text(r.grad_norm));
         row.push_back(std::to_string(r.steps));
-        std::string verdict(verdict_name(run.verdict));
+        std::string verdict(verdict_name(run.verdict.verdict));
         if (r.reason == StopReason::Diverged) verdict += " (" + r.message.substr(r.message.find(':') + 2) + ")";
         if (r.reason == StopReason::Interrupted) verdict += " (" + r.message + ")";
         row.push_back(verdict);
@@ -629,10 +631,8 @@ void run_minimize(const MinimizeOptions& m) {
             shown.reset();
             // The last point, when the rows skipped it (--trace-every) or the run diverged there.
             if (trace && trace->lacks(r.steps)) write_row(r.steps, r.x, r.f, r.grad_norm);
-            // Converged: a tolerance stopped it, or the slope fell a thousandfold (or below --converged).
-            const double converged = m.converged >= 0 ? m.converged : std::max(m.tol, 1e-3 * r.grad_norm_start);
-            const Verdict v = classify(r, converged);
-            runs.push_back(Run{lr, std::move(r), v});
+            Assessment v = objective.assess(r, o, m.converged);
+            runs.push_back(Run{lr, std::move(r), std::move(v)});
         }
     }
     if (trace) trace->commit();
@@ -652,8 +652,9 @@ void run_minimize(const MinimizeOptions& m) {
                 .raw("evaluations", std::to_string(r.evaluations))
                 .string("stopped", stop_reason_name(r.reason))
                 .string("message", r.message)
-                .string("verdict", verdict_name(runs[i].verdict))
+                .string("verdict", verdict_name(runs[i].verdict.verdict))
                 .number("seconds", r.seconds);
+            if (runs[i].verdict.point) j.raw("point", json_curvature(*runs[i].verdict.point));
             list += (i ? ", " : "") + j.str();
         }
         list += "]";
@@ -668,7 +669,7 @@ void run_minimize(const MinimizeOptions& m) {
         std::vector<std::string> names;
         for (Expr v : vars) names.push_back(v.name());
         std::fputs(format_report(runs[0].report, names).c_str(), stdout);
-        print_line("verdict:  " + std::string(verdict_name(runs[0].verdict)));
+        std::fputs(format_assessment(runs[0].verdict).c_str(), stdout);
         return;
     }
     print_table(vars, runs, points.size() > 1);

@@ -686,6 +686,14 @@ std::string json_numbers(std::span<const double> v) {
     return out + "]";
 }
 
+std::string json_curvature(const Curvature& c) {
+    return JsonObject()
+        .string("kind", point_kind_name(c.kind))
+        .raw("eigenvalues", json_numbers(c.eigenvalues))
+        .raw("probed", c.probed ? "true" : "false")
+        .str();
+}
+
 std::string json_data(const DataOptions& o, const DataSet& data) {
     std::string names = "[";
     for (std::size_t i = 0; i < data.names.size(); ++i) names += (i ? ", " : "") + json_string(data.names[i]);

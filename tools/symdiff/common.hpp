@@ -235,6 +235,8 @@ std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBindi
 std::string vector_summary(std::span<const double> v, std::size_t full = 20);
 /// A JSON array of numbers.
 std::string json_numbers(std::span<const double> v);
+/// {"kind": "saddle", "eigenvalues": [-2, 2], "probed": false}: what a point is (optimize.hpp).
+std::string json_curvature(const Curvature& c);
 /// {"file", "rows", "columns"} of a data set.
 std::string json_data(const DataOptions& o, const DataSet& data);
 
