@@ -9,6 +9,7 @@
 ///    lib/eval/semantics.hpp (stable forms; nan propagates through max and min).
 #pragma once
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -77,6 +78,11 @@ struct LoopArgs {
     const std::int64_t* lengths = nullptr;    ///< per Signature::vectors: its number of elements
     double* out = nullptr;                    ///< one value per scalar output, in order
     double* const* vector_out = nullptr;      ///< per Vec output, in order: hi - lo + 1 values
+    /// A flag a signal handler or another thread sets (to any non-zero value) to stop a long
+    /// run: the LoopInterpreter looks at it before every block of 256 indices or rows and
+    /// then throws symdiff::Error("evaluation interrupted"). The JIT's LoopKernel does not
+    /// look at it. Null: never stopped. The run only reads it.
+    const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 /// Evaluates outputs with sums, indexed vectors and data rows: the reference semantics of

@@ -172,6 +172,8 @@ private:
             if (p.kind == PK::Const) std::fill_n(at(s), kBlock, p.value);
         }
         for (std::int64_t t0 = first; t0 <= last; t0 += kBlock) {
+            if (args_.stop != nullptr && *args_.stop != 0) [[unlikely]]
+                throw Error("evaluation interrupted");
             const std::int64_t n = std::min(kBlock, last - t0 + 1);
             for (std::size_t s = 0; s < nb; ++s) {
                 const PInst& p = g.body[s];

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "eval/closed_form.hpp"
 #include "eval/stable.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/print.hpp"
@@ -678,7 +679,7 @@ std::string element_word(std::int64_t n, const char* one, const char* many) {
 } // namespace
 
 LoopPlan LoopPlan::build(std::span<const Expr> written, const Signature& signature) {
-    const std::vector<Expr> outputs = stable_forms(written);
+    const std::vector<Expr> outputs = closed_forms(stable_forms(written));
     Builder b(outputs, signature);
     return b.finish(outputs);
 }

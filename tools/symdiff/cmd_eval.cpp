@@ -32,8 +32,18 @@ void register_eval(CLI::App& app) {
                 outputs.push_back(e);
             for (Expr out : outputs)
                 if (out.is(Op::List)) throw Error("eval over vectors or data takes a number or a flat list");
-            const LoopBinding b = bind_loops(in, data ? &*data : nullptr, outputs);
-            std::vector<Value> values = evaluate_loops(outputs, b, *backend);
+            LoopBinding b = bind_loops(in, data ? &*data : nullptr, outputs);
+            // Ctrl-C or SIGTERM: the loop interpreter stops at its next block of 256 indices
+            InterruptScope signals;
+            b.stop = InterruptScope::flag();
+            std::vector<Value> values;
+            try {
+                values = evaluate_loops(outputs, b, *backend);
+            } catch (const Error&) {
+                if (InterruptScope::status() == 0) throw;
+                std::fputs("error: evaluation interrupted\n", stderr);
+                throw CommandVerdict{InterruptScope::status()};
+            }
             if (e.is(Op::List)) {
                 v.is_list = true;
                 v.items = std::move(values);

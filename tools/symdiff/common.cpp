@@ -635,6 +635,7 @@ std::vector<Value> run_loops(const Engine& engine, std::span<const Expr> outputs
     args.scalars = b.scalars.data();
     args.vectors = b.vectors.data();
     args.lengths = b.lengths.data();
+    args.stop = b.stop;
     const std::vector<std::size_t> lengths = engine.vector_lengths(args);
     std::vector<double> scalars(engine.scalar_outputs());
     std::vector<std::vector<double>> vectors;

@@ -220,6 +220,7 @@ struct LoopBinding {
     std::vector<const double*> vectors;
     std::vector<std::int64_t> lengths;
     std::vector<Binding> inferred; ///< the sizes that were inferred
+    const volatile std::sig_atomic_t* stop = nullptr; ///< LoopArgs::stop of the run
 };
 /// Throws symdiff::Error "unknown variable 'z'" (with a caret) for a free symbol of the
 /// outputs that nothing binds, and for a size that cannot be inferred.
