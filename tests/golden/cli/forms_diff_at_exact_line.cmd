@@ -1,1 +1,0 @@
-symdiff diff "sqrt(x)" --at x=2

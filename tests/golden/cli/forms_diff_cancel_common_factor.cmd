@@ -1,1 +1,0 @@
-symdiff diff "(x^2-1)/(x^2+2x+1)"

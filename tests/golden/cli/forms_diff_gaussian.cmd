@@ -1,1 +1,0 @@
-symdiff diff "exp(-x^2/2)"

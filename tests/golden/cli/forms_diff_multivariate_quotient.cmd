@@ -1,1 +1,0 @@
-symdiff diff "(x*y + 1)/(x - y)" --wrt x

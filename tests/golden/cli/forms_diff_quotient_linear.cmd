@@ -1,1 +1,0 @@
-symdiff diff "(2x+1)/(x-1)"

@@ -1,1 +1,0 @@
-symdiff diff "sqrt(x)"

@@ -1,1 +1,0 @@
-symdiff diff "x^(3/2)"

@@ -1,1 +1,0 @@
-symdiff diff "x^1.5"

@@ -1,1 +1,0 @@
-symdiff print "x^(3/2)"
