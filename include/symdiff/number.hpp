@@ -17,8 +17,18 @@ namespace symdiff {
 /// fits and falls back to double otherwise; any double operand makes the result a double.
 ///
 /// Canonical form: a double whose shortest decimal representation is an exact rational in
-/// range *is* that rational (Number::from_double(0.5) is 1/2), so the printed form of every
-/// Number reads back to the same Number. The consequence: `-0.0` is `0`.
+/// range *is* that rational (Number::from_double(0.5) is 0.5, the rational 1/2 spelt as a
+/// decimal), so the printed form of every Number reads back to the same Number. The
+/// consequence: `-0.0` is `0`.
+///
+/// Spelling: an exact non-integer also remembers whether it is a decimal (typed as `0.5`, or
+/// from a double) or a fraction (`1/2`, made by exact arithmetic such as x/2). It prints as it
+/// is spelt, so `0.5*x` stays `0.5*x` and `x/2` stays `x/2`. Arithmetic with a decimal operand
+/// gives a decimal (0.5*3 is 1.5) when the result has a decimal of at most 15 significant
+/// digits (which reads back exactly), and a fraction otherwise (0.5/3 is 1/6); integers have
+/// no spelling. The spelling is part of a Number's identity (0.5 and 1/2 are different nodes,
+/// of equal value: same_value), but not of its hash or of its place in the numeric order
+/// beyond breaking a tie.
 class Number {
 public:
     /// 0.
@@ -28,6 +38,9 @@ public:
     static Number integer(std::int64_t n);
     /// p/q reduced; q == 0 gives the IEEE double p/0.0 (inf, -inf or nan).
     static Number rational(std::int64_t p, std::int64_t q);
+    /// p/q reduced and spelt as a decimal where it has one (see the class comment): what the
+    /// literal `2.5` is, Number::decimal(5, 2).
+    static Number decimal(std::int64_t p, std::int64_t q);
     /// The canonical Number for a double (see the class comment).
     static Number from_double(double v);
     /// The value of a decimal literal such as "2.5", ".5", "1e-3" or "12": exact when it is a
@@ -37,6 +50,14 @@ public:
     static std::optional<Number> from_decimal(std::string_view text);
 
     bool is_exact() const { return exact_; }
+    /// An exact non-integer spelt as a decimal (see the class comment).
+    bool is_decimal() const { return decimal_; }
+    /// The same Number spelt as a fraction (a decimal loses its spelling; others unchanged).
+    Number as_fraction() const;
+    /// The same Number spelt as a decimal where it has one.
+    Number as_decimal() const;
+    /// Equal values: == without the spelling (0.5 and 1/2 are the same value).
+    bool same_value(const Number& o) const;
     /// Numerator and denominator; meaningful only when is_exact().
     std::int64_t num() const { return num_; }
     std::int64_t den() const { return den_; }
@@ -62,7 +83,8 @@ public:
     /// or the base is negative with a non-integer exponent: the expression stays symbolic.
     static std::optional<Number> pow(const Number& base, const Number& exponent);
 
-    /// Identity: exact numbers compare as rationals, doubles by bit pattern (so nan == nan).
+    /// Identity: exact numbers compare as rationals with their spelling, doubles by bit pattern
+    /// (so nan == nan).
     friend bool operator==(const Number& a, const Number& b);
     /// Numeric order by value (exact ties broken so that the order is total and deterministic).
     friend bool less(const Number& a, const Number& b);
@@ -71,17 +93,20 @@ public:
     std::uint64_t hash() const;
 
     /// The shortest text that reads back to this Number through from_decimal() or p/q:
-    /// "3", "-2", "0.5", "1/3", "1e+300", "inf", "nan". Integers and decimals print in decimal;
-    /// other rationals as "p/q".
+    /// "3", "-2", "0.5", "1/3", "1/2", "1e+300", "inf", "nan". Integers, decimals and doubles
+    /// print in decimal; rationals spelt as fractions as "p/q".
     std::string to_string() const;
     /// True if to_string() prints a single token (no '/').
     bool prints_as_decimal() const;
 
 private:
+    static std::optional<Number> pow_exact(const Number& base, const Number& exponent);
+
     std::int64_t num_ = 0;
     std::int64_t den_ = 1;
     double value_ = 0.0;
     bool exact_ = true;
+    bool decimal_ = false;
 };
 
 /// Shortest decimal text that reads back to exactly v, laid out as Python's repr lays it out:

@@ -15,8 +15,9 @@ namespace symdiff {
 /// variables), then other terms smaller first, the constant last, and a leading subtracted
 /// term swapped with the first added one (`x^2 - 3*x + 2`, `1 - x`, `y - x^2`,
 /// `-2*(1 - x) - 400*x*(y - x^2)`); in a product, the coefficient, constants, variables and
-/// their powers by name, then the rest (`2*x^2*y*sin(x)`). A coefficient p/q that does not
-/// print as a short decimal is split across the division (`2*x/3`); others stay (`0.5*x`).
+/// their powers by name, then the rest (`2*x^2*y*sin(x)`). A coefficient p/q spelt as a fraction
+/// (number.hpp) is split across the division (`2*x/3`, `x/2`); a decimal the user typed stays
+/// (`0.5*x`), and in C every coefficient is one double literal.
 ///
 /// Vectors and reductions (grammars/README.md, "Vectors, sums and data") print in Text as the
 /// parser reads them: `x[i + 1]`, `len(x)`, `sum(i = 1..n - 1, body)`, `sum(body)`,

@@ -28,6 +28,16 @@ namespace symdiff {
 /// The simplified form of e. Returns e itself (the same node) when no rule applies.
 Expr simplify(Expr e);
 
+/// The exact value of e where each symbol values[j].first is the constant expression
+/// values[j].second, for printing beside its double: 3*sqrt(2) for the directional derivative
+/// (2*x + 2*y)/sqrt(2) at x = 1, y = 2, 1/3 for x/3 at x = 1. Only algebraic values made of
+/// exact rationals, pi, sums, products and powers with constant exponents count (the roots
+/// of constants taken out: 6/sqrt(2) is 3*sqrt(2)); a value that is a plain integer or
+/// decimal (which its double shows already), a double, or anything else (sin(1)) gives a null
+/// Expr, and so does an expression of more than `max_nodes` DAG nodes (simplifying a large
+/// expression is not worth one printed line).
+Expr exact_value(Expr e, std::span<const std::pair<Expr, Expr>> values, std::size_t max_nodes = 2000);
+
 /// One rule of the table, for documentation and tests: its name, and the rewrite written as
 /// s-expression patterns with ?a wildcards ("(add (pow (sin ?a) 2) (pow (cos ?a) 2))" => "1"),
 /// or a description for the few rules written as code.

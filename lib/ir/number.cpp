@@ -54,6 +54,7 @@ static Number make_fraction(i128 p, i128 q) {
     return Number::from_double(static_cast<double>(p) / static_cast<double>(q));
 }
 
+
 Number Number::integer(std::int64_t n) {
     if (!fits(n)) return from_double(static_cast<double>(n));
     Number r;
@@ -210,6 +211,53 @@ std::optional<Number> exact_value(Decimal d) {
 
 } // namespace
 
+namespace {
+
+// True when p/q (reduced, q > 1) has a decimal that reads back to this very rational: a
+// terminating one (q = 2^a 5^b) whose shortest double text is that decimal. Up to 15
+// significant digits that is certain; 16 and 17 are checked by reading the text back.
+bool has_decimal_spelling(std::int64_t p, std::int64_t q, double value) {
+    if (q <= 1) return false;
+    std::int64_t r = q;
+    int twos = 0, fives = 0;
+    while (r % 2 == 0) r /= 2, ++twos;
+    while (r % 5 == 0) r /= 5, ++fives;
+    if (r != 1) return false;
+    const int k = std::max(twos, fives);
+    // The digits of the decimal: |p| * 10^k / q = |p| * 2^(k - twos) * 5^(k - fives).
+    i128 digits = p < 0 ? -i128{p} : i128{p};
+    constexpr i128 kCertain = 1'000'000'000'000'000; // 10^15
+    bool certain = true;
+    for (int j = 0; j < 2 * k - twos - fives && certain; ++j) {
+        digits *= j < k - twos ? 2 : 5;
+        certain = digits < kCertain;
+    }
+    if (certain && digits < kCertain) return true;
+    const std::string text = shortest_double(value < 0 ? -value : value);
+    const std::optional<Decimal> d = split_decimal(text);
+    if (!d) return false;
+    const std::optional<Number> back = exact_value(*d);
+    return back && back->num() == (p < 0 ? -p : p) && back->den() == q;
+}
+
+} // namespace
+
+Number Number::decimal(std::int64_t p, std::int64_t q) { return rational(p, q).as_decimal(); }
+
+Number Number::as_decimal() const {
+    Number r = *this;
+    r.decimal_ = exact_ && den_ != 1 && has_decimal_spelling(num_, den_, value_);
+    return r;
+}
+
+Number Number::as_fraction() const {
+    Number r = *this;
+    r.decimal_ = false;
+    return r;
+}
+
+bool Number::same_value(const Number& o) const { return as_fraction() == o.as_fraction(); }
+
 Number Number::from_double(double v) {
     if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) <= static_cast<double>(kExactLimit))
         return integer(static_cast<std::int64_t>(v));
@@ -217,9 +265,10 @@ Number Number::from_double(double v) {
         // The decimal takes no sign: canonicalise the magnitude and negate.
         if (v < 0) {
             Number m = from_double(-v);
-            if (m.exact_) return rational(-m.num_, m.den_);
+            if (m.exact_) return -m;
         } else if (auto d = split_decimal(shortest_double(v))) {
-            if (auto n = exact_value(*d)) return *n;
+            // A double's natural spelling is its decimal, which reads back to the rational.
+            if (auto n = exact_value(*d)) return n->as_decimal();
         }
     }
     Number r;
@@ -233,7 +282,7 @@ Number Number::from_double(double v) {
 std::optional<Number> Number::from_decimal(std::string_view text) {
     const std::optional<Decimal> d = split_decimal(text);
     if (!d) return std::nullopt;
-    if (auto n = exact_value(*d)) return *n;
+    if (auto n = exact_value(*d)) return n->as_decimal();
     // Inexact: strtod rounds the full text correctly (any length), and the double is then
     // what any other spelling of it gives.
     const std::string s(text);
@@ -243,25 +292,35 @@ std::optional<Number> Number::from_decimal(std::string_view text) {
 bool Number::is_finite() const { return exact_ || std::isfinite(value_); }
 
 Number Number::operator-() const {
-    if (exact_) return rational(-num_, den_);
+    if (exact_) {
+        Number r = rational(-num_, den_);
+        r.decimal_ = decimal_;
+        return r;
+    }
     return from_double(-value_);
+}
+
+// The spelling of an exact result: a decimal if either operand was one (and it has one).
+static Number spelt(Number r, const Number& a, const Number& b) {
+    if ((a.is_decimal() || b.is_decimal()) && r.is_exact() && !r.is_decimal()) return r.as_decimal();
+    return r;
 }
 
 Number operator+(const Number& a, const Number& b) {
     if (a.exact_ && b.exact_)
-        return make_fraction(i128{a.num_} * b.den_ + i128{b.num_} * a.den_, i128{a.den_} * b.den_);
+        return spelt(make_fraction(i128{a.num_} * b.den_ + i128{b.num_} * a.den_, i128{a.den_} * b.den_), a, b);
     return Number::from_double(a.value_ + b.value_);
 }
 
 Number operator*(const Number& a, const Number& b) {
-    if (a.exact_ && b.exact_) return make_fraction(i128{a.num_} * b.num_, i128{a.den_} * b.den_);
+    if (a.exact_ && b.exact_) return spelt(make_fraction(i128{a.num_} * b.num_, i128{a.den_} * b.den_), a, b);
     return Number::from_double(a.value_ * b.value_);
 }
 
 Number operator/(const Number& a, const Number& b) {
     if (a.exact_ && b.exact_) {
         if (b.num_ == 0) return Number::from_double(a.value_ / 0.0);
-        return make_fraction(i128{a.num_} * b.den_, i128{a.den_} * b.num_);
+        return spelt(make_fraction(i128{a.num_} * b.den_, i128{a.den_} * b.num_), a, b);
     }
     return Number::from_double(a.value_ / b.value_);
 }
@@ -293,6 +352,12 @@ std::optional<i128> iroot(std::int64_t v, std::int64_t q) {
 } // namespace
 
 std::optional<Number> Number::pow(const Number& b, const Number& e) {
+    std::optional<Number> r = pow_exact(b, e);
+    if (r) *r = spelt(*r, b, e);
+    return r;
+}
+
+std::optional<Number> Number::pow_exact(const Number& b, const Number& e) {
     if (!b.exact_ || !e.exact_) return from_double(std::pow(b.value_, e.value_));
     if (e.is_zero()) return integer(1);
     if (b.is_one()) return integer(1);
@@ -317,17 +382,21 @@ std::optional<Number> Number::pow(const Number& b, const Number& e) {
     auto rp = iroot(b.num_, e.den_);
     auto rq = iroot(b.den_, e.den_);
     if (!rp || !rq) return std::nullopt;
-    return pow(make_fraction(*rp, *rq), integer(e.num_));
+    return pow_exact(make_fraction(*rp, *rq), integer(e.num_));
 }
 
 bool operator==(const Number& a, const Number& b) {
     if (a.exact_ != b.exact_) return false;
-    if (a.exact_) return a.num_ == b.num_ && a.den_ == b.den_;
+    if (a.exact_) return a.num_ == b.num_ && a.den_ == b.den_ && a.decimal_ == b.decimal_;
     return std::bit_cast<std::uint64_t>(a.value_) == std::bit_cast<std::uint64_t>(b.value_);
 }
 
 bool less(const Number& a, const Number& b) {
-    if (a.exact_ && b.exact_) return i128{a.num_} * b.den_ < i128{b.num_} * a.den_;
+    if (a.exact_ && b.exact_) {
+        const i128 l = i128{a.num_} * b.den_, r = i128{b.num_} * a.den_;
+        if (l != r) return l < r;
+        return !a.decimal_ && b.decimal_; // equal values: the fraction first
+    }
     bool an = std::isnan(a.value_), bn = std::isnan(b.value_);
     if (an || bn) {
         if (an != bn) return bn; // nan sorts last
@@ -343,21 +412,7 @@ std::uint64_t Number::hash() const {
     return mix(std::bit_cast<std::uint64_t>(value_) ^ 0x5bd1e9955bd1e995ULL);
 }
 
-bool Number::prints_as_decimal() const {
-    if (!exact_ || den_ == 1) return true;
-    std::int64_t q = den_;
-    while (q % 2 == 0) q /= 2;
-    while (q % 5 == 0) q /= 5;
-    if (q != 1) return false;
-    // Short terminating decimals (0.5, 2.25, 0.001) read better than fractions; long ones
-    // (1/1024 = 0.0009765625) do not. The decimal must also be this very rational, not just
-    // its double: 5006000000000001/5000000000000000 rounds to the double 1.0012 too.
-    std::string text = shortest_double(value_);
-    if (text.size() > 8) return false;
-    bool negative = text[0] == '-';
-    std::optional<Number> back = from_decimal(std::string_view(text).substr(negative ? 1 : 0));
-    return back && (negative ? -*back : *back) == *this;
-}
+bool Number::prints_as_decimal() const { return !exact_ || den_ == 1 || decimal_; }
 
 std::string Number::to_string() const {
     if (!exact_) {
@@ -366,7 +421,7 @@ std::string Number::to_string() const {
         return shortest_double(value_);
     }
     if (den_ == 1) return std::to_string(num_);
-    if (prints_as_decimal()) return shortest_double(value_);
+    if (decimal_) return shortest_double(value_);
     return std::to_string(num_) + "/" + std::to_string(den_);
 }
 

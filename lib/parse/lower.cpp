@@ -419,7 +419,7 @@ private:
         }
         if (digits == 0) return std::nullopt;
         if (mant == 0) return Number::integer(0);
-        return scale == 1 ? Number::integer(mant) : Number::rational(mant, scale);
+        return scale == 1 ? Number::integer(mant) : Number::decimal(mant, scale);
     }
 
     Expr superscript(const ast::Superscript& s) {

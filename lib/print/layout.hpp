@@ -56,8 +56,8 @@ struct Layout {
     const DocKid& kid(const Doc& d, std::uint32_t i) const { return kids[d.first + i]; }
 };
 
-/// Builds the display tree of e. With split_rationals, a coefficient p/q that does not print
-/// as a short decimal becomes p in the numerator and q in the denominator (`2*x/3`); without
+/// Builds the display tree of e. With split_rationals, a coefficient p/q spelt as a fraction
+/// (not a decimal: number.hpp) becomes p in the numerator and q in the denominator (`2*x/3`); without
 /// it (the C format) it stays one constant.
 Layout make_layout(Expr e, bool split_rationals);
 

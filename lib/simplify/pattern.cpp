@@ -169,7 +169,7 @@ bool match_pattern(const Pattern& p, Expr e, Binding& b, std::vector<Expr>* rest
     case Pattern::Kind::Rest:
         return false; // only meaningful inside add/mul, handled by match_ac
     case Pattern::Kind::Const:
-        return e.is_number() && e.number() == p.num;
+        return e.is_number() && e.number().same_value(p.num);
     case Pattern::Kind::Node:
         break;
     }

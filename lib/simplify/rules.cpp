@@ -5,6 +5,8 @@
 // another and the driver terminates. Never add both directions of an identity.
 #include "rules.hpp"
 
+#include "rational.hpp"
+
 #include <algorithm>
 #include <iterator>
 #include <unordered_map>
@@ -332,6 +334,11 @@ const RuleDef kRules[] = {
     // Only where it saves at least two nodes: 2*x*sin(x) + x^2*cos(x) stays as the product
     // rule gives it, while s*(1 - s)^2 - s^2*(1 - s) becomes s*(1 - s)*(1 - 2*s).
     {{"common-factor", "a*b + a*c", "a*(b + c)", "a not a number; saves two nodes"}, common_factor, 2},
+    // Quotient-rule results over one denominator: 2/(x - 1) - (2*x + 1)/(x - 1)^2 -> -3/(x - 1)^2.
+    {{"combine-fractions", "a/b + c/d, or a/b alone",
+      "(a*d + c*b)/(b*d), expanded, with the polynomial factors of b and d that divide it cancelled",
+      "a polynomial numerator with exact coefficients, within bounds"},
+     combine_fractions},
     {{"sigmoid-complement", "p*sigmoid(-u) + q*sigmoid(u) + rest",
       "the sum with sigmoid(-u) = 1 - sigmoid(u), multiplied out, common factors in front", ""},
      sigmoid_complement},

@@ -4,6 +4,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "rational.hpp"
 #include "rules.hpp"
 #include "symdiff/diagnostic.hpp"
 
@@ -93,6 +94,41 @@ Expr simplify(Expr e) {
         e = next;
     }
     return e;
+}
+
+Expr exact_value(Expr e, std::span<const std::pair<Expr, Expr>> values, std::size_t max_nodes) {
+    if (dag_size(e) > max_nodes) return Expr();
+    for (const auto& [s, v] : values)
+        if (v.is_null() || !free_symbols(v).empty()) return Expr();
+    // Roots of constants in one normal form (6/sqrt(2) -> 3*sqrt(2)): not a rule of simplify,
+    // since sqrt(8) -> 2*sqrt(2) is longer, but the form a book gives for a value.
+    Expr r = detail::normalize_roots(simplify(substitute(e, values)));
+    if (!free_symbols(r).empty()) return Expr();
+    if (r.is_number()) {
+        const Number& n = r.number();
+        // A rational with a short decimal (1/4) is what its double prints already.
+        if (!n.is_exact() || n.as_decimal().prints_as_decimal()) return Expr();
+        return r;
+    }
+    const Context& c = r.context();
+    for (NodeId id : topological_order(std::span<const Expr>(&r, 1))) {
+        Expr n = c[id];
+        switch (n.op()) {
+        case Op::Num:
+            if (!n.number().is_exact()) return Expr();
+            break;
+        case Op::Pi:
+        case Op::Add:
+        case Op::Mul:
+            break;
+        case Op::Pow:
+            if (!n[1].is_number()) return Expr();
+            break;
+        default:
+            return Expr();
+        }
+    }
+    return r;
 }
 
 std::span<const RuleInfo> simplify_rules() {

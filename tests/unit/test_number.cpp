@@ -15,10 +15,10 @@
 using symdiff::Number;
 
 TEST_CASE("number: decimal literals are exact when their digits fit", "[number]") {
-    REQUIRE(*Number::from_decimal("2.5") == Number::rational(5, 2));
-    REQUIRE(*Number::from_decimal(".5") == Number::rational(1, 2));
-    REQUIRE(*Number::from_decimal("1e-3") == Number::rational(1, 1000));
-    REQUIRE(*Number::from_decimal("1.50000000000000000000000000") == Number::rational(3, 2));
+    REQUIRE(*Number::from_decimal("2.5") == Number::decimal(5, 2));
+    REQUIRE(*Number::from_decimal(".5") == Number::decimal(1, 2));
+    REQUIRE(*Number::from_decimal("1e-3") == Number::decimal(1, 1000));
+    REQUIRE(*Number::from_decimal("1.50000000000000000000000000") == Number::decimal(3, 2));
     REQUIRE(*Number::from_decimal("0012") == Number::integer(12));
     REQUIRE(Number::from_decimal("0.1")->value() == 0.1);
     REQUIRE_FALSE(Number::from_decimal("1e308")->is_exact());
@@ -59,11 +59,12 @@ TEST_CASE("number: exact arithmetic and its fallbacks", "[number]") {
 }
 
 TEST_CASE("number: from_double is canonical and printing round-trips", "[number]") {
-    REQUIRE(Number::from_double(0.5) == Number::rational(1, 2));
-    REQUIRE(Number::from_double(-0.25) == Number::rational(-1, 4));
+    REQUIRE(Number::from_double(0.5) == Number::decimal(1, 2));
+    REQUIRE(Number::from_double(-0.25) == Number::decimal(-1, 4));
     REQUIRE(Number::from_double(-0.0) == Number::integer(0));
     REQUIRE(Number::rational(1, 3).to_string() == "1/3");
-    REQUIRE(Number::rational(-5, 2).to_string() == "-2.5");
+    REQUIRE(Number::decimal(-5, 2).to_string() == "-2.5");
+    REQUIRE(Number::rational(-5, 2).to_string() == "-5/2");
     REQUIRE(Number::integer(-7).to_string() == "-7");
     REQUIRE(Number::from_double(1e300).to_string() == "1e+300");
     REQUIRE(Number::from_double(std::nan("")).to_string() == "nan");
@@ -99,7 +100,7 @@ TEST_CASE("number: shortest_double writes plain digits from 1e-4 to 1e16", "[num
     CHECK(shortest_double(1e-5) == "1e-05");
     CHECK(shortest_double(1.5e-7) == "1.5e-07");
     CHECK(shortest_double(1e300) == "1e+300");
-    CHECK(Number::rational(1, 10000).to_string() == "0.0001");
+    CHECK(Number::decimal(1, 10000).to_string() == "0.0001");
     std::mt19937_64 rng(11);
     for (int i = 0; i < 20000; ++i) {
         double v = std::bit_cast<double>(rng());
@@ -137,8 +138,8 @@ std::string dyadic_decimal(std::uint64_t p, int k) {
 TEST_CASE("number: every spelling of one value is the same Number", "[number]") {
     const std::string zeros(40, '0');
     // Exact values, however many digits they are written with.
-    CHECK(*Number::from_decimal("0.5" + zeros) == Number::rational(1, 2));
-    CHECK(*Number::from_decimal("5" + zeros + "e-41") == Number::rational(1, 2));
+    CHECK(*Number::from_decimal("0.5" + zeros) == Number::decimal(1, 2));
+    CHECK(*Number::from_decimal("5" + zeros + "e-41") == Number::decimal(1, 2));
     CHECK(*Number::from_decimal("1.0012000000000002" + zeros) == Number::rational(5006000000000001, 5000000000000000));
     CHECK(*Number::from_decimal("10012000000000002" + zeros + "e-56") ==
           Number::rational(5006000000000001, 5000000000000000));
@@ -147,13 +148,13 @@ TEST_CASE("number: every spelling of one value is the same Number", "[number]") 
     CHECK(*Number::from_decimal("0.00000000000000011102230246251565404236316680908203125") ==
           Number::rational(1, std::int64_t{1} << 53));
     CHECK(*Number::from_decimal("00000000000000000000000000000000000000000000000000000012.5") ==
-          Number::rational(25, 2));
+          Number::decimal(25, 2));
     CHECK(*Number::from_decimal("1" + zeros + "e-40") == Number::integer(1));
     CHECK(*Number::from_decimal("0" + zeros + "e99") == Number::integer(0));
     // Inexact ones are the canonical Number of their double: 0.1 and a spelling that rounds to
     // the same double are one node.
     CHECK(*Number::from_decimal("0.1000000000000000000000000000001") == Number::from_double(0.1));
-    CHECK(*Number::from_decimal("0.10000000000000000001") == Number::rational(1, 10));
+    CHECK(*Number::from_decimal("0.10000000000000000001") == Number::decimal(1, 10));
     CHECK(*Number::from_decimal("0." + std::string(60, '3')) == Number::from_double(1.0 / 3.0));
     const Number third = *Number::from_decimal("0." + std::string(60, '3'));
     CHECK(Number::from_double(third.value()) == third);
@@ -177,7 +178,7 @@ TEST_CASE("number: every spelling of one value is the same Number", "[number]") 
         const std::string text = dyadic_decimal(p, k);
         INFO(text);
         const Number n = *Number::from_decimal(text);
-        const Number expected = Number::rational(static_cast<std::int64_t>(p), std::int64_t{1} << k);
+        const Number expected = Number::decimal(static_cast<std::int64_t>(p), std::int64_t{1} << k);
         CHECK(n == expected);
         CHECK(*Number::from_decimal(text + zeros) == expected);
 
@@ -198,5 +199,53 @@ TEST_CASE("number: every spelling of one value is the same Number", "[number]") 
         const long long fraction = static_cast<long long>(digits.size() - point - 1);
         digits.erase(point, 1);
         CHECK(*Number::from_decimal(digits + zeros + "e" + std::to_string(e - fraction - 40)) == canonical);
+    }
+}
+
+TEST_CASE("number: exact numbers keep their spelling, a decimal or a fraction", "[number]") {
+    // The same value, two Numbers: what the user typed and what exact arithmetic made.
+    const Number typed = *Number::from_decimal("0.5"), made = Number::rational(1, 2);
+    CHECK(typed.is_decimal());
+    CHECK_FALSE(made.is_decimal());
+    CHECK_FALSE(typed == made);
+    CHECK(typed.same_value(made));
+    CHECK(typed.hash() == made.hash());
+    CHECK(less(made, typed));
+    CHECK_FALSE(less(typed, made));
+    CHECK(typed.to_string() == "0.5");
+    CHECK(made.to_string() == "1/2");
+    CHECK(Number::rational(-3, 2).to_string() == "-3/2");
+    CHECK((-typed).to_string() == "-0.5");
+    // A decimal operand makes a decimal, where the result has one that reads back exactly.
+    CHECK((typed * Number::integer(3)).to_string() == "1.5");
+    CHECK((typed + Number::rational(1, 4)).to_string() == "0.75");
+    CHECK((typed / Number::integer(3)).to_string() == "1/6");
+    CHECK((made * Number::integer(3)).to_string() == "3/2");
+    CHECK((typed * Number::integer(2)) == Number::integer(1)); // integers have no spelling
+    CHECK(Number::pow(typed, Number::integer(2))->to_string() == "0.25");
+    CHECK(Number::pow(made, Number::integer(2))->to_string() == "1/4");
+    // 16 and 17 significant digits are a decimal only when the text reads back to the rational.
+    CHECK(Number::decimal(1234567890123456, 1000000000000000).to_string() == "1.234567890123456");
+    CHECK_FALSE(Number::decimal(5006000000000001, 5000000000000000).is_decimal());
+    CHECK_FALSE(Number::decimal(1, 3).is_decimal());
+    CHECK_FALSE(Number::decimal(std::int64_t{1}, std::int64_t{1} << 53).is_decimal());
+    // Every exact Number's text reads back to it: the decimal through from_decimal, the
+    // fraction as p/q.
+    std::mt19937_64 rng(5);
+    for (int i = 0; i < 5000; ++i) {
+        const std::int64_t p = static_cast<std::int64_t>(rng() % 2000001) - 1000000;
+        const std::int64_t q = std::int64_t{1} << (rng() % 12);
+        for (const Number n : {Number::rational(p, q * (1 + static_cast<std::int64_t>(rng() % 3) * 4)), Number::decimal(p, q)}) {
+            const std::string text = n.to_string();
+            INFO(text);
+            const bool neg = text[0] == '-';
+            const std::string mag = neg ? text.substr(1) : text;
+            const std::size_t slash = mag.find('/');
+            Number back = slash == std::string::npos
+                              ? *Number::from_decimal(mag)
+                              : *Number::from_decimal(mag.substr(0, slash)) / *Number::from_decimal(mag.substr(slash + 1));
+            if (neg) back = -back;
+            CHECK(back == n);
+        }
     }
 }

@@ -33,12 +33,12 @@ std::vector<std::string> names(const Parsed& r) {
 
 TEST_CASE_METHOD(Fixture, "parse: numbers are exact rationals where they fit", "[parse]") {
     CHECK(p("3") == n(3));
-    CHECK(p("2.5") == ctx.rational(5, 2));
-    CHECK(p(".5") == ctx.rational(1, 2));
-    CHECK(p("1e-3") == ctx.rational(1, 1000));
+    CHECK(p("2.5") == ctx.number(Number::decimal(5, 2)));
+    CHECK(p(".5") == ctx.number(Number::decimal(1, 2)));
+    CHECK(p("1e-3") == ctx.number(Number::decimal(1, 1000)));
     CHECK(p("2.") == n(2));
     CHECK(p("1E3") == n(1000));
-    CHECK(p("0.1") == ctx.rational(1, 10));
+    CHECK(p("0.1") == ctx.number(Number::decimal(1, 10)));
     CHECK(p("1e308") == ctx.real(1e308));
     CHECK(p("1e-400") == n(0));
 }

@@ -101,7 +101,8 @@ TEST_CASE("print: subtraction and division are re-sugared", "[print]") {
     REQUIRE(f.text(-(x * y)) == "-x*y");
     REQUIRE(f.text(-(x + y)) == "-(x + y)");
     REQUIRE(f.text(f.c.add({x, f.c.mul({f.n(-1), f.c.add({y, f.z})})})) == "x - (y + z)");
-    REQUIRE(f.text(f.c.rational(1, 2) * x) == "0.5*x");
+    REQUIRE(f.text(f.c.rational(1, 2) * x) == "x/2");
+    REQUIRE(f.text(f.c.number(Number::decimal(1, 2)) * x) == "0.5*x"); // typed as a decimal, kept
     REQUIRE(f.text(f.c.rational(1, 3) * x * y) == "x*y/3");
     REQUIRE(f.text(f.c.rational(-1, 3) / y) == "-1/(3*y)");
     REQUIRE(f.text(f.c.rational(1, 3)) == "1/3");
@@ -136,7 +137,9 @@ TEST_CASE("print: powers, roots and constants", "[print]") {
     REQUIRE(f.text(pow(x, f.c.rational(-1, 2))) == "1/sqrt(x)");
     REQUIRE(f.text(pow(x, f.c.rational(1, 3))) == "x^(1/3)");
     REQUIRE(f.text(pow(x, f.c.rational(-1, 3))) == "1/x^(1/3)");
-    REQUIRE(f.text(pow(x, f.c.rational(5, 2))) == "x^2.5");
+    REQUIRE(f.text(pow(x, f.c.rational(5, 2))) == "x^(5/2)");
+    REQUIRE(f.text(pow(x, f.c.number(Number::decimal(5, 2)))) == "x^2.5");
+    REQUIRE(f.text(pow(x, f.c.number(Number::decimal(1, 2)))) == "x^0.5"); // sqrt(x) is x^(1/2)
     REQUIRE(f.text(pow(f.n(-2), x)) == "(-2)^x");
     REQUIRE(f.text(pow(f.c.rational(1, 3), x)) == "(1/3)^x");
     REQUIRE(f.text(-pow(x, f.n(2))) == "-x^2");

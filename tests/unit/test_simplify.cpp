@@ -72,6 +72,11 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         {"sigmoid-complement", "x^2*(1 - y)*sigmoid(z)*(1 - sigmoid(z)) + x^2*y*sigmoid(-z)*(1 - sigmoid(-z))",
          "x^2*sigmoid(z)*(1 - sigmoid(z))"},
         {"negate-difference", "-x*(y - sigmoid(z))", "x*(sigmoid(z) - y)"},
+        {"combine-fractions", "2/(x - 1) - (2*x + 1)/(x - 1)^2", "-3/(x - 1)^2"},
+        {"combine-fractions", "2*x/(x - 1) - (x^2 + 1)/(x - 1)^2", "(x^2 - 2*x - 1)/(x - 1)^2"},
+        {"combine-fractions", "x/(x + y) - 1", "-y/(x + y)"},
+        {"combine-fractions", "(x^2 - y^2)/(x - y)", "x + y"},
+        {"combine-fractions", "cos(x)/x - sin(x)/x^2 + 1/x^2", "(x*cos(x) - sin(x) + 1)/x^2"},
     };
     std::set<std::string> tested;
     for (const Example& ex : examples) {
@@ -207,4 +212,36 @@ TEST_CASE("substitute: replaces nodes and rebuilds canonically", "[simplify]") {
     REQUIRE(substitute(f.p("x*y + 2"), zero) == f.c.integer(2));
     const std::pair<Expr, Expr> none[] = {{f.c.symbol("q"), f.c.integer(1)}};
     REQUIRE(substitute(e, none) == e);
+}
+
+TEST_CASE("simplify: combining fractions stays within its bounds and keeps doubles apart", "[simplify]") {
+    Fixture f;
+    // A numerator with a double coefficient is not a polynomial over the rationals: left alone.
+    Expr inexact = f.p("0.30000000000000004/(x - 1) + x/(x - 1)^2");
+    CHECK(apply_rule("combine-fractions", inexact).is_null());
+    // Powers past the expansion bound are left alone rather than multiplied out.
+    CHECK(apply_rule("combine-fractions", f.p("1/(x + 1)^20 + x")).is_null());
+    // No denominator, nothing to do (the common case: the Rosenbrock gradient never enters).
+    CHECK(apply_rule("combine-fractions", f.p("2*x + 3*(y - x^2)")).is_null());
+}
+
+TEST_CASE("simplify: exact values at a point", "[simplify]") {
+    Fixture f;
+    Expr x = f.c.symbol("x"), y = f.c.symbol("y");
+    auto at = [&](const char* e, std::vector<std::pair<Expr, Expr>> v) {
+        Expr r = exact_value(f.p(e), v);
+        return r.is_null() ? std::string("(none)") : f.s(r);
+    };
+    CHECK(at("(2*x + 2*y)/sqrt(2)", {{x, f.c.integer(1)}, {y, f.c.integer(2)}}) == "3*sqrt(2)");
+    CHECK(at("x/3", {{x, f.c.integer(1)}}) == "1/3");
+    CHECK(at("sqrt(x)", {{x, f.c.integer(8)}}) == "2*sqrt(2)");
+    CHECK(at("x^(3/2)", {{x, f.c.integer(2)}}) == "2*sqrt(2)");
+    CHECK(at("1/sqrt(x)", {{x, f.c.integer(2)}}) == "sqrt(2)/2");
+    CHECK(at("x*pi/4", {{x, f.c.integer(2)}}) == "pi/2");
+    // What the double shows already, or not algebraic: none.
+    CHECK(at("x/4", {{x, f.c.integer(1)}}) == "(none)");
+    CHECK(at("x^2", {{x, f.c.integer(3)}}) == "(none)");
+    CHECK(at("sin(x)", {{x, f.c.integer(1)}}) == "(none)");
+    CHECK(at("x + y", {{x, f.c.integer(1)}}) == "(none)");
+    CHECK(at("x/3", {{x, f.c.real(0.1 + 0.2)}}) == "(none)");
 }

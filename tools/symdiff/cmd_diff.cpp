@@ -62,7 +62,14 @@ void print_result(const Options& o, const Input& in, JsonObject json, std::strin
     // An unbound variable is reported before anything is printed.
     if (in.has_at) require_bound(in, e);
     print_line(to_string(e, o.format));
-    if (in.has_at) print_line(value_text(evaluate_value(e, bindings(in))));
+    if (!in.has_at) return;
+    const Value v = evaluate_value(e, bindings(in));
+    // An exact value (3*sqrt(2) = 4.242640687119285) before the bare value on the last line.
+    if (!v.is_list) {
+        std::string exact = exact_line(in, e, v.scalar, o.format);
+        if (!exact.empty()) print_line(exact);
+    }
+    print_line(value_text(v));
 }
 
 /// The JSON of a derivation's steps: [{"rule", "target", "expansion", "result"}, ...] as text.

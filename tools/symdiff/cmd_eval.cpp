@@ -60,6 +60,11 @@ void register_eval(CLI::App& app) {
             if (data) json.raw("data", json_data(*d, *data));
             print_line(json.raw("value", json_value(v)).str());
         } else {
+            // An exact value (1/3, 3*sqrt(2)) on a line of its own: the last line stays the bare value.
+            if (!data && !v.is_list) {
+                std::string exact = exact_line(in, e, v.scalar, o->format);
+                if (!exact.empty()) print_line(exact);
+            }
             print_line(value_text(v));
         }
     });

@@ -178,7 +178,9 @@ void register_grad(CLI::App& app) {
         print_line("magnitude: " + number_text(norm));
         print_line("direction: " + (unit.items.empty() ? std::string("none (the gradient is zero)") : value_text(unit)));
         if (!du.is_null()) {
-            print_line("directional derivative: " + to_string(du, o->format) + " = " + number_text(du_value));
+            std::string exact = exact_line(in, du, du_value, o->format);
+            print_line("directional derivative: " + to_string(du, o->format) + " = " +
+                       (exact.empty() ? number_text(du_value) : exact));
         }
         print_line(value_text(v));
     });

@@ -1,6 +1,7 @@
 // Shared helpers of the symdiff subcommands: input, options, bindings, numbers and JSON.
 #include "common.hpp"
 
+#include "symdiff/simplify.hpp"
 #include "symdiff/suggest.hpp"
 
 #include <fmt/format.h>
@@ -82,7 +83,7 @@ std::vector<Binding> parse_at(Context& ctx, const std::vector<std::string>& raw)
 
 
 // A constant expression's value, or an error in the words of `what`.
-double constant(Context& ctx, std::string_view text, std::string_view what) {
+Expr constant_expr(Context& ctx, std::string_view text, std::string_view what) {
     Expr v;
     try {
         v = parse_expr(ctx, text, ParseOptions{});
@@ -97,7 +98,11 @@ double constant(Context& ctx, std::string_view text, std::string_view what) {
     if (v.is(Op::List))
         throw Error(fmt::format("the value of {} must be a number, not a list (a vector is written [a, b, c])", what));
     if (uses_loops(v)) throw Error(fmt::format("the value of {} must be a number", what));
-    return evaluate(v, {});
+    return v;
+}
+
+double constant(Context& ctx, std::string_view text, std::string_view what) {
+    return evaluate(constant_expr(ctx, text, what), {});
 }
 
 // The largest vector a value may spell out: 8 bytes each, a gigabyte.
@@ -110,7 +115,8 @@ Binding parse_value(Context& ctx, std::string_view name, std::string_view text, 
     b.name = std::string(name);
     text = trim(text);
     if (text.empty() || text.front() != '[') {
-        b.value = constant(ctx, text, what);
+        b.exact = constant_expr(ctx, text, what);
+        b.value = evaluate(b.exact, {});
         return b;
     }
     // The matching bracket, then nothing or `*count`.
@@ -332,6 +338,21 @@ Input read_input(Context& ctx, const Options& o) {
     // expressions, and a derivative by an absent variable is 0 (DESIGN.md).
     check_list_values(in.at, in.parsed.expr, false);
     return in;
+}
+
+std::string exact_line(const Input& in, Expr e, double value, Format format) {
+    if (format == Format::Json || format == Format::C) return {};
+    std::vector<std::pair<Expr, Expr>> values;
+    Context& ctx = const_cast<Context&>(e.context());
+    for (const Binding& b : in.at) {
+        if (b.is_vector || b.exact.is_null()) return {};
+        values.emplace_back(ctx.symbol(b.name), b.exact);
+    }
+    Expr exact = exact_value(e, values);
+    if (exact.is_null()) return {};
+    std::string text = to_string(exact, format);
+    if (text.size() > kMaxExactText) return {};
+    return text + " = " + number_text(value);
 }
 
 Bindings bindings(const Input& in) {

@@ -61,6 +61,7 @@ struct Binding {
     /// For a list without brackets: the error to give if the expression uses `name` as a
     /// number, where `x=1,2` is most likely a missing `y=` (see check_list_values).
     std::string scalar_error;
+    Expr exact; ///< the constant expression of a scalar value (`pi/2`); null for vectors
 };
 
 /// The options every expression subcommand may take, bound to CLI11 by the add_* helpers
@@ -151,6 +152,15 @@ struct Input {
 /// name the expression does not have is allowed (and unused), and an empty --at gives nothing.
 /// Throws symdiff::Error (exit 1) for bad expressions or values; UsageError for a malformed --at.
 Input read_input(Context& ctx, const Options& o);
+
+/// Exact forms longer than this are not printed beside a value.
+constexpr std::size_t kMaxExactText = 40;
+
+/// `3*sqrt(2) = 4.242640687119285`: the exact value of e at the --at point (simplify.hpp,
+/// exact_value) and its double, for a line before the bare value; "" when e has no exact value
+/// worth showing there (a plain number, a double, sin(1)), when a value of --at is a vector,
+/// in the JSON and C formats, and past kMaxExactText characters.
+std::string exact_line(const Input& in, Expr e, double value, Format format);
 
 /// The scalar --at bindings as evaluate() takes them (vectors left out).
 Bindings bindings(const Input& in);

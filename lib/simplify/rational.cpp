@@ -1,0 +1,434 @@
+// Rational functions over a common denominator, and exact roots of constants.
+//
+// combine_fractions works on polynomials over the rationals in a few generators: the symbols
+// and whatever other subexpressions (sin(x), sqrt(x)) appear, each an opaque unknown. Every
+// identity it uses holds for any value of the generators, so the value of the sum never
+// changes where it is defined. Cancelling a factor the numerator shares with the denominator
+// ((x^2 - 1)/(x - 1) -> x + 1) can make a value defined where it was not (0/0 at x = 1), the
+// one kind of change the constructors also make (x/x -> 1), as SymPy's cancel does.
+#include "rational.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace symdiff::detail {
+namespace {
+
+Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
+
+// Bounds that keep one attempt cheap: generators, terms of any polynomial met on the way,
+// the power a sum may be raised to, and the steps of one division.
+constexpr std::size_t kMaxGens = 8;
+constexpr std::size_t kMaxTerms = 200;
+constexpr std::int64_t kMaxPower = 12;
+constexpr int kMaxDivisionSteps = 2000;
+constexpr std::size_t kMaxSumTerms = 32;
+
+using Mono = std::array<std::uint16_t, kMaxGens>; // exponent of each generator
+// Lexicographic order of Mono (std::array's <) is a monomial order, so the last entry of the
+// map is the leading term and exact division by leading terms is a test of divisibility.
+using Poly = std::map<Mono, Number>;
+
+class Polys {
+public:
+    explicit Polys(Context& c) : c_(c) {}
+
+    // e as a polynomial, or nullopt (a double coefficient, too many terms or generators).
+    std::optional<Poly> of(Expr e) {
+        switch (e.op()) {
+        case Op::Num: {
+            if (!e.number().is_exact()) return std::nullopt;
+            return constant(e.number());
+        }
+        case Op::Add: {
+            Poly r;
+            for (std::size_t i = 0; i < e.size(); ++i) {
+                auto t = of(e[i]);
+                if (!t || !add_to(r, *t, Number::integer(1))) return std::nullopt;
+            }
+            return r;
+        }
+        case Op::Mul: {
+            Poly r = constant(Number::integer(1));
+            for (std::size_t i = 0; i < e.size(); ++i) {
+                auto f = of(e[i]);
+                if (!f) return std::nullopt;
+                auto p = times(r, *f);
+                if (!p) return std::nullopt;
+                r = std::move(*p);
+            }
+            return r;
+        }
+        case Op::Pow:
+            if (e[1].is_number() && e[1].number().is_integer() && e[1].number().num() > 1) {
+                const std::int64_t n = e[1].number().num();
+                if (!e[0].is(Op::Add)) {
+                    // A power of one term: its exponents scaled, no multiplying out.
+                    auto b = of(e[0]);
+                    if (!b || b->size() != 1) return std::nullopt;
+                    Mono m = b->begin()->first;
+                    const Number c = b->begin()->second;
+                    auto cn = Number::pow(c, e[1].number());
+                    if (!cn || !cn->is_exact()) return std::nullopt;
+                    for (auto& k : m) {
+                        if (k * n > 4096) return std::nullopt;
+                        k = static_cast<std::uint16_t>(k * n);
+                    }
+                    Poly p;
+                    p[m] = *cn;
+                    return p;
+                }
+                if (n > kMaxPower) return std::nullopt;
+                auto b = of(e[0]);
+                if (!b) return std::nullopt;
+                return power(*b, n);
+            }
+            break;
+        default:
+            break;
+        }
+        return generator(e);
+    }
+
+    static Poly constant(const Number& n) {
+        Poly p;
+        if (!n.is_zero()) p[Mono{}] = n.as_fraction();
+        return p;
+    }
+
+    // r += k * p; false when a coefficient leaves the exact range.
+    static bool add_to(Poly& r, const Poly& p, const Number& k) {
+        for (const auto& [m, c] : p) {
+            Number v = r.count(m) ? r[m] + k * c : k * c;
+            if (!v.is_exact()) return false;
+            if (v.is_zero()) r.erase(m);
+            else r[m] = v;
+        }
+        return r.size() <= kMaxTerms;
+    }
+
+    static std::optional<Poly> times(const Poly& a, const Poly& b) {
+        Poly r;
+        for (const auto& [ma, ca] : a)
+            for (const auto& [mb, cb] : b) {
+                Mono m{};
+                for (std::size_t i = 0; i < kMaxGens; ++i) {
+                    if (ma[i] + mb[i] > 4096) return std::nullopt;
+                    m[i] = static_cast<std::uint16_t>(ma[i] + mb[i]);
+                }
+                Number v = ca * cb;
+                if (auto it = r.find(m); it != r.end()) v = it->second + v;
+                if (!v.is_exact()) return std::nullopt;
+                if (v.is_zero()) r.erase(m);
+                else r[m] = v;
+                if (r.size() > kMaxTerms) return std::nullopt;
+            }
+        return r;
+    }
+
+    static std::optional<Poly> power(const Poly& b, std::int64_t n) {
+        Poly r = constant(Number::integer(1));
+        for (std::int64_t i = 0; i < n; ++i) {
+            auto p = times(r, b);
+            if (!p) return std::nullopt;
+            r = std::move(*p);
+        }
+        return r;
+    }
+
+    // a / b when b divides a exactly, else nullopt.
+    static std::optional<Poly> divide(Poly a, const Poly& b) {
+        if (b.empty()) return std::nullopt;
+        const auto& [mb, cb] = *b.rbegin();
+        Poly q;
+        for (int step = 0; !a.empty(); ++step) {
+            if (step > kMaxDivisionSteps) return std::nullopt;
+            const auto [ma, ca] = *a.rbegin();
+            Mono m{};
+            for (std::size_t i = 0; i < kMaxGens; ++i) {
+                if (ma[i] < mb[i]) return std::nullopt;
+                m[i] = static_cast<std::uint16_t>(ma[i] - mb[i]);
+            }
+            Number k = ca / cb;
+            if (!k.is_exact()) return std::nullopt;
+            q[m] = k;
+            Poly t;
+            t[m] = k;
+            auto kb = times(t, b);
+            if (!kb || !add_to(a, *kb, Number::integer(-1))) return std::nullopt;
+        }
+        return q;
+    }
+
+    Expr to_expr(const Poly& p) {
+        std::vector<Expr> terms;
+        for (const auto& [m, c] : p) {
+            std::vector<Expr> fs{c_.number(c)};
+            for (std::size_t i = 0; i < gens_.size(); ++i)
+                if (m[i] > 0) fs.push_back(c_.pow(gens_[i], c_.integer(m[i])));
+            terms.push_back(c_.mul(fs));
+        }
+        return c_.add(terms);
+    }
+
+private:
+    std::optional<Poly> generator(Expr e) {
+        std::size_t i = std::find(gens_.begin(), gens_.end(), e) - gens_.begin();
+        if (i == gens_.size()) {
+            if (gens_.size() == kMaxGens) return std::nullopt;
+            gens_.push_back(e);
+        }
+        Mono m{};
+        m[i] = 1;
+        Poly p;
+        p[m] = Number::integer(1);
+        return p;
+    }
+
+    Context& c_;
+    std::vector<Expr> gens_;
+};
+
+// A term of a sum split into its numerator factors and its denominator: bases with the
+// (positive) integer power they are divided by.
+struct Quotient {
+    std::vector<Expr> top;
+    std::vector<std::pair<Expr, std::int64_t>> bottom;
+};
+
+Quotient split(Expr t) {
+    Quotient q;
+    auto one = [&](Expr f) {
+        if (f.is(Op::Pow) && f[1].is_number() && f[1].number().is_integer() && f[1].number().num() < 0)
+            q.bottom.emplace_back(f[0], -f[1].number().num());
+        else
+            q.top.push_back(f);
+    };
+    if (t.is(Op::Mul))
+        for (std::size_t i = 0; i < t.size(); ++i) one(t[i]);
+    else
+        one(t);
+    return q;
+}
+
+} // namespace
+
+Expr combine_fractions(Expr e) {
+    std::vector<Quotient> terms;
+    bool any = false;
+    if (e.is(Op::Mul)) {
+        terms.push_back(split(e));
+        any = !terms.back().bottom.empty();
+    } else {
+        if (!e.is(Op::Add) || e.size() > kMaxSumTerms) return Expr();
+        for (std::size_t i = 0; i < e.size(); ++i) {
+            terms.push_back(split(e[i]));
+            any = any || !terms.back().bottom.empty();
+        }
+    }
+    if (!any) return Expr();
+    // The common denominator: each base to the largest power any term divides by.
+    std::vector<std::pair<Expr, std::int64_t>> den;
+    for (const Quotient& q : terms)
+        for (const auto& [b, k] : q.bottom) {
+            auto it = std::find_if(den.begin(), den.end(), [&](const auto& d) { return d.first == b; });
+            if (it == den.end()) den.emplace_back(b, k);
+            else it->second = std::max(it->second, k);
+        }
+    if (den.size() > 4) return Expr();
+    Context& c = ctx_of(e);
+    Polys polys(c);
+    std::vector<Poly> bases;
+    for (const auto& [b, k] : den) {
+        if (k > kMaxPower) return Expr();
+        auto p = polys.of(b);
+        if (!p) return Expr();
+        bases.push_back(std::move(*p));
+    }
+    Poly num;
+    for (const Quotient& q : terms) {
+        Poly t = Polys::constant(Number::integer(1));
+        for (Expr f : q.top) {
+            auto p = polys.of(f);
+            if (!p) return Expr();
+            auto tp = Polys::times(t, *p);
+            if (!tp) return Expr();
+            t = std::move(*tp);
+        }
+        for (std::size_t j = 0; j < den.size(); ++j) {
+            std::int64_t have = 0;
+            for (const auto& [b, k] : q.bottom)
+                if (b == den[j].first) have = k;
+            auto m = Polys::power(bases[j], den[j].second - have);
+            if (!m) return Expr();
+            auto tp = Polys::times(t, *m);
+            if (!tp) return Expr();
+            t = std::move(*tp);
+        }
+        if (!Polys::add_to(num, t, Number::integer(1))) return Expr();
+    }
+    if (num.empty()) return c.integer(0);
+    // Cancel what the numerator shares with the denominator, factor by factor.
+    for (std::size_t j = 0; j < den.size(); ++j) {
+        if (bases[j].size() < 2 && (bases[j].empty() || bases[j].begin()->first == Mono{})) continue;
+        while (den[j].second > 0) {
+            auto q = Polys::divide(num, bases[j]);
+            if (!q) break;
+            num = std::move(*q);
+            --den[j].second;
+        }
+    }
+    std::vector<Expr> fs{polys.to_expr(num)};
+    for (const auto& [b, k] : den)
+        if (k > 0) fs.push_back(c.pow(b, c.integer(-k)));
+    return c.mul(fs);
+}
+
+namespace {
+
+using i128 = __int128;
+constexpr i128 kExact = i128{1} << 53;
+
+// m^s for integers, or 0 when it passes the exact range.
+i128 ipow(i128 m, std::int64_t s) {
+    i128 r = 1;
+    for (std::int64_t i = 0; i < s; ++i) {
+        r *= m;
+        if (r > kExact) return 0;
+    }
+    return r;
+}
+
+// The largest t with t^q dividing m (trial division by small factors; m <= 2^53).
+i128 root_part(i128& m, std::int64_t q) {
+    i128 t = 1;
+    for (i128 p = 2; p <= 100000 && p * p <= m; ++p) {
+        const i128 pq = ipow(p, q);
+        if (pq == 0 || pq > m) {
+            if (p * p > m) break;
+            continue;
+        }
+        while (m % pq == 0) {
+            m /= pq;
+            t *= p;
+        }
+    }
+    return t;
+}
+
+// n^(p/q) for a positive integer n and 0 < p/q with q > 1: coefficient and leftover root.
+struct Root {
+    Number coef;
+    i128 radicand; // leftover^(1/q)
+    std::int64_t q;
+};
+
+std::optional<Root> integer_root(std::int64_t n, const Number& e) {
+    const std::int64_t p = e.num(), q = e.den();
+    const std::int64_t k = p >= 0 ? p / q : -((-p + q - 1) / q); // floor(p/q)
+    const std::int64_t s = p - k * q;                             // 0 < s < q
+    auto whole = Number::pow(Number::integer(n), Number::integer(k));
+    if (!whole || !whole->is_exact()) return std::nullopt;
+    i128 m = ipow(n, s);
+    if (m == 0) return std::nullopt;
+    const i128 t = root_part(m, q);
+    if (t > kExact) return std::nullopt;
+    return Root{*whole * Number::integer(static_cast<std::int64_t>(t)), m, q};
+}
+
+// A Mul or Pow whose factors include rational roots of rational constants, rewritten.
+Expr roots_at(Expr e, bool top) {
+    auto is_root = [](Expr f) {
+        return f.is(Op::Pow) && f[0].is_number() && f[0].number().is_exact() && !f[0].number().is_negative() &&
+               !f[0].number().is_zero() && f[1].is_number() && f[1].number().is_exact() &&
+               !f[1].number().is_integer() && f[1].number().den() <= 16;
+    };
+    std::vector<Expr> factors;
+    if (e.is(Op::Mul))
+        for (std::size_t i = 0; i < e.size(); ++i) factors.push_back(e[i]);
+    else if (e.is(Op::Pow))
+        factors.push_back(e);
+    else
+        return e;
+    if (std::none_of(factors.begin(), factors.end(), is_root)) return e;
+    Context& c = ctx_of(e);
+    Number coef = Number::integer(1);
+    std::vector<Expr> rest;
+    std::map<std::int64_t, i128> radicands; // q -> product of leftovers under the q-th root
+    auto take = [&](std::int64_t n, const Number& ex) {
+        auto r = integer_root(n, ex);
+        if (!r) return false;
+        coef = coef * r->coef;
+        i128& rad = radicands.try_emplace(r->q, 1).first->second;
+        rad *= r->radicand;
+        return rad <= kExact;
+    };
+    // Beside symbols a root in a denominator stays there ((2*x + 2*y)/sqrt(2) reads better
+    // than sqrt(2)*(2*x + 2*y)/2); a constant alone is written with a rational denominator.
+    // A power alone counts as a constant only as the whole expression: as a factor it is seen
+    // again with the product it is in.
+    const bool constant = (e.is(Op::Mul) || top) &&
+                          std::all_of(factors.begin(), factors.end(), [&](Expr f) { return f.is_number() || is_root(f); });
+    for (Expr f : factors) {
+        if (is_root(f) && !constant && (f[1].number().is_negative() || !f[0].number().is_integer())) {
+            rest.push_back(f);
+            continue;
+        }
+        if (!is_root(f)) {
+            if (f.is_number()) coef = coef * f.number();
+            else rest.push_back(f);
+            continue;
+        }
+        const Number& b = f[0].number();
+        const Number& ex = f[1].number();
+        // (n/d)^r = n^r * d^-r, each an integer root.
+        if (!take(b.num(), ex) || !take(b.den(), -ex)) return e;
+    }
+    for (auto& [q, m] : radicands) {
+        const i128 t = root_part(m, q);
+        coef = coef * Number::integer(static_cast<std::int64_t>(t));
+        if (m > 1) rest.push_back(c.pow(c.integer(static_cast<std::int64_t>(m)), c.rational(1, q)));
+    }
+    if (!coef.is_exact()) return e;
+    rest.push_back(c.number(coef));
+    return c.mul(rest);
+}
+
+} // namespace
+
+Expr normalize_roots(Expr e) {
+    Context& c = ctx_of(e);
+    // Cheap test first: most expressions have no root of a number at all.
+    const std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
+    bool any = false;
+    for (NodeId id : order) {
+        Expr n = c[id];
+        if (n.is(Op::Pow) && n[0].is_number() && n[1].is_number() && !n[1].number().is_integer()) {
+            any = true;
+            break;
+        }
+    }
+    if (!any) return e;
+    std::map<NodeId, Expr> done;
+    std::vector<Expr> kids;
+    for (NodeId id : order) {
+        Expr n = c[id];
+        kids.clear();
+        bool changed = false;
+        for (NodeId k : n.child_ids()) {
+            Expr m = done.at(k);
+            changed |= m.id() != k;
+            kids.push_back(m);
+        }
+        Expr cur = changed ? c.rebuild(n, kids) : n;
+        done.emplace(id, roots_at(cur, id == e.id()));
+    }
+    return done.at(e.id());
+}
+
+} // namespace symdiff::detail

@@ -1,0 +1,20 @@
+// Rational functions and exact constants for reading (lib/simplify/rational.cpp).
+#pragma once
+
+#include "symdiff/expr.hpp"
+
+namespace symdiff::detail {
+
+/// A sum with quotients among its terms over one common denominator, the polynomial factors
+/// the numerator shares with the denominator cancelled: 2/(x - 1) - (2*x + 1)/(x - 1)^2 ->
+/// -3/(x - 1)^2. A null Expr when e is not such a sum, or the numerator is not a polynomial
+/// with exact coefficients in its symbols and other subexpressions, or it is too large to
+/// expand (the bounds keep the work per node small).
+Expr combine_fractions(Expr e);
+
+/// Exact constants with their roots taken out and denominators rational: 6/sqrt(2) ->
+/// 3*sqrt(2), sqrt(8) -> 2*sqrt(2), 2^(3/2) -> 2*sqrt(2), 1/sqrt(2) -> sqrt(2)/2. Applied
+/// bottom-up to every node; e itself when nothing changes.
+Expr normalize_roots(Expr e);
+
+} // namespace symdiff::detail

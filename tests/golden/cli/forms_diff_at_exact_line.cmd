@@ -1,0 +1,1 @@
+symdiff diff "sqrt(x)" --at x=2

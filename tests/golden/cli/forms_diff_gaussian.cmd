@@ -1,0 +1,1 @@
+symdiff diff "exp(-x^2/2)"

@@ -1,0 +1,1 @@
+symdiff diff "(x*y + 1)/(x - y)" --wrt x

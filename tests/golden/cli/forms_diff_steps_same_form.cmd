@@ -1,0 +1,1 @@
+symdiff diff "(2x+1)/(x-1)" --steps

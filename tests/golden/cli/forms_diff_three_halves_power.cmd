@@ -1,0 +1,1 @@
+symdiff diff "x^(3/2)"

@@ -1,0 +1,1 @@
+symdiff diff "x^1.5"

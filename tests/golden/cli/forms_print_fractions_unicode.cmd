@@ -1,0 +1,1 @@
+symdiff print "3/2 + x/2 + x^(3/2)" --format unicode

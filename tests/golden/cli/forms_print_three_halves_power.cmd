@@ -1,0 +1,1 @@
+symdiff print "x^(3/2)"
