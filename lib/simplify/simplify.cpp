@@ -98,6 +98,13 @@ Expr simplify(Expr e) {
 
 Expr exact_value(Expr e, std::span<const std::pair<Expr, Expr>> values, std::size_t max_nodes) {
     if (dag_size(e) > max_nodes) return Expr();
+    // A sum's exact value is no business of a printed line, and simplifying one over a huge
+    // constant range (sum(i = 1..10^15, i)) must not be tried.
+    const Context& ec = e.context();
+    for (NodeId id : topological_order(std::span<const Expr>(&e, 1))) {
+        const Op op = ec[id].op();
+        if (is_reduction(op) || op == Op::At || op == Op::Len || op == Op::Guard) return Expr();
+    }
     for (const auto& [s, v] : values)
         if (v.is_null() || !free_symbols(v).empty()) return Expr();
     // Roots of constants in one normal form (6/sqrt(2) -> 3*sqrt(2)): not a rule of simplify,

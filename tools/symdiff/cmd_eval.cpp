@@ -61,7 +61,7 @@ void register_eval(CLI::App& app) {
             print_line(json.raw("value", json_value(v)).str());
         } else {
             // An exact value (1/3, 3*sqrt(2)) on a line of its own: the last line stays the bare value.
-            if (!data && !v.is_list) {
+            if (!data && !v.is_list && !uses_loops(e)) {
                 std::string exact = exact_line(in, e, v.scalar, o->format);
                 if (!exact.empty()) print_line(exact);
             }
