@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "symdiff/diagnostic.hpp"
@@ -142,4 +143,19 @@ TEST_CASE("grammar reference: vectors, sums and data errors", "[parse][reference
     auto rows = table(read_reference(), "vector-errors");
     REQUIRE(rows.size() >= 15);
     check_errors(rows);
+}
+
+// The reference says a typed decimal is exactly its rational but stays spelt as a decimal:
+// 2.5 and 5/2 are different nodes of the same value, each printed as written.
+TEST_CASE("grammar reference: a typed decimal has its rational's value and its own spelling", "[parse][reference]") {
+    Context ctx;
+    for (auto [dec, frac] : {std::pair{"2.5", "5/2"}, {".5", "1/2"}, {"1e-3", "1/1000"}}) {
+        CAPTURE(dec, frac);
+        Expr d = parse_expr(ctx, dec), f = parse_expr(ctx, frac);
+        REQUIRE(d.is_number());
+        REQUIRE(f.is_number());
+        CHECK(d.number().is_exact());
+        CHECK(d.number().same_value(f.number()));
+        CHECK_FALSE(d == f);
+    }
 }
