@@ -350,8 +350,12 @@ TEST_CASE("run-time errors have the messages of docs/reductions.md, in the inter
     CHECK(run(v, {{n}, {x}}, ten) == "(no error)");
     Expr v2 = ctx.vec(k, ctx.integer(1), n, ctx.guard(k, ctx.integer(1), n, ctx.at(x, k - ctx.integer(1))));
     CHECK(run(v2, {{n}, {x}}, ten) == "index out of range: x[k - 1] reads x[0], x has 10 elements");
+    // The bound is printed as it is spelt: the fraction 1/2 (as x/2 makes it) as 1/2, the
+    // decimal 0.5 the user typed as 0.5.
     Expr v3 = ctx.vec(k, ctx.integer(1), n + ctx.rational(1, 2), ctx.at(x, k));
-    CHECK(run(v3, {{n}, {x}}, ten) == "vector bound n + 0.5 = 10.5 is not an integer");
+    CHECK(run(v3, {{n}, {x}}, ten) == "vector bound n + 1/2 = 10.5 is not an integer");
+    Expr v4 = ctx.vec(k, ctx.integer(1), n + ctx.number(Number::decimal(1, 2)), ctx.at(x, k));
+    CHECK(run(v4, {{n}, {x}}, ten) == "vector bound n + 0.5 = 10.5 is not an integer");
     (void)j;
 }
 
