@@ -1,6 +1,7 @@
 // stable_forms(): log-sum-exp and softmax ratios shifted by their largest exponent (stable.hpp).
 #include "eval/stable.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 
@@ -171,7 +172,17 @@ std::optional<Expr> stable_ratio(Expr mul, const std::vector<Expr>& kids) {
     }
     if (sums.empty()) return std::nullopt;
     auto others = divide_factors(rest, d);
-    if (!others) return std::nullopt;
+    if (!others) {
+        // No factor takes the shift. With one sum the product overflows only where its value
+        // does (2*S, x/S stay as written). With several, none an exp for distribute_exps to
+        // meet, it is a ratio of sums, (exp(a + b) + exp(a + c))/S^2 as quotients combined over
+        // one denominator give it: the shift is a factor of its own, exp(m2 - 2*m) <= 1 there,
+        // rather than inf/inf.
+        if (sums.size() < 2 || std::any_of(rest.begin(), rest.end(), [](Expr f) { return f.is(Op::Exp); }))
+            return std::nullopt;
+        others = rest;
+        others->push_back(ctx.call(Op::Exp, {-d}));
+    }
     others->insert(others->end(), sums.begin(), sums.end());
     return ctx.mul(*others);
 }

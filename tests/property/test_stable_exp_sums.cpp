@@ -122,6 +122,27 @@ TEST_CASE("softmax ratios and softmax cross-entropy at large arguments") {
     CHECK(value(ce, vars, {-1000, 1000, 0}) == 2000.0);
 }
 
+TEST_CASE("a ratio of sums of exponentials alone, as quotients combined over one denominator give it") {
+    Context ctx;
+    Expr a = ctx.symbol("a"), b = ctx.symbol("b"), c = ctx.symbol("c");
+    const std::vector<Expr> vars{a, b, c};
+    // d/da softmax_a over one denominator; no factor outside the sums takes the shift.
+    Expr r = parse_expr(ctx, "(exp(a + b) + exp(a + c))/(exp(a) + exp(b) + exp(c))^2");
+    Expr r2 = parse_expr(ctx, "3*(exp(a + b) + 2*exp(a + c))/(exp(a) + exp(b) + exp(c))^2");
+    for (const auto& p : kPoints) {
+        INFO(p[0] << ", " << p[1] << ", " << p[2]);
+        const long double l = lse({p[0], p[1], p[2]});
+        const long double sa = std::exp(static_cast<long double>(p[0]) - l);
+        const long double sb = std::exp(static_cast<long double>(p[1]) - l);
+        const long double sc = std::exp(static_cast<long double>(p[2]) - l);
+        const double got = value(r, vars, p), got2 = value(r2, vars, p);
+        CHECK(std::isfinite(got));
+        CHECK(std::abs(got - static_cast<double>(sa * (sb + sc))) <= 1e-15);
+        CHECK(std::isfinite(got2));
+        CHECK(std::abs(got2 - static_cast<double>(3 * sa * (sb + 2 * sc))) <= 4e-15);
+    }
+}
+
 TEST_CASE("derivatives of log-sum-exp and softmax match central differences at large arguments") {
     Context ctx;
     Expr a = ctx.symbol("a"), b = ctx.symbol("b"), c = ctx.symbol("c");
