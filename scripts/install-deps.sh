@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev          # the tests read ../shared/acceptance/seed_cases.json
   libbenchmark-dev            # bench/
   tmux                        # REPL tests drive a terminal
+  clang-19 libfuzzer-19-dev   # scripts/fuzz.sh: the fuzz targets need clang's libFuzzer and sanitizers
 )
 
 missing=()
