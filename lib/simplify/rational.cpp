@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -194,6 +195,115 @@ private:
     std::vector<Expr> gens_;
 };
 
+// Univariate polynomials over the rationals, lowest degree first, for the GCD that finds the
+// factors a numerator shares with a denominator base that is not written factored
+// ((x + 2)^2 against x^2 - 4).
+using Coeffs = std::vector<Number>;
+constexpr std::size_t kMaxGcdDegree = 32;
+
+// p as coefficients in generator `gen`, when no other generator occurs in it.
+std::optional<Coeffs> coeffs_in(const Poly& p, std::size_t gen) {
+    Coeffs c;
+    for (const auto& [m, k] : p) {
+        for (std::size_t i = 0; i < kMaxGens; ++i)
+            if (i != gen && m[i] != 0) return std::nullopt;
+        if (m[gen] > kMaxGcdDegree) return std::nullopt;
+        if (c.size() <= m[gen]) c.resize(m[gen] + 1, Number::integer(0));
+        c[m[gen]] = k;
+    }
+    return c;
+}
+
+// The one generator p uses, or nullopt when it uses none or several.
+std::optional<std::size_t> only_generator(const Poly& p) {
+    std::optional<std::size_t> g;
+    for (const auto& [m, k] : p)
+        for (std::size_t i = 0; i < kMaxGens; ++i)
+            if (m[i] != 0) {
+                if (g && *g != i) return std::nullopt;
+                g = i;
+            }
+    return g;
+}
+
+void trim(Coeffs& c) {
+    while (!c.empty() && c.back().is_zero()) c.pop_back();
+}
+
+// a mod b (b nonzero, trimmed); false when a coefficient leaves the exact range.
+bool reduce(Coeffs& a, const Coeffs& b) {
+    trim(a);
+    while (a.size() >= b.size()) {
+        const Number k = a.back() / b.back();
+        if (!k.is_exact()) return false;
+        const std::size_t shift = a.size() - b.size();
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            a[shift + i] = a[shift + i] - k * b[i];
+            if (!a[shift + i].is_exact()) return false;
+        }
+        a.back() = Number::integer(0); // exactly cancelled, whatever the rounding above
+        trim(a);
+    }
+    return true;
+}
+
+// The monic GCD of a and b by Euclid's algorithm, or nullopt past the exact range.
+std::optional<Coeffs> gcd(Coeffs a, Coeffs b) {
+    trim(a);
+    trim(b);
+    if (a.size() < b.size()) std::swap(a, b);
+    while (!b.empty()) {
+        if (!reduce(a, b)) return std::nullopt;
+        std::swap(a, b);
+    }
+    if (a.empty()) return std::nullopt;
+    const Number lead = a.back();
+    for (Number& k : a) {
+        k = k / lead;
+        if (!k.is_exact()) return std::nullopt;
+    }
+    return a;
+}
+
+// c scaled to integer coefficients without a common factor, the leading one positive, as a
+// Poly in generator `gen`: x + 2 rather than 1/2*x + 1.
+std::optional<Poly> primitive(const Coeffs& c, std::size_t gen) {
+    std::int64_t l = 1;
+    for (const Number& k : c) {
+        const std::int64_t d = k.den();
+        l = l / std::gcd(l, d) * d;
+        if (l > (std::int64_t{1} << 40)) return std::nullopt;
+    }
+    std::int64_t g = 0;
+    for (const Number& k : c) g = std::gcd(g, (k * Number::integer(l)).num());
+    if (g == 0) return std::nullopt;
+    Number scale = Number::rational(l, c.back().is_negative() ? -g : g);
+    Poly p;
+    for (std::size_t d = 0; d < c.size(); ++d) {
+        if (c[d].is_zero()) continue;
+        Mono m{};
+        m[gen] = static_cast<std::uint16_t>(d);
+        const Number v = c[d] * scale;
+        if (!v.is_exact()) return std::nullopt;
+        p[m] = v;
+    }
+    return p;
+}
+
+// The common factor of num and base of positive degree, as a primitive Poly, when both are
+// polynomials in the same single generator; nullopt otherwise.
+std::optional<Poly> common_factor(const Poly& num, const Poly& base) {
+    const auto g = only_generator(base);
+    if (!g) return std::nullopt;
+    const auto gn = only_generator(num);
+    if (!gn || *gn != *g) return std::nullopt;
+    auto a = coeffs_in(num, *g), b = coeffs_in(base, *g);
+    if (!a || !b) return std::nullopt;
+    auto d = gcd(*a, *b);
+    if (!d || d->size() < 2) return std::nullopt;
+    return primitive(*d, *g);
+}
+
 // A term of a sum split into its numerator factors and its denominator: bases with the
 // (positive) integer power they are divided by.
 struct Quotient {
@@ -282,6 +392,33 @@ Expr combine_fractions(Expr e) {
             num = std::move(*q);
             --den[j].second;
         }
+    }
+    // A base that shares only part of itself with the numerator is split into that part and
+    // the rest, and the part cancelled: (-x^2 - 4*x - 4)/(x^2 - 4)^2 -> -1/(x - 2)^2. Only
+    // for a single generator (a univariate GCD over the rationals), at most a few splits.
+    for (std::size_t j = 0, splits = 0; j < den.size() && splits < 4; ++j) {
+        if (den[j].second == 0 || bases[j].size() < 2) continue;
+        auto g = common_factor(num, bases[j]);
+        if (!g) continue;
+        auto rest = Polys::divide(bases[j], *g);
+        if (!rest) continue;
+        std::int64_t k = den[j].second;
+        while (k > 0) {
+            auto q = Polys::divide(num, *g);
+            if (!q) break;
+            num = std::move(*q);
+            --k;
+        }
+        if (k == den[j].second) continue;
+        ++splits;
+        const std::int64_t whole = den[j].second;
+        den[j] = {polys.to_expr(*rest), whole};
+        bases[j] = std::move(*rest);
+        if (k > 0) {
+            den.emplace_back(polys.to_expr(*g), k);
+            bases.push_back(std::move(*g));
+        }
+        --j; // the rest may share more with what is left of the numerator
     }
     std::vector<Expr> fs{polys.to_expr(num)};
     for (const auto& [b, k] : den)

@@ -77,6 +77,9 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         {"combine-fractions", "x/(x + y) - 1", "-y/(x + y)"},
         {"combine-fractions", "(x^2 - y^2)/(x - y)", "x + y"},
         {"combine-fractions", "cos(x)/x - sin(x)/x^2 + 1/x^2", "(x*cos(x) - sin(x) + 1)/x^2"},
+        // A base the numerator shares only part of: split by a GCD over the rationals, and cancelled.
+        {"combine-fractions", "1/(x^2 - 4) - 2*x*(x + 2)/(x^2 - 4)^2", "-1/(x - 2)^2"},
+        {"combine-fractions", "(x^2 + 5*x + 6)/(x^2 - 9)", "(x + 2)/(x - 3)"},
     };
     std::set<std::string> tested;
     for (const Example& ex : examples) {

@@ -1,0 +1,1 @@
+symdiff diff "(x + 2)/(x^2 - 4)"
