@@ -212,6 +212,11 @@ public:
     Expr guard(Expr index, Expr lo, Expr hi, Expr body);
     /// The vector [body for k = lo..hi] (an output, like a List).
     Expr vec(Expr index, Expr lo, Expr hi, Expr body);
+    /// The largest body over i = lo..hi (0 over no index). Evaluation only: the stable forms
+    /// of sums of exponentials are shifted by it (docs/reductions.md).
+    Expr max_over(Expr index, Expr lo, Expr hi, Expr body);
+    /// The largest body over the rows of the data. Evaluation only, as max_over.
+    Expr row_max(Expr body);
 
     /// Rebuilds a node of kind op from new children with the canonicalising constructors
     /// (a Num or Sym `like` is returned as it is). Passes use it to map over children.
@@ -271,10 +276,13 @@ bool depends_on(Expr e, Expr s);
 /// replacement would put a free symbol under a reduction that binds the same name (capture).
 Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> pairs);
 
-/// True for the reductions and comprehensions that bind an index: Sum and Vec.
-inline bool binds_index(Op op) { return op == Op::Sum || op == Op::Vec; }
-/// True for any node that loops: Sum, Vec, RowSum and RowMean.
-inline bool is_reduction(Op op) { return op == Op::Sum || op == Op::Vec || op == Op::RowSum || op == Op::RowMean; }
+/// True for the reductions and comprehensions that bind an index: Sum, Vec and MaxOver.
+inline bool binds_index(Op op) { return op == Op::Sum || op == Op::Vec || op == Op::MaxOver; }
+/// True for any node that loops: Sum, Vec, RowSum, RowMean, MaxOver and RowMax.
+inline bool is_reduction(Op op) {
+    return op == Op::Sum || op == Op::Vec || op == Op::RowSum || op == Op::RowMean || op == Op::MaxOver ||
+           op == Op::RowMax;
+}
 
 /// Number of distinct nodes reachable from e (its size as a DAG).
 std::size_t dag_size(Expr e);

@@ -116,6 +116,10 @@ private:
     llvm::Value* i64c(std::int64_t v) { return b_.getInt64(static_cast<std::uint64_t>(v)); }
     llvm::Value* smin(llvm::Value* a, llvm::Value* b) { return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b); }
     llvm::Value* smax(llvm::Value* a, llvm::Value* b) { return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, a, b); }
+    // max_step of loop_plan.hpp, on scalars or lanes: term > acc ? term : acc.
+    llvm::Value* max_step(llvm::Value* acc, llvm::Value* term) {
+        return b_.CreateSelect(b_.CreateFCmpOGT(term, acc), term, acc);
+    }
 
     // ok, or return 1 + the fault's index after `record` has filled err.
     template <class Record>
@@ -331,7 +335,8 @@ private:
             } else {
                 llvm::Value* at = b_.CreateInBoundsGEP(dbl_, r.partial[m], b_.CreateAnd(off, i64c(3)));
                 llvm::Value* old = b_.CreateLoad(dbl_, at);
-                b_.CreateStore(b_.CreateSelect(active, b_.CreateFAdd(old, term), old), at);
+                llvm::Value* now = is_max_loop(mem.op) ? max_step(old, term) : b_.CreateFAdd(old, term);
+                b_.CreateStore(b_.CreateSelect(active, now, old), at);
             }
         }
         llvm::Value* next = b_.CreateAdd(t, i64c(1), "", true, true);
@@ -383,6 +388,10 @@ private:
                     if (active) at = b_.CreateSelect(active, at, dummy_lanes_);
                     b_.CreateAlignedStore(term, at, llvm::Align(8));
                 }
+            } else if (is_max_loop(mem.op)) {
+                // An inactive member offers the identity, which never wins.
+                if (active) term = b_.CreateSelect(active, term, cst(vec_, kMaxIdentity));
+                next_acc[m] = max_step(acc[m], term);
             } else {
                 // An inactive member adds +0.0, which leaves a partial sum unchanged: it starts
                 // at +0.0 and a sum of doubles is -0.0 only when both terms are, so a partial sum
@@ -471,9 +480,11 @@ private:
             b_.restoreIP(here);
         }
         for (std::size_t m = 0; m < nm; ++m)
-            if (r.partial[m])
+            if (r.partial[m]) {
+                const double start = is_max_loop(plan_.members[g.members[m]].op) ? kMaxIdentity : 0.0;
                 for (unsigned l = 0; l < kLanes; ++l)
-                    b_.CreateStore(cst(dbl_, 0.0), b_.CreateConstInBoundsGEP1_64(dbl_, r.partial[m], l));
+                    b_.CreateStore(cst(dbl_, start), b_.CreateConstInBoundsGEP1_64(dbl_, r.partial[m], l));
+            }
         segments(g, r, first, last);
         for (std::size_t m = 0; m < nm; ++m) {
             const Member& mem = plan_.members[g.members[m]];
@@ -481,6 +492,13 @@ private:
             llvm::Value* s[kLanes];
             for (unsigned l = 0; l < kLanes; ++l)
                 s[l] = b_.CreateLoad(dbl_, b_.CreateConstInBoundsGEP1_64(dbl_, r.partial[m], l));
+            if (is_max_loop(mem.op)) {
+                // max_result of loop_plan.hpp.
+                llvm::Value* mx = max_step(max_step(s[0], s[1]), max_step(s[2], s[3]));
+                llvm::Value* none = b_.CreateFCmpOEQ(mx, cst(dbl_, kMaxIdentity));
+                results_[g.members[m]] = b_.CreateSelect(none, cst(dbl_, 0.0), b_.CreateFAdd(mx, cst(dbl_, 0.0)));
+                continue;
+            }
             llvm::Value* sum = b_.CreateFAdd(b_.CreateFAdd(s[0], s[1]), b_.CreateFAdd(s[2], s[3]));
             if (mem.op == Op::RowMean) sum = b_.CreateFDiv(sum, b_.CreateSIToFP(b_.CreateAdd(last, i64c(1)), dbl_));
             results_[g.members[m]] = sum;

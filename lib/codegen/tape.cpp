@@ -125,6 +125,7 @@ private:
         case Op::Add: case Op::Mul: return acc;
         case Op::List: throw Error("compile: a list can only be an output, not part of an expression");
         case Op::At: case Op::Len: case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Guard: case Op::Vec:
+        case Op::MaxOver: case Op::RowMax:
             throw Error("compile: sums, indexed vectors and data need compile_loops (jit.hpp)");
         case Op::Pow: {
             PowPlan plan = plan_power(e[1]);

@@ -74,6 +74,10 @@ Expr local_partial(Expr e, std::size_t i) {
         if (e.size() == 4 && i < 3) return c.integer(0);
         throw Error("'" + std::string(op_name(e.op())) +
                     "' is linear in its body, with no local partial: its derivative is the same reduction over the body's derivative");
+    case Op::MaxOver:
+    case Op::RowMax:
+        // Made only for evaluation (eval/stable.hpp), never differentiated.
+        throw Error("'" + std::string(op_name(e.op())) + "' is an evaluation node and has no derivative");
     case Op::Add:
         // d/da (a + b + ...) = 1
         return one();

@@ -83,6 +83,7 @@ double evaluate(Expr written, const Bindings& at) {
         case Op::List:
             throw Error("cannot evaluate a list to a number");
         case Op::At: case Op::Len: case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Guard: case Op::Vec:
+        case Op::MaxOver: case Op::RowMax:
             throw Error("sums, indexed vectors and data need a LoopInterpreter (eval.hpp)");
         default:
             v = detail::apply_function(n.op(), of(n.child_ids()[0]), n.size() > 1 ? of(n.child_ids()[1]) : 0.0);

@@ -160,8 +160,11 @@ private:
         }
         if (!write) return;
 
-        // Four partial sums per summing member, by (t - lo) mod 4.
+        // Four partial sums (or maxima) per reducing member, by (t - lo) mod 4.
         std::vector<double> partial(nm * 4, 0.0);
+        for (std::size_t m = 0; m < nm; ++m)
+            if (detail::is_max_loop(plan_.members[g.members[m]].op))
+                std::fill_n(partial.data() + m * 4, 4, detail::kMaxIdentity);
         const std::size_t nb = g.body.size();
         std::vector<double> slots(nb * kBlock);
         auto at = [&](std::uint32_t s) { return slots.data() + s * kBlock; };
@@ -231,6 +234,12 @@ private:
                         double* out = args_.vector_out[o];
                         for (std::int64_t t = from; t <= to; ++t) out[t - lo[m]] = term[t - t0];
                     }
+                } else if (detail::is_max_loop(mem.op)) {
+                    double* ps = partial.data() + m * 4;
+                    for (std::int64_t t = from; t <= to; ++t) {
+                        double& p = ps[(t - lo[m]) & 3];
+                        p = detail::max_step(p, term[t - t0]);
+                    }
                 } else {
                     double* ps = partial.data() + m * 4;
                     for (std::int64_t t = from; t <= to; ++t) ps[(t - lo[m]) & 3] += term[t - t0];
@@ -241,6 +250,10 @@ private:
             const detail::Member& mem = plan_.members[g.members[m]];
             if (mem.op == Op::Vec) continue;
             const double* ps = partial.data() + m * 4;
+            if (detail::is_max_loop(mem.op)) {
+                results_[g.members[m]] = detail::max_result(ps);
+                continue;
+            }
             double s = (ps[0] + ps[1]) + (ps[2] + ps[3]);
             if (mem.op == Op::RowMean) s = s / static_cast<double>(hi[m] + 1);
             results_[g.members[m]] = s;

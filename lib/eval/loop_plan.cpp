@@ -168,7 +168,7 @@ private:
             switch (e.op()) {
             case Op::Sym: v = vector_ix_.count(e.id()) ? 1 : 0; break;
             case Op::At: v = bare(e[1]); break;
-            case Op::Len: case Op::RowSum: case Op::RowMean: v = 0; break;
+            case Op::Len: case Op::RowSum: case Op::RowMean: case Op::RowMax: v = 0; break;
             default:
                 for (std::size_t k = 0; k < e.size(); ++k) v |= bare(e[k]);
                 break;
@@ -192,7 +192,9 @@ private:
             case Op::Sym: v = e.id() == s; break;
             case Op::Len: v = 0; break;
             case Op::At: v = of(e[1]); break;
-            case Op::Sum: case Op::Vec: v = of(e[1]) | of(e[2]) | (e[0].id() != s ? of(e[3]) : 0); break;
+            case Op::Sum: case Op::Vec: case Op::MaxOver:
+                v = of(e[1]) | of(e[2]) | (e[0].id() != s ? of(e[3]) : 0);
+                break;
             default:
                 for (std::size_t k = 0; k < e.size(); ++k) v |= of(e[k]);
                 break;
@@ -214,7 +216,8 @@ private:
         std::vector<Expr> k;
         switch (e.op()) {
         case Op::Num: case Op::Sym: case Op::Pi: case Op::Len:
-        case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Vec: case Op::List: break;
+        case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Vec: case Op::List: case Op::MaxOver: case Op::RowMax:
+            break;
         case Op::At: k.push_back(e[1]); break;
         case Op::Pow:
             k.push_back(e[0]);
@@ -284,7 +287,7 @@ private:
         case Op::List: throw Error("cannot evaluate a list to a number");
         case Op::Vec:
             throw Error("the vector " + text(e) + " can only be an output, not part of an expression");
-        case Op::Sum: case Op::RowSum: case Op::RowMean: {
+        case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::MaxOver: case Op::RowMax: {
             std::uint32_t m = member(e);
             return push_outer({.kind = PK::Result, .j = m}, plan_.members[m].phase + 1);
         }
@@ -344,7 +347,9 @@ private:
         switch (b.loop.op()) {
         case Op::Sum: return "the sum over " + b.loop[0].name();
         case Op::Vec: return "the vector over " + b.loop[0].name();
+        case Op::MaxOver: return "the maximum over " + b.loop[0].name();
         case Op::RowSum: return "the sum over data rows";
+        case Op::RowMax: return "the maximum over data rows";
         default: return "the mean over data rows";
         }
     }
@@ -394,7 +399,7 @@ private:
         case Op::List: throw Error("cannot evaluate a list to a number");
         case Op::Vec:
             throw Error("the vector " + text(e) + " can only be an output, not part of an expression");
-        case Op::Sum: case Op::RowSum: case Op::RowMean:
+        case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::MaxOver: case Op::RowMax:
             throw Error("reductions do not nest: " + text(e) + " depends on " +
                         (b.rows ? std::string("the data rows of ") : b.loop[0].name() + ", the index of ") +
                         loop_words(b));
@@ -447,7 +452,7 @@ private:
         m.node = e.id();
         BodyBuild b;
         b.loop = e;
-        b.rows = e.is(Op::RowSum) || e.is(Op::RowMean);
+        b.rows = is_row_loop(e.op());
         Expr body;
         if (b.rows) {
             body = e[0];
@@ -476,7 +481,7 @@ private:
         if (b.rows && m.columns.empty()) {
             m.columns = data_columns_;
             if (m.columns.empty())
-                throw Error(std::string(e.is(Op::RowMean) ? "the mean " : "the sum ") + text(e) +
+                throw Error(std::string(e.is(Op::RowMean) ? "the mean " : e.is(Op::RowMax) ? "the maximum " : "the sum ") + text(e) +
                             " over data rows reads no data column, and the signature has none to count the rows");
         }
         activations(mb);
@@ -543,7 +548,7 @@ private:
         auto join = [&](std::uint32_t i, std::uint32_t other) { parent[find(i)] = find(other); };
         for (std::uint32_t i = 0; i < n; ++i) {
             const Member& m = plan_.members[i];
-            if (m.op == Op::RowSum || m.op == Op::RowMean) {
+            if (is_row_loop(m.op)) {
                 for (std::uint32_t c : m.columns) {
                     auto [it, fresh] = owner.emplace(std::tuple(0, m.phase, c), i);
                     if (!fresh) join(i, it->second);
@@ -584,7 +589,7 @@ private:
     Group merge(const std::vector<std::uint32_t>& members, std::uint32_t gid) {
         Group g;
         Member& first = plan_.members[members[0]];
-        g.rows = first.op == Op::RowSum || first.op == Op::RowMean;
+        g.rows = is_row_loop(first.op);
         g.phase = first.phase;
         g.members = members;
         Program prog;
@@ -594,7 +599,8 @@ private:
             m.group = gid;
             const MemberBody& mb = bodies_[members[mi]];
             if (!g.rows) {
-                const char* what = m.op == Op::Sum ? "sum bound" : "vector bound";
+                // A MaxOver has the bounds of the sum of exponentials it shifts.
+                const char* what = m.op == Op::Vec ? "vector bound" : "sum bound";
                 Expr e = (*ctx_)[m.node];
                 g.int_checks.push_back({m.lo, e[1].id(), what});
                 g.int_checks.push_back({m.hi, e[2].id(), what});

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -86,7 +87,7 @@ struct IntCheck {
 };
 
 struct Member {
-    Op op = Op::Sum;         ///< Sum, Vec, RowSum or RowMean
+    Op op = Op::Sum;         ///< Sum, Vec, RowSum, RowMean, MaxOver or RowMax
     NodeId node = 0;
     std::uint32_t lo = 0, hi = 0; ///< outer slots (index loops)
     std::uint32_t term = 0;  ///< slot of the term in the group's body
@@ -125,6 +126,30 @@ struct LoopPlan {
     /// of LoopInterpreter.
     static LoopPlan build(std::span<const Expr> outputs, const Signature& signature);
 };
+
+/// A loop over the data rows rather than over an index.
+inline bool is_row_loop(Op op) { return op == Op::RowSum || op == Op::RowMean || op == Op::RowMax; }
+
+/// A member whose result is the largest term (MaxOver, RowMax) rather than the sum.
+inline bool is_max_loop(Op op) { return op == Op::MaxOver || op == Op::RowMax; }
+
+/// The start of a maximum reduction's partial maxima: the lowest finite double rather than
+/// -inf, which fast-math kernels may assume away.
+inline constexpr double kMaxIdentity = -std::numeric_limits<double>::max();
+
+/// The maximum reductions' step, the same in both evaluators: a nan term never wins (the sum
+/// of exponentials shifted by the maximum is nan then anyway), and of equal values the first
+/// is kept.
+inline double max_step(double acc, double term) { return term > acc ? term : acc; }
+
+/// A maximum reduction's result from its four partial maxima: 0 when no term rose above
+/// kMaxIdentity, so that a sum over no index, or of exp(-inf) only, shifted by it is 0 as
+/// written; and +0 for -0, so that the result does not depend on which of equal zeros came
+/// first.
+inline double max_result(const double* p) {
+    double m = max_step(max_step(p[0], p[1]), max_step(p[2], p[3]));
+    return m == kMaxIdentity ? 0.0 : m + 0.0;
+}
 
 /// The messages of docs/reductions.md, one place for both evaluators.
 std::string not_integer_message(const Context& ctx, const IntCheck& check, double value);

@@ -139,6 +139,7 @@ inline double apply_function(Op op, double a, double b) {
     case Op::Min: return min(a, b);
     case Op::Num: case Op::Sym: case Op::Pi: case Op::Add: case Op::Mul: case Op::Pow: case Op::List:
     case Op::At: case Op::Len: case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Guard: case Op::Vec:
+    case Op::MaxOver: case Op::RowMax:
         break;
     }
     return std::nan("");

@@ -13,14 +13,44 @@ Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 bool positive_number(Expr e) { return e.is_number() && e.number().value() > 0; }
 
+// Whether a flat sum s (or a single term) is made of exp(u), c*exp(u) and c, with at least
+// one exponential: the body of an indexed sum of exponentials.
+bool exp_terms_shape(Expr s) {
+    const std::size_t n = s.is(Op::Add) ? s.size() : 1;
+    bool any_exp = false;
+    for (std::size_t k = 0; k < n; ++k) {
+        Expr t = s.is(Op::Add) ? s[k] : s;
+        if (t.is(Op::Exp) || (t.is(Op::Mul) && t.size() == 2 && positive_number(t[0]) && t[1].is(Op::Exp)))
+            any_exp = true;
+        else if (!positive_number(t))
+            return false;
+    }
+    return any_exp;
+}
+
+// A sum over an index or over data rows (or a mean over rows) of exponentials:
+// sum(i = 1..n, exp(x[i])), mean(exp(w*x)).
+bool exp_reduction_shape(Expr r) {
+    if (r.is(Op::Sum)) return exp_terms_shape(r[3]);
+    if (r.is(Op::RowSum) || r.is(Op::RowMean)) return exp_terms_shape(r[0]);
+    return false;
+}
+
+// exp(u), c*exp(u), or an indexed sum of exponentials R or c*R.
+bool exp_term_shape(Expr t) {
+    if (t.is(Op::Mul) && t.size() == 2 && positive_number(t[0])) t = t[1];
+    return t.is(Op::Exp) || exp_reduction_shape(t);
+}
+
 // Whether e is, or is a power of, a sum of exponentials; looks without making nodes.
 bool exp_sum_shape(Expr s) {
     if (s.is(Op::Pow) && s[1].is_number()) s = s[0];
+    if (exp_reduction_shape(s)) return true;
     if (!s.is(Op::Add) || s.size() < 2) return false;
     bool any_exp = false;
     for (std::size_t k = 0; k < s.size(); ++k) {
         Expr t = s[k];
-        if (t.is(Op::Exp) || (t.is(Op::Mul) && t.size() == 2 && positive_number(t[0]) && t[1].is(Op::Exp)))
+        if (exp_term_shape(t))
             any_exp = true;
         else if (!positive_number(t))
             return false;
@@ -41,7 +71,49 @@ struct ExpSum {
     Expr shifted; // the sum with every exponent minus max
 };
 
+// An indexed sum of exponentials R = sum(i = lo..hi, Σ_j c_j*exp(u_j)) (or over data rows, or
+// a mean over them) is exp(m)*R' with m = max over i of max_j u_j (a MaxOver or RowMax node,
+// one pass before the sum's) and R' the same sum of Σ_j c_j*exp(u_j - m): a term at the
+// maximum is c_j*exp(0), so R' is neither 0 nor inf whenever R has a term.
+struct ShiftedReduction {
+    Expr max;
+    Expr shifted;
+};
+
+std::optional<ShiftedReduction> exp_reduction(Expr r) {
+    if (!exp_reduction_shape(r)) return std::nullopt;
+    Context& ctx = ctx_of(r);
+    const Expr body = r.is(Op::Sum) ? r[3] : r[0];
+    std::vector<ExpSum::Term> terms;
+    for (std::size_t k = 0, n = body.is(Op::Add) ? body.size() : 1; k < n; ++k) {
+        Expr t = body.is(Op::Add) ? body[k] : body;
+        if (t.is(Op::Exp)) terms.push_back({Expr(), t[0]});
+        else if (t.is(Op::Mul)) terms.push_back({t[0], t[1][0]});
+        else terms.push_back({t, Expr()});
+    }
+    auto exponent = [&](const ExpSum::Term& t) { return t.u.is_null() ? ctx.integer(0) : t.u; };
+    Expr inner = exponent(terms[0]);
+    for (std::size_t k = 1; k < terms.size(); ++k) inner = ctx.call(Op::Max, {inner, exponent(terms[k])});
+    ShiftedReduction s;
+    s.max = r.is(Op::Sum) ? ctx.max_over(r[0], r[1], r[2], inner) : ctx.row_max(inner);
+    std::vector<Expr> shifted;
+    for (const ExpSum::Term& t : terms) {
+        Expr e = ctx.call(Op::Exp, {exponent(t) - s.max});
+        shifted.push_back(t.c.is_null() ? e : t.c * e);
+    }
+    Expr b = ctx.add(shifted);
+    s.shifted = r.is(Op::Sum) ? ctx.sum(r[0], r[1], r[2], b) : r.is(Op::RowSum) ? ctx.row_sum(b) : ctx.row_mean(b);
+    return s;
+}
+
 std::optional<ExpSum> exp_sum(Expr s) {
+    if (auto r = exp_reduction(s)) {
+        ExpSum one;
+        one.terms.push_back({r->shifted, r->max});
+        one.max = r->max;
+        one.shifted = r->shifted;
+        return one;
+    }
     if (!s.is(Op::Add) || s.size() < 2) return std::nullopt;
     ExpSum r;
     bool any_exp = false;
@@ -52,6 +124,12 @@ std::optional<ExpSum> exp_sum(Expr s) {
             any_exp = true;
         } else if (t.is(Op::Mul) && t.size() == 2 && positive_number(t[0]) && t[1].is(Op::Exp)) {
             r.terms.push_back({t[0], t[1][0]});
+            any_exp = true;
+        } else if (auto red = exp_reduction(t)) {
+            r.terms.push_back({red->shifted, red->max});
+            any_exp = true;
+        } else if (t.is(Op::Mul) && t.size() == 2 && positive_number(t[0]) && (red = exp_reduction(t[1]))) {
+            r.terms.push_back({t[0] * red->shifted, red->max});
             any_exp = true;
         } else if (positive_number(t)) {
             r.terms.push_back({t, Expr()});
@@ -89,6 +167,7 @@ std::vector<Expr> factors_of(Expr e) {
 }
 
 std::optional<Expr> divide_sum(Expr a, Expr d);
+std::optional<Expr> divide_reduction(Expr r, Expr d);
 
 // The product of `fs` times exp(-d), with exp(-d) taken into the factors rather than computed:
 // a sum of exponentials (or a positive power of one) takes its own shift, and the rest of d
@@ -134,7 +213,54 @@ std::optional<std::vector<Expr>> divide_factors(std::vector<Expr> fs, Expr d) {
                 f = *g;
                 return fs;
             }
+    // Or into the body of a sum over an index or data rows: the derivative of
+    // ln(sum(i = 1..n, exp(a*x[i]))) by a is sum(i = 1..n, x[i]*exp(a*x[i]))/S, inf/inf at
+    // a = 1000 unless the numerator's terms take the denominator's shift too.
+    for (Expr& f : fs)
+        if (auto g = divide_reduction(f, d)) {
+            f = *g;
+            return fs;
+        }
     return std::nullopt;
+}
+
+// Whether e reads a symbol outside every reduction (a data column, read in the current row).
+bool reads_bare_symbol(Expr e) {
+    const std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
+    std::unordered_map<NodeId, bool> bare;
+    const Context& ctx = e.context();
+    for (NodeId id : order) {
+        Expr n = ctx[id];
+        bool b = n.is_symbol();
+        if (!is_reduction(n.op()))
+            for (std::size_t k = 0; k < n.size() && !b; ++k) b = bare[n[k].id()];
+        bare[id] = b;
+    }
+    return bare[e.id()];
+}
+
+// A sum over an index or data rows (or a mean over rows) times exp(-d), with exp(-d) taken
+// into every term of its body. d must be the same in every term: free of the sum's index, and
+// for data rows free of bare symbols (which could be columns, read in another row outside).
+std::optional<Expr> divide_reduction(Expr r, Expr d) {
+    Context& ctx = ctx_of(r);
+    if (r.is(Op::Sum)) {
+        if (depends_on(d, r[0])) return std::nullopt;
+    } else if (r.is(Op::RowSum) || r.is(Op::RowMean)) {
+        if (reads_bare_symbol(d)) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    const Expr body = r.is(Op::Sum) ? r[3] : r[0];
+    std::optional<Expr> b;
+    if (body.is(Op::Add)) {
+        b = divide_sum(body, d);
+    } else if (auto fs = divide_factors(factors_of(body), d)) {
+        b = ctx.mul(*fs);
+    }
+    if (!b) return std::nullopt;
+    if (r.is(Op::Sum)) return ctx.sum(r[0], r[1], r[2], *b);
+    return r.is(Op::RowSum) ? ctx.row_sum(*b) : ctx.row_mean(*b);
 }
 
 std::optional<Expr> divide_sum(Expr a, Expr d) {

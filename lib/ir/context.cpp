@@ -769,6 +769,13 @@ Expr Context::vec(Expr index, Expr lo, Expr hi, Expr body) {
     return SYMDIFF_RAW(Op::Vec, ids_list(index, lo, hi, body));
 }
 
+Expr Context::max_over(Expr index, Expr lo, Expr hi, Expr body) {
+    require_symbol(index, "the index of a maximum");
+    return SYMDIFF_RAW(Op::MaxOver, ids_list(index, lo, hi, body));
+}
+
+Expr Context::row_max(Expr body) { return SYMDIFF_RAW(Op::RowMax, ids_list(body)); }
+
 Expr Context::rebuild(Expr like, std::span<const Expr> kids) {
     switch (op_kind(like.op())) {
     case OpKind::Atom:
@@ -790,6 +797,8 @@ Expr Context::rebuild(Expr like, std::span<const Expr> kids) {
     case Op::RowMean: return row_mean(kids[0]);
     case Op::Guard: return guard(kids[0], kids[1], kids[2], kids[3]);
     case Op::Vec: return vec(kids[0], kids[1], kids[2], kids[3]);
+    case Op::MaxOver: return max_over(kids[0], kids[1], kids[2], kids[3]);
+    case Op::RowMax: return row_max(kids[0]);
     default: break;
     }
     assert(false && "rebuild: unhandled operator");
