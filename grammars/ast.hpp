@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,115 +20,10 @@
 #include <boost/spirit/home/x3/support/ast/variant.hpp>
 
 #include "charset.hpp"
-#include "ir/pages.hpp"
 
 namespace symdiff::ast {
 
 namespace x3 = boost::spirit::x3;
-
-/// The memory of the syntax trees built on this thread while an Arena lives: small blocks
-/// (tree nodes behind `forward_ast`, short operator chains) are cut from large chunks, and the
-/// chunks go when the Arena does. A parse of a large input builds hundreds of thousands of
-/// such blocks, and allocating and freeing each from the heap cost about as much as reading
-/// the text. A freed block goes on a list of its size and is the next block of that size
-/// handed out: X3 grows vectors by doubling and drops the attributes of alternatives that
-/// fail, and without reuse the 1 MiB parse bench cut 43 MB from chunks for a 1 MiB input.
-/// Blocks above kSmall come from detail::allocate_block (ir/pages.hpp): the heap, or huge
-/// pages for the largest.
-///
-/// Rule: a tree must be destroyed before the Arena that was current when it was built, and
-/// on the same thread (parse.cpp declares the Arena before the tree). A block's owner is told
-/// apart by its size and by whether an Arena is current, so a tree built outside any Arena
-/// uses the heap throughout and is equally fine.
-class Arena {
-public:
-    static constexpr std::size_t kSmall = 2048;
-
-    Arena() : outer_(current()) { current() = this; }
-    ~Arena() { current() = outer_; }
-    Arena(const Arena&) = delete;
-    Arena& operator=(const Arena&) = delete;
-
-    static void* allocate(std::size_t n) {
-        Arena* a = current();
-        if (!a || n > kSmall) return large(n);
-        n = rounded(n);
-        if (Free*& head = a->free_[n / kAlign]) {
-            Free* p = head;
-            head = p->next;
-            return p;
-        }
-        if (a->left_ < n) a->grow();
-        void* p = a->next_;
-        a->next_ += n;
-        a->left_ -= n;
-        return p;
-    }
-    static void deallocate(void* p, std::size_t n) noexcept {
-        Arena* a = current();
-        if (!a || n > kSmall) return release_large(p, n);
-        // A block of an outer Arena freed while an inner one is current joins the inner list
-        // and is forgotten with it: still never freed twice, as the rule above requires.
-        n = rounded(n);
-        Free* f = static_cast<Free*>(p);
-        f->next = a->free_[n / kAlign];
-        a->free_[n / kAlign] = f;
-    }
-
-private:
-    static constexpr std::size_t kAlign = alignof(std::max_align_t);
-    static constexpr std::size_t kChunk = std::size_t{1} << 16;
-    struct Free {
-        Free* next;
-    };
-    // Every block holds at least a Free: sizes are multiples of kAlign from kAlign up.
-    static constexpr std::size_t rounded(std::size_t n) {
-        return n <= kAlign ? kAlign : (n + kAlign - 1) & ~(kAlign - 1);
-    }
-    static Arena*& current() {
-        static thread_local Arena* arena = nullptr;
-        return arena;
-    }
-    // The operator chains of a very long sum or product (77k terms in the 1 MiB bench) grow
-    // by doubling into megabytes: in huge pages, each step faults a few times, not hundreds.
-    static void* large(std::size_t n) { return detail::allocate_block(n); }
-    static void release_large(void* p, std::size_t n) noexcept { detail::free_block(p, n); }
-    void grow() {
-        next_ = static_cast<char*>(pages_.take(kChunk));
-        left_ = kChunk;
-    }
-    Arena* outer_;
-    Free* free_[kSmall / kAlign + 1] = {};
-    // 512 KB from the heap, which a small parse finds warm; past it a tree is large and its
-    // chunks are cut from huge pages.
-    detail::PageStack pages_{std::size_t{512} << 10};
-    char* next_ = nullptr;
-    std::size_t left_ = 0;
-};
-
-/// std::allocator through the current Arena.
-template <typename T>
-struct ArenaAllocator {
-    using value_type = T;
-    ArenaAllocator() = default;
-    template <typename U>
-    ArenaAllocator(const ArenaAllocator<U>&) noexcept {}
-    T* allocate(std::size_t n) { return static_cast<T*>(Arena::allocate(n * sizeof(T))); }
-    void deallocate(T* p, std::size_t n) noexcept { Arena::deallocate(p, n * sizeof(T)); }
-    template <typename U>
-    bool operator==(const ArenaAllocator<U>&) const noexcept {
-        return true;
-    }
-};
-
-/// A chain or list of the tree.
-template <typename T>
-using Seq = std::vector<T, ArenaAllocator<T>>;
-
-/// Tree nodes that `forward_ast` puts on the heap come from the current Arena.
-#define SYMDIFF_AST_IN_ARENA                                                                        \
-    static void* operator new(std::size_t n) { return Arena::allocate(n); }                         \
-    static void operator delete(void* p, std::size_t n) noexcept { Arena::deallocate(p, n); }
 
 /// A numeric literal as written: `3`, `2.5`, `.5`, `1e-3`.
 struct Number {
@@ -198,7 +92,6 @@ struct Postfix {
 
 /// radicals postfix: `√x²` is the square root of x².
 struct Root {
-    SYMDIFF_AST_IN_ARENA
     Radicals radicals;
     Postfix operand;
 };
@@ -212,7 +105,7 @@ struct PowTail {
 /// base (^ tail)*: right-associative, folded from the right.
 struct Power {
     Postfix base;
-    Seq<PowTail> tail;
+    std::vector<PowTail> tail;
 };
 
 /// Unary signs applied to a power: `-x^2` is -(x^2).
@@ -229,7 +122,7 @@ struct MulTail {
 
 struct Term {
     Signed first;
-    Seq<MulTail> rest;
+    std::vector<MulTail> rest;
 };
 
 /// One `+ term` or `- term`.
@@ -239,9 +132,8 @@ struct AddTail {
 };
 
 struct Expression {
-    SYMDIFF_AST_IN_ARENA
     Term first;
-    Seq<AddTail> rest;
+    std::vector<AddTail> rest;
 };
 
 /// `= lo..hi` after the index of `sum(i = lo..hi, body)`. The bounds are behind pointers so
@@ -264,17 +156,15 @@ struct Argument {
 /// name [superscript] ( args ): a function call, or an implicit product when `name` is a
 /// variable (`x(x+1)`); lowering decides.
 struct Call {
-    SYMDIFF_AST_IN_ARENA
     Name name;
     boost::optional<Superscript> sup;
     Punct open;
-    Seq<Argument> args;
+    std::vector<Argument> args;
     Punct close;
 };
 
 /// name [ index ]: element `index` of the vector `name`.
 struct Indexed {
-    SYMDIFF_AST_IN_ARENA
     Name name;
     Punct open;
     Expression index;
@@ -283,9 +173,8 @@ struct Indexed {
 
 /// `[e1, e2, …]`.
 struct List {
-    SYMDIFF_AST_IN_ARENA
     Punct open;
-    Seq<Expression> items;
+    std::vector<Expression> items;
 };
 
 } // namespace symdiff::ast

@@ -128,9 +128,7 @@ struct ExprHash {
 /// Thread safety: a Context may be shared by any number of threads. Making nodes (every
 /// member function that returns an Expr) is serialised by an internal mutex; reading existing
 /// nodes through Expr never locks and is safe concurrently with making new ones, because node
-/// storage never moves. Distinct Contexts are fully independent. A Context::Exclusive holds
-/// that mutex for a long run of makes on one thread (the parser's), which then skip it; other
-/// threads' makers wait for the run to end, so the guarantee above is unchanged.
+/// storage never moves. Distinct Contexts are fully independent.
 ///
 /// Errors: the makers throw symdiff::Error (diagnostic.hpp) on misuse that input can cause,
 /// such as a wrong number of function arguments.
@@ -140,28 +138,6 @@ public:
     ~Context();
     Context(const Context&) = delete;
     Context& operator=(const Context&) = delete;
-
-    /// While it lives, the calling thread is the only one that makes nodes in `ctx`: it takes
-    /// the maker locks once, and this thread's makers skip them (a parse of 1 MB makes a quarter
-    /// of a million nodes). Makers on other threads block until it is destroyed; readers are not
-    /// affected. It nests on one thread, and must be destroyed on the thread that made it.
-    /// Nothing on this thread may wait, while it lives, for another thread that makes nodes in
-    /// `ctx` (that thread would wait for this one).
-    class Exclusive {
-    public:
-        explicit Exclusive(Context& ctx);
-        ~Exclusive();
-        Exclusive(const Exclusive&) = delete;
-        Exclusive& operator=(const Exclusive&) = delete;
-
-    private:
-        Context& ctx_;
-        bool outer_; // the first on this thread: it took the locks and gives them back
-    };
-
-    /// Prepares for about `nodes` more nodes (the intern table sized once rather than grown
-    /// step by step); a hint only, nodes past it are made as usual.
-    void reserve(std::size_t nodes);
 
     // --- atoms
     Expr number(const Number& n);

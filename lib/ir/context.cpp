@@ -8,8 +8,7 @@
 #include <mutex>
 #include <new>
 #include <type_traits>
-#include <optional>
-#include <thread>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -20,7 +19,6 @@
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/expr.hpp"
 #include "ir/hash.hpp"
-#include "ir/pages.hpp"
 
 namespace symdiff {
 
@@ -52,6 +50,7 @@ std::uint64_t fnv1a(std::string_view s) {
 constexpr NodeId kEmpty = ~NodeId{0};
 
 static_assert(std::is_trivially_destructible_v<detail::Node>, "node chunks are freed without destructors");
+static_assert(alignof(detail::Node) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "node chunks come from new[]");
 
 } // namespace
 
@@ -64,15 +63,13 @@ struct Context::Impl {
     // Held across the whole of symbol(), so two threads making the same new name agree on
     // one name string (and so one node); never taken while `mu` is held.
     std::mutex symbol_mu;
-    // The thread of a live Context::Exclusive, which holds both mutexes: its makers skip them.
-    // Written only by that thread while it holds them; another thread reads a value that is
-    // never its own id, so relaxed order suffices.
-    std::atomic<std::thread::id> exclusive{};
-    bool mine() const { return exclusive.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
     std::atomic<std::uint32_t> count{0};
     // The node chunks and the blocks of children: memory that lives as long as the Context.
-    // The first 2 MiB (a node chunk, 1.2 MB, and child blocks) from the heap.
-    detail::PageStack space{detail::kHugePage};
+    std::vector<std::unique_ptr<std::byte[]>> blocks;
+    void* take(std::size_t bytes) {
+        blocks.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
+        return blocks.back().get();
+    }
 
     // Children live in blocks that never move; a node's children are contiguous.
     static constexpr std::size_t kKidBlock = 1 << 14;
@@ -93,7 +90,7 @@ struct Context::Impl {
         std::uint32_t tag;
     };
     static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h); }
-    std::vector<Slot, detail::PageAllocator<Slot>> table;
+    std::vector<Slot> table;
 
     NodeId pi = kEmpty;
     NodeId e = kEmpty;
@@ -105,7 +102,7 @@ struct Context::Impl {
 
     // The table at `size` slots (a power of two), every node where a probe finds it.
     void rehash(std::size_t size) {
-        std::vector<Slot, detail::PageAllocator<Slot>> bigger(size, Slot{kEmpty, 0});
+        std::vector<Slot> bigger(size, Slot{kEmpty, 0});
         std::size_t mask = size - 1;
         for (Slot old : table) {
             if (old.id == kEmpty) continue;
@@ -120,12 +117,12 @@ struct Context::Impl {
         if (kids.empty()) return nullptr;
         if (kids.size() > kKidBlock / 4) {
             // A very wide node gets a block of its own, so blocks are never mostly wasted.
-            auto* block = static_cast<NodeId*>(space.take(kids.size() * sizeof(NodeId)));
+            auto* block = static_cast<NodeId*>(take(kids.size() * sizeof(NodeId)));
             std::memcpy(block, kids.data(), kids.size() * sizeof(NodeId));
             return block;
         }
         if (kid_left < kids.size()) {
-            kid_cur = static_cast<NodeId*>(space.take(kKidBlock * sizeof(NodeId)));
+            kid_cur = static_cast<NodeId*>(take(kKidBlock * sizeof(NodeId)));
             kid_left = kKidBlock;
         }
         NodeId* p = kid_cur;
@@ -146,32 +143,6 @@ Context::Context()
 void Context::Free::operator()(detail::Node** p) const noexcept { std::free(p); }
 
 Context::~Context() = default;
-
-Context::Exclusive::Exclusive(Context& ctx) : ctx_(ctx), outer_(!ctx.impl_->mine()) {
-    if (!outer_) return;
-    // The order of symbol(): symbol_mu, then mu.
-    ctx_.impl_->symbol_mu.lock();
-    ctx_.impl_->mu.lock();
-    ctx_.impl_->exclusive.store(std::this_thread::get_id(), std::memory_order_relaxed);
-}
-
-Context::Exclusive::~Exclusive() {
-    if (!outer_) return;
-    ctx_.impl_->exclusive.store(std::thread::id(), std::memory_order_relaxed);
-    ctx_.impl_->mu.unlock();
-    ctx_.impl_->symbol_mu.unlock();
-}
-
-void Context::reserve(std::size_t nodes) {
-    Impl& im = *impl_;
-    std::optional<std::lock_guard<std::mutex>> lock;
-    if (!im.mine()) lock.emplace(im.mu);
-    std::size_t want = im.table.size();
-    std::size_t total = im.count.load(std::memory_order_relaxed) + nodes;
-    while (total * 2 > want) want *= 2;
-    if (want == im.table.size()) return;
-    im.rehash(want);
-}
 
 std::size_t Context::size() const { return impl_->count.load(std::memory_order_acquire); }
 
@@ -208,8 +179,7 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
     // One payload hash for both hashes (each xors it in where it did before: same values).
     std::uint64_t payload = detail::payload_hash(op, num, name);
     std::uint64_t h = detail::intern_hash(op, kids, payload);
-    std::optional<std::lock_guard<std::mutex>> lock;
-    if (!im.mine()) lock.emplace(im.mu);
+    std::lock_guard<std::mutex> lock(im.mu);
     std::size_t mask = im.table.size() - 1;
     std::size_t i = h & mask;
     const std::uint32_t tag = Impl::tag_of(h);
@@ -231,8 +201,8 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
         throw Error("too many expression nodes in one context (the limit is " +
                     std::to_string(std::size_t{kMaxChunks} << kChunkBits) + ")");
     if (!chunks_[chunk])
-        chunks_[chunk] = static_cast<detail::Node*>(im.space.take(sizeof(detail::Node) << kChunkBits));
-    // Chunks are raw pages; a node's life begins here (and needs no end: trivially destructible).
+        chunks_[chunk] = static_cast<detail::Node*>(im.take(sizeof(detail::Node) << kChunkBits));
+    // Chunks are raw bytes; a node's life begins here (and needs no end: trivially destructible).
     detail::Node& n = *new (&chunks_[chunk][id & ((1u << kChunkBits) - 1)]) detail::Node();
     n.op = op;
     n.size = static_cast<std::uint32_t>(kids.size());
@@ -251,11 +221,9 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
 
 namespace {
 
-// Operand lists are short; small vectors keep the smart constructors off the heap. The few
-// long ones (a parsed 1 MB sum has 77k terms) take their megabytes from take_pages, which a
-// program parsing large inputs one after another reuses rather than faulting in afresh.
+// Operand lists are short; small vectors keep the smart constructors off the heap.
 template <typename T, std::size_t N = 8>
-using SmallVector = boost::container::small_vector<T, N, detail::PageAllocator<T>>;
+using SmallVector = boost::container::small_vector<T, N>;
 
 template <typename T>
 struct Small : SmallVector<T> {
@@ -295,8 +263,7 @@ Expr Context::number(const Number& n) {
 }
 
 Expr Context::symbol(std::string_view name) {
-    std::optional<std::lock_guard<std::mutex>> sym_lock;
-    if (!impl_->mine()) sym_lock.emplace(impl_->symbol_mu);
+    std::lock_guard<std::mutex> sym_lock(impl_->symbol_mu);
     auto it = impl_->symbols.find(name);
     if (it != impl_->symbols.end()) return Expr(this, it->second);
     impl_->names.push_back(std::make_unique<std::string>(name));
@@ -380,7 +347,7 @@ private:
         shift_ = 64 - bits;
         for (std::size_t j = 0; j < n; ++j) put(items[j].id(), j);
     }
-    std::vector<Slot, detail::PageAllocator<Slot>> slots_;
+    std::vector<Slot> slots_;
     std::size_t mask_ = 0;
     unsigned shift_ = 0;
 };

@@ -193,18 +193,12 @@ public:
     // declared_ views the strings of options.variables, which outlive the lowering.
 
     Parsed run(const ast::Expression& tree) {
-        // Lowering makes every node on this thread; nothing here waits for another thread.
-        Context::Exclusive only_maker(ctx_);
-        // About one new node per five bytes of text (231k for the 1 MiB benchmark).
-        if (input_.size() >= kReserveFrom) ctx_.reserve(input_.size() / 5);
         collect_standalone(tree);
         Expr e = expression(tree, true);
         return Parsed{e, std::move(variables_), std::move(vectors_)};
     }
 
 private:
-    static constexpr std::size_t kReserveFrom = 64 * 1024;
-
     // --- pass 1: one-letter names that stand alone, so that `3xy` may read as 3·x·y.
 
     void collect_standalone(const ast::Expression& e) {
@@ -344,7 +338,7 @@ private:
         return ctx_.mul(view(leading));
     }
 
-    Expr exponent_chain(const ast::Seq<ast::PowTail>& tail) {
+    Expr exponent_chain(const std::vector<ast::PowTail>& tail) {
         Exprs ops;
         ops.reserve(tail.size());
         for (const auto& t : tail) ops.push_back(postfix(t.operand));

@@ -98,7 +98,6 @@ std::string leftover_message(const parser::ErrorHandler& handler, std::size_t at
 // Without a Context, the grammar alone: parse_syntax_only.
 Parsed parse_checked(Context* ctx, std::string_view text, const ParseOptions& options) {
     parser::ErrorHandler handler(text);
-    ast::Arena arena; // outlives the tree, which is built in it
     ast::Expression tree;
     const char* first = text.data();
     const char* last = text.data() + text.size();
