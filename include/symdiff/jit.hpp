@@ -95,6 +95,9 @@ public:
 
     std::size_t inputs() const noexcept { return n_in_; }
     std::size_t outputs() const noexcept { return n_out_; }
+    /// True when the kernel was rerolled (JitOptions::reroll_min_terms): it then differs from
+    /// the Interpreter by rounding and has no batch function.
+    bool rerolled() const noexcept { return rerolled_; }
 
     /// The raw entry points, for callers that keep a plain function pointer. Valid while this
     /// object (or the one it is moved into) lives. batch_function() is null below -O3 and for
@@ -113,6 +116,7 @@ private:
     BatchFn batch_ = nullptr;
     std::size_t n_in_ = 0;
     std::size_t n_out_ = 0;
+    bool rerolled_ = false;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -155,7 +155,8 @@ CompiledFunction::CompiledFunction() noexcept = default;
 CompiledFunction::~CompiledFunction() = default;
 CompiledFunction::CompiledFunction(CompiledFunction&& o) noexcept
     : point_(std::exchange(o.point_, nullptr)), batch_(std::exchange(o.batch_, nullptr)),
-      n_in_(std::exchange(o.n_in_, 0)), n_out_(std::exchange(o.n_out_, 0)), impl_(std::move(o.impl_)) {}
+      n_in_(std::exchange(o.n_in_, 0)), n_out_(std::exchange(o.n_out_, 0)),
+      rerolled_(std::exchange(o.rerolled_, false)), impl_(std::move(o.impl_)) {}
 CompiledFunction& CompiledFunction::operator=(CompiledFunction&& o) noexcept {
     if (this != &o) {
         impl_ = std::move(o.impl_);
@@ -163,6 +164,7 @@ CompiledFunction& CompiledFunction::operator=(CompiledFunction&& o) noexcept {
         batch_ = std::exchange(o.batch_, nullptr);
         n_in_ = std::exchange(o.n_in_, 0);
         n_out_ = std::exchange(o.n_out_, 0);
+        rerolled_ = std::exchange(o.rerolled_, false);
     }
     return *this;
 }
@@ -174,6 +176,7 @@ CompiledFunction compile(std::span<const Expr> outputs, std::span<const Expr> in
     if (outputs.size() == 1) linked = detail::compile_rolled(outputs[0], inputs, false, options);
     if (linked) {
         f.n_out_ = 1;
+        f.rerolled_ = true;
     } else {
         auto session = detail::session();
         std::string name = "symdiff_kernel_" + std::to_string(session->next_id++);
@@ -210,6 +213,7 @@ CompiledFunction compile_gradient(Expr f, std::span<const Expr> vars, const JitO
     k.point_ = linked->point;
     k.n_in_ = vars.size();
     k.n_out_ = vars.size() + 1;
+    k.rerolled_ = true;
     return k;
 }
 

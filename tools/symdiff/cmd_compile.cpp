@@ -49,18 +49,20 @@ void register_compile(CLI::App& app) {
         if (o->emit == "c") return print_line(emit_c(kernels, vars, jit));
 
         auto t0 = std::chrono::steady_clock::now();
-        CompiledFunction fg = compile(kernels[1].outputs, vars, jit);
+        // compile_gradient, not compile of the outputs: it rerolls a long flat sum into loops.
+        CompiledFunction fg = compile_gradient(f, vars, jit);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         std::string names;
         for (std::size_t i = 0; i < vars.size(); ++i) names += (i ? ", " : "") + vars[i].name();
         if (!in.has_at) {
             print_line("compiled f(" + names + ") and its gradient: " + std::to_string(fg.outputs()) +
                        " outputs from " + std::to_string(topological_order(kernels[1].outputs).size()) +
-                       " DAG nodes at -O" + std::to_string(o->opt_level) + " in " + number_text(std::round(ms * 10) / 10) + " ms");
+                       " DAG nodes at -O" + std::to_string(o->opt_level) + " in " + number_text(std::round(ms * 10) / 10) + " ms" +
+                       (fg.rerolled() ? ", its flat sum rerolled into loops" : ""));
             return;
         }
         // Evaluate natively: the same numbers as `eval` and `grad --at` (bit for bit without
-        // --fast-math and --fp-contract).
+        // --fast-math and --fp-contract, unless rerolled).
         require_bound(in, f);
         Bindings at = bindings(in);
         std::vector<double> point(vars.size()), out(fg.outputs());
