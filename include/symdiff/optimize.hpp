@@ -809,9 +809,10 @@ struct FitReport {
 ///
 /// Threads: when f is linear in its row reductions (a sum of terms each free of rows or a
 /// row-free factor times one sum(...) or mean(...)), an evaluation over at least
-/// parallel_min_rows rows splits them into `threads` contiguous blocks, each evaluated by its
-/// own worker, and adds the blocks' [f, ∇f] in block order: the result depends on the number
-/// of threads (by rounding) but never on scheduling. Otherwise one thread does all rows. The
+/// parallel_min_rows rows splits them into contiguous blocks whose number depends only on the
+/// rows and dims() (at most 64), the workers take blocks in turn, and the blocks' [f, ∇f] are
+/// added in block order: one thread and any number of threads give the same bits, whatever
+/// the scheduling. Otherwise one thread does all rows in one pass. The
 /// workers (threads - 1 of them, the caller being the first) live as long as the Loss. The
 /// call operator may be used from several threads at once; evaluations that need the workers
 /// take turns.

@@ -111,8 +111,8 @@ std::uint64_t uniform_below(std::mt19937_64& g, std::uint64_t bound) {
 }
 
 // Workers that live as long as the Loss: starting threads for every evaluation would cost about
-// as much as evaluating 100,000 rows. run() hands block t to worker t (block 0 to the caller)
-// and returns when every block is done; one run at a time.
+// as much as evaluating 100,000 rows. run() calls job(t) on worker t (job(0) on the caller)
+// and returns when every job is done; one run at a time.
 class BlockPool {
 public:
     /// Starts up to `workers` threads. When the system refuses one (too many threads, no room
@@ -221,8 +221,18 @@ struct Loss::Impl {
         }
     };
     Kernel whole, block;
-    bool has_block = false;
-    std::unique_ptr<BlockPool> pool; // threads - 1 workers, started with the block kernel
+    bool has_block = false;          // evaluations of min_rows rows or more go by blocks
+    std::unique_ptr<BlockPool> pool; // threads - 1 workers, or none for one thread
+
+    // The blocks of an evaluation over n rows: a number that depends on n and the width of
+    // [f, ∇f] only, never on the threads, so that every thread count adds the same partial
+    // sums in the same order. At most 64 (a few more than the cores of most machines, and
+    // each at least parallel_min_rows / 64 rows), and their partial results at most 32 MB.
+    static constexpr std::size_t kMaxBlocks = 64;
+    std::size_t block_count(std::size_t n) const {
+        const std::size_t by_memory = std::max<std::size_t>(1, (std::size_t{4} << 20) / (dims + 1));
+        return std::min({n, kMaxBlocks, by_memory});
+    }
 
     void build(Kernel& k, Expr g, bool with_block_inputs) {
         Signature sig;
@@ -327,32 +337,37 @@ struct Loss::Impl {
         k.run(a);
     }
 
-    /// [f, ∇f] over n rows, in blocks on several threads when that is allowed and worth it.
+    /// [f, ∇f] over n rows, in blocks (on several threads when there are workers) when that is
+    /// allowed and worth it.
     void evaluate(const double* x, double* out, const double* const* cols, std::size_t n) const {
-        if (!has_block || n < min_rows || threads < 2) return eval_rows(whole, x, out, cols, n, nullptr);
-        const std::size_t T = std::min(threads, n);
+        if (!has_block || n < min_rows) return eval_rows(whole, x, out, cols, n, nullptr);
+        const std::size_t B = block_count(n);
+        const std::size_t T = pool ? std::min(pool->workers() + 1, B) : 1;
         const std::size_t width = dims + 1;
-        std::vector<double> parts(T * width);
-        std::vector<std::exception_ptr> errors(T);
+        std::vector<double> parts(B * width);
+        std::vector<std::exception_ptr> errors(B);
         const std::function<void(std::size_t)> job = [&](std::size_t t) {
-            if (t >= T) return;
-            try {
-                const std::size_t lo = n * t / T, hi = n * (t + 1) / T;
-                std::vector<const double*> c(columns.size());
-                for (std::size_t i = 0; i < columns.size(); ++i) c[i] = cols[i] + lo;
-                const double inputs[2] = {t == 0 ? 1.0 : 0.0, static_cast<double>(hi - lo) / static_cast<double>(n)};
-                eval_rows(block, x, parts.data() + t * width, c.data(), hi - lo, inputs);
-            } catch (...) {
-                errors[t] = std::current_exception();
+            for (std::size_t b = t; b < B; b += T) {
+                try {
+                    std::vector<const double*> c(columns.size());
+                    const std::size_t lo = n * b / B, hi = n * (b + 1) / B;
+                    for (std::size_t i = 0; i < columns.size(); ++i) c[i] = cols[i] + lo;
+                    const double inputs[2] = {b == 0 ? 1.0 : 0.0,
+                                              static_cast<double>(hi - lo) / static_cast<double>(n)};
+                    eval_rows(block, x, parts.data() + b * width, c.data(), hi - lo, inputs);
+                } catch (...) {
+                    errors[b] = std::current_exception();
+                }
             }
         };
-        pool->run(job);
+        if (T > 1) pool->run(job);
+        else job(0);
+        // The first error and the sum in block order, whatever order the workers finished in.
         for (const std::exception_ptr& e : errors)
             if (e) std::rethrow_exception(e);
-        // Block order, whatever order the workers finished in.
         std::copy(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(width), out);
-        for (std::size_t t = 1; t < T; ++t)
-            for (std::size_t i = 0; i < width; ++i) out[i] += parts[t * width + i];
+        for (std::size_t b = 1; b < B; ++b)
+            for (std::size_t i = 0; i < width; ++i) out[i] += parts[b * width + i];
     }
 
     void evaluate_all(const double* x, double* out) const {
@@ -470,15 +485,19 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
     else if (!im.linear) im.serial_reason = "the loss is not linear in its sum(...) and mean(...) over rows";
     else if (im.threads < 2) im.serial_reason = "one thread asked for";
     else if (im.rows < im.min_rows) im.serial_reason = fmt::format("fewer than {} rows", im.min_rows);
-    if (im.serial_reason.empty()) {
+    // Blocks whenever they may be used, also for one thread, which then gives the same bits.
+    if (!im.columns.empty() && im.linear && im.rows >= im.min_rows) {
         im.build(im.block, im.block_expression(), true);
         im.has_block = true;
-        // More workers than rows would only get empty blocks.
-        im.pool = std::make_unique<BlockPool>(std::min(im.threads, im.rows) - 1);
+    }
+    if (im.serial_reason.empty() && im.block_count(im.rows) < 2)
+        im.serial_reason = "the gradient is too long to split the rows into blocks";
+    if (im.serial_reason.empty()) {
+        // More workers than blocks would only wait.
+        im.pool = std::make_unique<BlockPool>(std::min(im.threads, im.block_count(im.rows)) - 1);
         im.threads = im.pool->workers() + 1;
         if (im.threads < 2) {
             im.serial_reason = "no other thread could be started";
-            im.has_block = false;
             im.pool.reset();
         }
     }
@@ -492,7 +511,7 @@ std::size_t Loss::dims() const { return impl_->dims; }
 std::size_t Loss::rows() const { return impl_->rows; }
 Backend Loss::backend() const { return impl_->backend; }
 std::span<const SizeBinding> Loss::sizes() const { return impl_->sizes; }
-std::size_t Loss::threads() const { return impl_->has_block ? std::min(impl_->threads, impl_->rows) : 1; }
+std::size_t Loss::threads() const { return impl_->pool ? impl_->threads : 1; }
 std::string Loss::serial_reason() const { return impl_->serial_reason; }
 
 std::vector<std::string> Loss::columns_used() const {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <numeric>
@@ -406,6 +407,49 @@ TEST_CASE("fit: threads give one thread's numbers for losses linear in their row
     const Loss nonlinear(parse_expr(ctx, "ln(mean((m*x + b - y)^2))"), params, {}, cols, {}, four);
     CHECK(nonlinear.threads() == 1);
     CHECK_THAT(nonlinear.serial_reason(), Catch::Contains("not linear"));
+}
+
+TEST_CASE("fit: the loss over many rows has the same bits for 1, 2, 3 and 7 threads", "[fit]") {
+    const Backend backend = backend_under_test();
+    Context ctx;
+    // 30,011 rows (a prime: no block count divides them) of a noisy line.
+    const std::size_t N = 30011;
+    std::vector<double> xs(N), ys(N);
+    for (std::size_t i = 0; i < N; ++i) {
+        xs[i] = std::sin(0.0013 * static_cast<double>(i)) * 3;
+        ys[i] = 2 * xs[i] + 1 + 0.3 * std::cos(0.37 * static_cast<double>(i));
+    }
+    const std::vector<ColumnView> cols{{"x", xs}, {"y", ys}};
+    const Expr f = parse_expr(ctx, "mean((m*x + b - y)^2) + 0.01*(m^2 + b^2) + sum(ln(1 + exp(-y*(m*x + b))))/30011");
+    const auto params = symbols(ctx, {"m", "b"});
+    struct Result {
+        double out[3];
+        std::vector<double> full, batched;
+    };
+    auto run = [&](std::size_t threads) {
+        LossOptions o;
+        o.backend = backend;
+        o.threads = threads;
+        o.parallel_min_rows = 1000;
+        const Loss loss(f, params, {}, cols, {}, o);
+        CHECK(loss.threads() == threads);
+        Result r;
+        const double at[2] = {0.7, -0.2};
+        loss(at, r.out);
+        r.full = loss.fit(std::vector<double>{0, 0}, gd(0.05, 20)).report.x;
+        FitOptions mini = gd(0.05, 3);
+        mini.batch = 4000;
+        r.batched = loss.fit(std::vector<double>{0, 0}, mini).report.x;
+        return r;
+    };
+    const Result one = run(1);
+    for (std::size_t threads : {2, 3, 7}) {
+        INFO(threads << " threads");
+        const Result r = run(threads);
+        CHECK(std::memcmp(one.out, r.out, sizeof one.out) == 0);
+        CHECK(one.full == r.full);
+        CHECK(one.batched == r.batched);
+    }
 }
 
 TEST_CASE("fit: extended Rosenbrock over a vector, solved by L-BFGS", "[fit]") {
