@@ -142,7 +142,7 @@ struct PlainNameToken : x3::parser<PlainNameToken> {
 };
 
 /// Whether an implicit factor may start here (after blanks): a letter, '_', a digit, '.',
-/// '(', '[' or a non-ASCII character. Every other character (an operator, a closing bracket,
+/// '(', '[', '{' or a non-ASCII character. Every other character (an operator, a closing bracket,
 /// ',', the end of the input) makes `implicit_factor` fail without a message, so this test,
 /// reading one byte, spares the end of nearly every term a descent through every alternative
 /// of `primary`. Digits and '.' pass: a malformed number there is reported by the number token.
@@ -157,7 +157,7 @@ struct ImplicitStart : x3::parser<ImplicitStart> {
         if (p == last) return false;
         unsigned char c = static_cast<unsigned char>(*p);
         return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-               c == '.' || c == '(' || c == '[';
+               c == '.' || c == '(' || c == '[' || c == '{';
     }
 };
 
@@ -413,7 +413,8 @@ const auto indexed_def = name_token >> open_bracket > index > close_index;
 const auto index_def = expression;
 const auto close_index_def = close_bracket;
 
-const auto group_def = '(' > expression > ')';
+// `{…}` groups as `(…)` does, for the exponents the tutorials write as in LaTeX: e^{x^2}.
+const auto group_def = ('(' > expression > ')') | ('{' > expression > '}');
 const auto list_def = open_bracket > items > ']';
 const auto items_def = expression > *(',' > expression);
 

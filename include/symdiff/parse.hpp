@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "symdiff/diagnostic.hpp"
 #include "symdiff/expr.hpp"
 
 namespace symdiff {
@@ -19,10 +20,11 @@ struct UserFunction {
 
 /// Limits and declarations for one parse.
 struct ParseOptions {
-    /// Declared variable names. A name that is not a function, a constant or declared, and
-    /// that splits into declared one-letter variables, is their product (`xy` -> x*y): see
-    /// "Juxtaposed letters" in grammars/README.md. One-letter names that stand alone elsewhere
-    /// in the same input count as declared too.
+    /// Declared variable names: each is one variable. A name of two or more letters (no
+    /// digit, no `_`) that is not declared, a function, a constant, a definition or the name
+    /// of a Greek letter is the product of its letters (`xy` -> x*y, `ye` -> y*e), with a
+    /// Note in Parsed::notes: see "Juxtaposed letters" in grammars/README.md. Callers declare
+    /// the names their user gave otherwise (values, parameters, data columns).
     std::vector<std::string> variables;
     /// Inputs longer than this many bytes are rejected with a diagnostic.
     std::size_t max_bytes = std::size_t{16} << 20;
@@ -40,6 +42,17 @@ struct ParseOptions {
     std::unordered_map<std::string, UserFunction> functions;
 };
 
+/// A reading that could have gone the other way: a name read as the product of its letters
+/// (`xy`), or a function's name with its argument run on (`sinx`), kept as one variable.
+/// Front ends show it (the CLI on standard error, the REPL after the result), adding for a
+/// product their way of declaring `name` as one variable.
+struct Note {
+    Diagnostic diagnostic; ///< "'xy' is read as the product x*y", at the first use of the name
+    std::string name;      ///< "xy": what to declare for the other reading
+    std::string reading;   ///< "x*y"; the name itself when it is kept whole (`sinx`)
+    bool is_product() const { return reading != name; }
+};
+
 /// The result of parsing: the expression and its free variables in order of first appearance
 /// in the text (the CLI's default variable order).
 struct Parsed {
@@ -51,6 +64,8 @@ struct Parsed {
     /// The names used as vectors, x in `x[k]` or `len(x)`, in order of first appearance (a
     /// subset of variables).
     std::vector<Expr> vectors;
+    /// Names read as products of their letters, once each, in order of first appearance.
+    std::vector<Note> notes;
 };
 
 /// Parses `text` into `ctx`. Throws symdiff::Error with a positioned Diagnostic on a syntax

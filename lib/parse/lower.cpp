@@ -193,56 +193,14 @@ public:
     // declared_ views the strings of options.variables, which outlive the lowering.
 
     Parsed run(const ast::Expression& tree) {
-        collect_standalone(tree);
         Expr e = expression(tree, true);
-        return Parsed{e, std::move(variables_), std::move(vectors_)};
+        Parsed out{e, std::move(variables_), std::move(vectors_)};
+        out.notes = std::move(notes_);
+        return out;
     }
 
 private:
-    // --- pass 1: one-letter names that stand alone, so that `3xy` may read as 3·x·y.
-
-    void collect_standalone(const ast::Expression& e) {
-        collect(e.first);
-        for (const auto& t : e.rest) collect(t.operand);
-    }
-    void collect(const ast::Term& t) {
-        collect(t.first);
-        for (const auto& m : t.rest) collect(m.operand);
-    }
-    void collect(const ast::Signed& s) {
-        collect(s.power.base);
-        for (const auto& p : s.power.tail) collect(p.operand);
-    }
-    void collect(const ast::Postfix& p) {
-        if (p.sup) note_standalone(superscript_letter(*p.sup));
-        struct Visitor {
-            Lowering& self;
-            void operator()(const ast::Number&) const {}
-            void operator()(const ast::Name& n) const {
-                if (!self.user(n.text)) self.note_standalone(n.text);
-            }
-            void operator()(const ast::Call& c) const {
-                if (!find_function(c.name.text) && !self.user(c.name.text)) self.note_standalone(c.name.text);
-                // A vector is not a number standing alone: `len(x) + xy` does not split xy.
-                if (c.name.text == "len") return;
-                for (const auto& a : c.args) {
-                    self.collect_standalone(a.value);
-                    if (a.range) {
-                        self.collect_standalone(a.range->lo);
-                        self.collect_standalone(a.range->hi);
-                    }
-                }
-            }
-            void operator()(const ast::Indexed& x) const { self.collect_standalone(x.index); }
-            void operator()(const ast::Expression& e) const { self.collect_standalone(e); }
-            void operator()(const ast::List& l) const {
-                for (const auto& a : l.items) self.collect_standalone(a);
-            }
-            void operator()(const ast::Root& r) const { self.collect(r.operand); }
-        };
-        boost::apply_visitor(Visitor{*this}, p.primary);
-    }
-    // The letter of `ˣ`, `⁻ʸ`, …, as a view that outlives the call (standalone_ keeps it).
+    // The letter of `ˣ`, `⁻ʸ`, …, as a view that outlives the call (resolve may keep it).
     static std::string_view superscript_letter(const ast::Superscript& s) {
         static constexpr std::string_view kLetters = "xyzn";
         std::string v = s.value();
@@ -252,13 +210,7 @@ private:
         std::size_t at = kLetters.find(w[0]);
         return at == std::string_view::npos ? std::string_view{} : kLetters.substr(at, 1);
     }
-    void note_standalone(std::string_view name) {
-        if (name.empty() || code_point_count(name) != 1) return;
-        if (find_constant(name) != Constant::None || find_function(name)) return;
-        standalone_.insert(name);
-    }
-
-    // --- pass 2: lowering.
+    // --- lowering.
 
     Expr expression(const ast::Expression& e, bool list_allowed = false) {
         if (list_allowed && e.rest.empty()) {
@@ -326,6 +278,8 @@ private:
             base = expression(product->args[0].value);
             if (p.base.sup) base = ctx_.pow(base, superscript(*p.base.sup));
         } else if (!parts.empty()) {
+            note_split(boost::get<ast::Name>(p.base.primary.get()).text, parts,
+                       boost::get<ast::Name>(p.base.primary.get()).text);
             for (std::size_t i = 0; i + 1 < parts.size(); ++i) leading.push_back(letter(parts[i], parts[i]));
             base = letter(parts.back(), parts.back());
             if (p.base.sup) base = ctx_.pow(base, superscript(*p.base.sup));
@@ -357,8 +311,13 @@ private:
     }
 
     // One part of a juxtaposition: a variable, the index of the enclosing sum, or the constant e.
+    // A letter that is a defined value means the value, as it does alone (`a = 3`, then `ab`
+    // is 3·b).
     Expr letter(std::string_view part, std::string_view token) {
-        return part == "e" && !declared_.count("e") ? ctx_.e() : scalar(part, token);
+        if (part == "e" && !declared_.count("e")) return ctx_.e();
+        if (const UserFunction* u = user(part); u && u->params.empty() && !declared_.count(part))
+            return user_value(*u, token);
+        return scalar(part, token);
     }
 
     Expr postfix(const ast::Postfix& p) {
@@ -460,7 +419,9 @@ private:
         case Constant::Nan: return ctx_.real(std::numeric_limits<double>::quiet_NaN());
         case Constant::None: break;
         }
+        if (starts_with_function(text)) note_function_prefix(text, token);
         if (Parts parts = split(text); !parts.empty()) {
+            note_split(text, parts, token);
             Exprs factors;
             factors.reserve(parts.size());
             for (std::string_view part : parts) factors.push_back(letter(part, part));
@@ -470,19 +431,22 @@ private:
     }
 
     // The one-letter variables (and constants e) `text` is the juxtaposition of, or nothing
-    // (see "Juxtaposed letters" in grammars/README.md). At least one part must be a variable.
+    // (see "Juxtaposed letters" in grammars/README.md): a name of two letters or more, only
+    // letters, not the name of a Greek letter, with at least one part a variable. The caller
+    // has ruled out functions, constants, declared names, definitions and the sum index.
     Parts split(std::string_view text) const {
         if (text.size() < 2 || charset::utf8_length(static_cast<unsigned char>(text[0])) == text.size()) return {};
+        if (is_greek_name(text) || starts_with_function(text)) return {};
         Parts parts;
         bool any_variable = false;
         for (std::size_t i = 0; i < text.size();) {
             charset::CodePoint cp = charset::decode(text, i);
             std::string_view part = text.substr(i, cp.length);
             bool is_letter = cp.value != '_' && !(cp.value >= '0' && cp.value <= '9');
-            bool known = declared_.count(part) || standalone_.count(part);
+            // σ is sigmoid when called; inside a longer name it is not split out.
             if (!is_letter || find_function(part)) return {};
-            if (part != "e" && (!known || find_constant(part) != Constant::None)) return {};
-            any_variable = any_variable || part != "e";
+            bool constant_e = part == "e" && !declared_.count(part);
+            any_variable = any_variable || !constant_e;
             parts.push_back(part);
             i += cp.length;
         }
@@ -490,9 +454,75 @@ private:
         return parts;
     }
 
+    // Whether text splits into letters that are all declared (or e): `xy(x+1)` with x and y
+    // declared is x·y·(x+1). A longer name before a bracket is otherwise an unknown function,
+    // not a product of letters: `sigmod(x)` is a misspelt function far more often.
+    bool letters_declared(std::string_view text) const {
+        Parts parts = split(text);
+        if (parts.empty()) return false;
+        for (std::string_view part : parts)
+            if (part != "e" && !declared_.count(part)) return false;
+        return true;
+    }
+
+    // `sinx`, `lnx`, `expx`: a function's name with its argument run on, which a split
+    // (s·i·n·x) would never mean. It stays one variable, with a note (note_function_prefix).
+    static std::string_view function_prefix(std::string_view text) {
+        for (std::size_t n = std::min<std::size_t>(text.size() - 1, function_filter().longest); n >= 2; --n)
+            if (find_function(text.substr(0, n))) return text.substr(0, n);
+        return {};
+    }
+    static bool starts_with_function(std::string_view text) {
+        if (text.size() < 3) return false;
+        for (char c : text)
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+        return !function_prefix(text).empty();
+    }
+
+    void note_function_prefix(std::string_view text, std::string_view token) {
+        for (const Note& n : notes_)
+            if (n.name == text) return;
+        std::string_view fn = function_prefix(text);
+        std::string arg(text.substr(fn.size()));
+        Note n;
+        n.name = std::string(text);
+        n.reading = n.name;
+        n.diagnostic = make_diagnostic("'" + n.name + "' is read as one variable; for the function write " +
+                                           std::string(fn) + "(" + arg + ")",
+                                       input_, offset(token), code_point_count(token));
+        notes_.push_back(std::move(n));
+    }
+
+    // `alpha`, `theta`, `Sigma`, …: one variable, as the tutorials write them.
+    static bool is_greek_name(std::string_view text) {
+        static const std::unordered_set<std::string_view> names = {
+            "alpha",   "beta",    "gamma",   "delta",   "epsilon", "varepsilon", "zeta",   "eta",    "theta",
+            "vartheta", "iota",   "kappa",   "lambda",  "mu",      "nu",         "xi",     "omicron", "rho",
+            "varrho",  "sigma",   "varsigma", "tau",    "upsilon", "phi",        "varphi", "chi",    "psi",
+            "omega",   "Gamma",   "Delta",   "Theta",   "Lambda",  "Xi",         "Pi",     "Sigma",  "Upsilon",
+            "Phi",     "Psi",     "Omega"};
+        return names.count(text) != 0;
+    }
+
+    // A split is a reading that could have gone the other way: say so, once per name. When
+    // every letter is declared (`--vars x,y`, `--at x=1,y=2`), the product was asked for.
+    void note_split(std::string_view text, const Parts& parts, std::string_view token) {
+        if (letters_declared(text)) return;
+        for (const Note& n : notes_)
+            if (n.name == text) return;
+        std::string reading;
+        for (std::string_view part : parts) reading += (reading.empty() ? "" : "*") + std::string(part);
+        Note n;
+        n.name = std::string(text);
+        n.reading = reading;
+        n.diagnostic = make_diagnostic("'" + n.name + "' is read as the product " + reading, input_, offset(token),
+                                       code_point_count(token));
+        notes_.push_back(std::move(n));
+    }
+
     bool resolves_as_value(std::string_view text) const {
         return declared_.count(text) || find_constant(text) != Constant::None ||
-               code_point_count(text) == 1 || !split(text).empty() || user(text) || is_index(text);
+               code_point_count(text) == 1 || letters_declared(text) || user(text) || is_index(text);
     }
 
     // --- vectors and reductions
@@ -876,7 +906,7 @@ private:
     Context& ctx_;
     std::string_view input_;
     std::unordered_set<std::string_view> declared_;
-    std::unordered_set<std::string_view> standalone_;
+    std::vector<Note> notes_;
     std::vector<Expr> variables_;
     std::vector<Expr> vectors_;
     std::unordered_set<NodeId> seen_;

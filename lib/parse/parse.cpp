@@ -49,7 +49,7 @@ std::size_t check_input(std::string_view input, const ParseOptions& options) {
     for (std::size_t i = 0; i < input.size();) {
         unsigned char c = static_cast<unsigned char>(input[i]);
         // Printable ASCII other than brackets, nearly every byte, needs none of the checks below.
-        if (c > 0x20 && c < 0x7F && c != '(' && c != ')' && c != '[' && c != ']') {
+        if (c > 0x20 && c < 0x7F && c != '(' && c != ')' && c != '[' && c != ']' && c != '{' && c != '}') {
             blank = false;
             ++i;
             continue;
@@ -60,14 +60,14 @@ std::size_t check_input(std::string_view input, const ParseOptions& options) {
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
             fail_at(input, i, "control character " + hex_byte(c) + " in input");
         if (!parser::ErrorHandler::is_blank(static_cast<char>(c))) blank = false;
-        if (c == '(' || c == '[') {
+        if (c == '(' || c == '[' || c == '{') {
             if (open.size() >= options.max_depth)
                 fail_at(input, i, "brackets nested too deeply (the limit is " + std::to_string(options.max_depth) +
                                       " levels)");
             open.push_back({static_cast<char>(c), i});
             deepest = std::max(deepest, open.size());
-        } else if (c == ')' || c == ']') {
-            char expected_open = c == ')' ? '(' : '[';
+        } else if (c == ')' || c == ']' || c == '}') {
+            char expected_open = c == ')' ? '(' : c == ']' ? '[' : '{';
             if (open.empty()) fail_at(input, i, std::string("unmatched '") + static_cast<char>(c) + "'");
             if (open.back().bracket != expected_open) {
                 Diagnostic where = make_diagnostic("", input, open.back().offset);

@@ -102,6 +102,10 @@ struct Session::Impl {
     // The definitions again, as the parser expands them inside expressions.
     ParseOptions parse_options;
     std::size_t load_depth = 0;
+    // Notes of the parser on the statement being run (names read as products of their
+    // letters), printed after its result; `noted` keeps one per name per statement.
+    std::string notes;
+    std::vector<std::string> noted;
 
     // The statement being run (owned by run()'s frame), so that helpers can position their
     // errors. :load runs statements within a statement; each run() restores the outer one.
@@ -120,6 +124,10 @@ struct Session::Impl {
         const Scanner* outer_sc = sc;
         text = own;
         sc = &scanner;
+        std::string outer_notes = std::move(notes);
+        std::vector<std::string> outer_noted = std::move(noted);
+        notes.clear();
+        noted.clear();
         try {
             statement(reply);
         } catch (const Error& e) {
@@ -129,6 +137,9 @@ struct Session::Impl {
         } catch (const std::exception& e) {
             reply.errors += render_message(e.what());
         }
+        reply.output += notes;
+        notes = std::move(outer_notes);
+        noted = std::move(outer_noted);
         text = outer_text;
         sc = outer_sc;
         return reply;
@@ -263,7 +274,10 @@ struct Session::Impl {
         Impl& self;
         std::vector<std::pair<std::string, std::size_t>> hidden;
         std::vector<Node> hidden_functions;
-        Shadow(Impl& s, std::span<const Expr> params) : self(s) {
+        std::size_t declared_before;
+        Shadow(Impl& s, std::span<const Expr> params) : self(s), declared_before(s.parse_options.variables.size()) {
+            // A parameter is one variable, however long: `f(wx, b) = wx + b` has no w*x.
+            for (Expr p : params) self.parse_options.variables.push_back(p.name());
             for (Expr p : params)
                 if (auto it = self.index.find(p.name()); it != self.index.end()) {
                     hidden.emplace_back(it->first, it->second);
@@ -272,6 +286,7 @@ struct Session::Impl {
                 }
         }
         ~Shadow() {
+            self.parse_options.variables.resize(declared_before);
             for (auto& [name, i] : hidden) self.index.emplace(name, i);
             for (Node& n : hidden_functions) self.parse_options.functions.insert(std::move(n));
         }
@@ -512,7 +527,16 @@ struct Session::Impl {
         at = sc->trim(at);
         std::string_view source = sc->view(at);
         try {
-            return parse(ctx, source, parse_options);
+            Parsed p = parse(ctx, source, parse_options);
+            for (const Note& n : p.notes) {
+                if (std::find(noted.begin(), noted.end(), n.name) != noted.end()) continue;
+                noted.push_back(n.name);
+                notes += style.note("note:") + " " + n.diagnostic.message;
+                if (n.is_product())
+                    notes += " (to read it as one variable, make it a parameter, as in f(" + n.name + ") = ...)";
+                notes += "\n";
+            }
+            return p;
         } catch (const Error& e) {
             const Diagnostic& d = e.diagnostic();
             std::string message = statement_hint(d.message);

@@ -202,33 +202,76 @@ TEST_CASE_METHOD(Fixture, "parse: lists", "[parse]") {
     CHECK(p(" [ x^2 , 2x ] ") == ctx.list({p("x^2"), p("2*x")}));
 }
 
+// Juxtaposed letters are the product of one-letter variables by default (issue 15, item 2):
+// `3xy` once had the one variable xy unless x and y stood alone elsewhere.
 TEST_CASE_METHOD(Fixture, "parse: juxtaposed letters", "[parse]") {
     CHECK(p("x**2·y + 3xy") == p("x^2*y + 3*x*y"));
     CHECK(p("theta").name() == "theta");
-    CHECK(p("xy").name() == "xy");
+    CHECK(p("xy") == p("x*y"));
+    CHECK(p("3xy") == p("3*x*y"));
+    CHECK(p("wx + b") == p("w*x + b"));
+    CHECK(p("ye^(xy)") == p("y*exp(x*y)"));
+    CHECK(p("x²yz") == p("x^2*y*z"));
     CHECK(p("xy", {"x", "y"}) == p("x*y"));
-    CHECK(p("sin(xy)").is(Op::Sin));
-    CHECK(p("sin(xy)")[0].name() == "xy");
-    CHECK(p("sin(xy)", {"x", "y"}) == p("sin(x*y)"));
-    CHECK(p("x²yz + z", {"y"}) == p("x^2*y*z + z"));
-    CHECK(p("xy + x").is(Op::Add));
-    CHECK(p("xy + x") == ctx.add({ctx.symbol("xy"), x}));  // y does not stand alone
-    CHECK(p("sinx + x") == ctx.add({ctx.symbol("sinx"), x}));
+    CHECK(p("sin(xy)") == p("sin(x*y)"));
+    CHECK(p("xy + x") == p("x*y + x"));
     CHECK_THROWS_AS(p("sin", {"s", "i", "n"}), Error);
-    CHECK(p("exp(x) + ex", {"x"}) == p("exp(x) + e*x"));
-    CHECK(p("exp(y) + ex") == ctx.add({ctx.call(Op::Exp, {y}), ctx.symbol("ex")}));
+    CHECK(p("exp(y) + ex") == p("exp(y) + e*x"));
     CHECK(p("x1y + x + y") == ctx.add({ctx.symbol("x1y"), x, y}));
+    CHECK(p("w_b") == ctx.symbol("w_b"));
+    CHECK(p("ee").name() == "ee");
+    // Declared names, Greek letters' names and definitions stay whole.
+    CHECK(p("xy", {"xy"}) == ctx.symbol("xy"));
     CHECK(p("xy", {"xy", "x", "y"}) == ctx.symbol("xy"));
+    CHECK(p("wx + b", {"wx"}) == p("wx + b", {"wx", "b"}));
+    CHECK(p("wx + b", {"wx"}) == ctx.add({ctx.symbol("wx"), ctx.symbol("b")}));
+    for (const char* greek : {"alpha", "beta", "theta", "lambda", "sigma", "mu", "eta", "Omega", "phi"})
+        CHECK(p(greek) == ctx.symbol(greek));
+    CHECK(p("3alpha") == ctx.mul({n(3), ctx.symbol("alpha")}));
+    // A function's name with its argument run on stays one name.
+    CHECK(p("sinx") == ctx.symbol("sinx"));
+    CHECK(p("cost") == ctx.symbol("cost"));
+    // A longer name before a bracket is a function, unknown unless its letters are declared.
+    CHECK_THROWS_WITH(p("xy(x+1)"), "unknown function 'xy'");
+    CHECK(p("xy(x+1)", {"x", "y"}) == p("x*y*(x+1)"));
     // An exponent on a juxtaposition belongs to its last letter.
     CHECK(p("3xy² + x + y") == p("3*x*y^2 + x + y"));
-    CHECK(p("xy^2", {"x", "y"}) == p("x*y^2"));
-    CHECK(p("2xyz^-1", {"x", "y", "z"}) == p("2*x*y/z"));
-    CHECK(p("ye^(xy)", {"x", "y"}) == p("y*exp(x*y)"));
-    CHECK(p("xe^x", {"x"}) == p("x*exp(x)"));
+    CHECK(p("xy^2") == p("x*y^2"));
+    CHECK(p("2xyz^-1") == p("2*x*y/z"));
+    CHECK(p("xe^x") == p("x*exp(x)"));
     CHECK(p("xe^x", {"x", "e"}) == p("x*e^x", {"e"}));
     CHECK(p("xe^x", {"x", "e"}) != p("x*exp(x)"));
     CHECK(p("e^x") == p("exp(x)"));
-    CHECK(p("ee").name() == "ee");
+    CHECK(p("sum(i = 1..n, wi)") == p("sum(i = 1..n, w*i)"));
+}
+
+// Every reading that could have gone the other way is told (Parsed::notes), once per name.
+TEST_CASE_METHOD(Fixture, "parse: notes on juxtaposed letters", "[parse]") {
+    auto notes = [&](std::string_view text, std::vector<std::string> vars = {}) {
+        ParseOptions o;
+        o.variables = std::move(vars);
+        std::vector<std::string> out;
+        for (const Note& n : parse(ctx, text, o).notes)
+            out.push_back(n.diagnostic.message + " @" + std::to_string(n.diagnostic.column));
+        return out;
+    };
+    using V = std::vector<std::string>;
+    CHECK(notes("3xy") == V{"'xy' is read as the product x*y @2"});
+    CHECK(notes("ye^(xy)") == V{"'ye' is read as the product y*e @1", "'xy' is read as the product x*y @5"});
+    CHECK(notes("xy + xy^2") == V{"'xy' is read as the product x*y @1"});
+    CHECK(notes("mean((wx + b - y)^2)") == V{"'wx' is read as the product w*x @7"});
+    CHECK(notes("sinx") == V{"'sinx' is read as one variable; for the function write sin(x) @1"});
+    CHECK(notes("x*y + theta + x1 + w_b").empty());
+    CHECK(notes("3xy", {"xy"}).empty());
+    CHECK(notes("3xy", {"x", "y"}).empty());
+    CHECK(notes("3xy", {"x"}) == V{"'xy' is read as the product x*y @2"});
+    CHECK(notes("x(x+1)^2").empty());
+    Parsed r = parse(ctx, "2wx");
+    REQUIRE(r.notes.size() == 1);
+    CHECK(r.notes[0].name == "wx");
+    CHECK(r.notes[0].reading == "w*x");
+    CHECK(r.notes[0].is_product());
+    CHECK(r.notes[0].diagnostic.length == 2);
 }
 
 TEST_CASE_METHOD(Fixture, "parse: variables in order of first appearance", "[parse]") {

@@ -186,9 +186,9 @@ void register_check(CLI::App& app) {
     add_backend_option(cmd, *backend);
     cmd->callback([o, d, backend] {
         Context ctx;
-        Input in = read_input(ctx, *o);
-        Expr f = in.parsed.expr;
         const std::optional<DataSet> data = load_data(*d);
+        Input in = read_input(ctx, *o, data ? data->names : std::vector<std::string>{});
+        Expr f = in.parsed.expr;
         if (data) check_list_values(in.at, f, true);
         const bool loops = data || uses_loops(f) || has_vector_values(in);
         if (f.is(Op::List)) throw Error("check takes a scalar expression, not a list");

@@ -19,8 +19,9 @@ void register_eval(CLI::App& app) {
     add_backend_option(cmd, *backend);
     cmd->callback([o, d, backend] {
         Context ctx;
-        Input in = read_input(ctx, *o);
+        // Columns are declared variables: a column `wx` is one name, not w*x.
         const std::optional<DataSet> data = load_data(*d);
+        Input in = read_input(ctx, *o, data ? data->names : std::vector<std::string>{});
         if (data) check_list_values(in.at, in.parsed.expr, true);
         Expr e = in.parsed.expr;
         Value v;

@@ -89,10 +89,11 @@ constexpr std::size_t kTraceMaxCoordinates = 100;
 void run_fit(FitCliOptions& m) {
     Context ctx;
     m.common.wrt = m.params; // declared, for the juxtaposition rule
-    Input in = read_input(ctx, m.common);
+    // The columns are declared too: `wx + b` fits w and b unless the file has a column `wx`.
+    const std::optional<DataSet> data = load_data(m.data);
+    Input in = read_input(ctx, m.common, data->names);
     const Expr f = in.parsed.expr;
     if (f.is(Op::List) || f.is(Op::Vec)) throw Error("fit takes a loss that is a number, not a list");
-    const std::optional<DataSet> data = load_data(m.data);
     const std::vector<std::string>& columns = data->names;
     if (data->rows() == 0) throw Error(fmt::format("{} has a header but no rows: there is nothing to fit", m.data.path));
     const std::vector<Expr> sizes = size_symbols(f);

@@ -130,9 +130,9 @@ void register_grad(CLI::App& app) {
     add_backend_option(cmd, *backend);
     cmd->callback([o, dir, data_options, backend] {
         Context ctx;
-        Input in = read_input(ctx, *o);
-        Expr f = in.parsed.expr;
         const std::optional<DataSet> data = load_data(*data_options);
+        Input in = read_input(ctx, *o, data ? data->names : std::vector<std::string>{});
+        Expr f = in.parsed.expr;
         if (data) check_list_values(in.at, f, true);
         if (data || uses_loops(f) || has_vector_values(in)) {
             if (!dir->empty()) throw UsageError("--dir is not available for functions of vectors or data");

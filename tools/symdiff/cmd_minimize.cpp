@@ -565,8 +565,11 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
 
 void run_minimize(const MinimizeOptions& m) {
     Context ctx;
-    Input in = read_input(ctx, m.common);
+    // The names of --from and the columns are declared variables, each one name.
     const std::optional<DataSet> data = load_data(m.data);
+    std::vector<std::string> declared = assignment_names(m.from);
+    if (data) declared.insert(declared.end(), data->names.begin(), data->names.end());
+    Input in = read_input(ctx, m.common, declared);
     if (data || uses_loops(in.parsed.expr)) return run_minimize_loops(ctx, m, in, data);
     const std::vector<Expr> vars = wrt_variables(ctx, m.common, in);
     if (vars.empty()) throw Error("the expression has no variables to minimise over");

@@ -321,19 +321,51 @@ std::string read_expression(const Options& o) {
     return text;
 }
 
-Input read_input(Context& ctx, const Options& o) {
+std::vector<std::string> assignment_names(const std::vector<std::string>& args) {
+    std::vector<std::string> names;
+    for (const std::string& arg : args) {
+        int depth = 0;
+        std::size_t item = 0;
+        for (std::size_t i = 0; i <= arg.size(); ++i) {
+            char c = i < arg.size() ? arg[i] : ',';
+            if (c == '(' || c == '[') ++depth;
+            if (c == ')' || c == ']') --depth;
+            if (depth > 0 || (c != ',' && c != ';')) continue;
+            std::string_view it = std::string_view(arg).substr(item, i - item);
+            item = i + 1;
+            std::size_t eq = it.find('=');
+            if (eq == std::string_view::npos) continue;
+            std::string name(trim(it.substr(0, eq)));
+            if (looks_like_name(name)) names.push_back(name);
+        }
+    }
+    return names;
+}
+
+void print_notes(const Parsed& parsed) {
+    for (const Note& n : parsed.notes) {
+        std::string line = "note: " + n.diagnostic.message;
+        if (n.is_product()) line += " (declare it with --vars " + n.name + " to read it as one variable)";
+        line += "\n";
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    }
+}
+
+Input read_input(Context& ctx, const Options& o, std::span<const std::string> declared) {
     Activity reading("reading and parsing the expression");
     Input in;
     in.text = read_expression(o);
     ParseOptions popts;
     popts.variables = o.vars;
     popts.variables.insert(popts.variables.end(), o.wrt.begin(), o.wrt.end());
+    popts.variables.insert(popts.variables.end(), declared.begin(), declared.end());
     // The names of --at are declared too, but their values are parsed without them.
     in.at = parse_at(ctx, o.at);
     in.has_at = !o.at.empty();
     auto at_names = names_of(in.at);
     popts.variables.insert(popts.variables.end(), at_names.begin(), at_names.end());
     in.parsed = parse(ctx, in.text, popts);
+    print_notes(in.parsed);
     // A name the expression lacks keeps its value unused: one point serves a list of
     // expressions, and a derivative by an absent variable is 0 (DESIGN.md).
     check_list_values(in.at, in.parsed.expr, false);

@@ -147,11 +147,23 @@ struct Input {
     bool has_at = false;              ///< --at was given (possibly binding nothing)
 };
 
-/// Reads and parses o.expr. Names in --vars, --wrt and --at are declared variables, so
-/// `eval "3xy" --at x=1,y=2` splits `xy`. The --at values are parsed and evaluated too; a
-/// name the expression does not have is allowed (and unused), and an empty --at gives nothing.
-/// Throws symdiff::Error (exit 1) for bad expressions or values; UsageError for a malformed --at.
-Input read_input(Context& ctx, const Options& o);
+/// Reads and parses o.expr. Names in --vars, --wrt and --at are declared variables, and so
+/// are `declared` (data columns, --params, --from), so `eval "wx" --at wx=2` reads one
+/// variable; names read otherwise (as products of letters) are noted on standard error. The
+/// --at values are parsed and evaluated too; a name the expression does not have is allowed
+/// (and unused), and an empty --at gives nothing. Throws symdiff::Error (exit 1) for bad
+/// expressions or values; UsageError for a malformed --at.
+Input read_input(Context& ctx, const Options& o, std::span<const std::string> declared = {});
+
+/// The names that `name=value` items of option arguments give (`--from x=1,y=[1,2];x=2`:
+/// x, y), without parsing the values: they are declared variables of the expression, so a
+/// longer name given a start value is one variable.
+std::vector<std::string> assignment_names(const std::vector<std::string>& args);
+
+/// Prints the parser's notes (names read as products of their letters) on standard error,
+/// one line each: `note: 'xy' is read as the product x*y (declare it with --vars xy to read
+/// it as one variable)`.
+void print_notes(const Parsed& parsed);
 
 /// Exact forms longer than this are not printed beside a value.
 constexpr std::size_t kMaxExactText = 40;

@@ -1,0 +1,1 @@
+d=$(mktemp -d) && sed '1s/^x,/wx,/' ../../../examples/data/s002_linreg.csv > "$d/wx.csv" && cd "$d" && symdiff fit "mean((wx + b - y)^2)" --data wx.csv --method lbfgs --epochs 50; s=$?; rm -rf "$d"; exit $s

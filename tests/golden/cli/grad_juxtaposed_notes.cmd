@@ -1,0 +1,1 @@
+symdiff grad "ye^(xy)"; symdiff grad "3xy" --vars xy; symdiff print "sinx + 1"
