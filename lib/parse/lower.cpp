@@ -4,6 +4,7 @@
 #include "parse/lower.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -193,6 +194,7 @@ public:
     // declared_ views the strings of options.variables, which outlive the lowering.
 
     Parsed run(const ast::Expression& tree) {
+        find_indexed_names();
         Expr e = expression(tree, true);
         Parsed out{e, std::move(variables_), std::move(vectors_)};
         out.notes = std::move(notes_);
@@ -200,6 +202,20 @@ public:
     }
 
 private:
+    // The names written before a '[' (x of x[k]), which are vectors: a juxtaposition with one
+    // of them as a letter is no product (`3xy + x[1]` keeps the name xy). The grammar allows
+    // only a name before '[' but blanks, so the text says it without a walk of the tree.
+    void find_indexed_names() {
+        for (std::size_t at = input_.find('['); at != std::string_view::npos; at = input_.find('[', at + 1)) {
+            std::size_t end = at;
+            while (end > 0 && is_blank(input_[end - 1])) --end;
+            std::size_t begin = end;
+            while (begin > 0 && (std::isalnum(static_cast<unsigned char>(input_[begin - 1])) || input_[begin - 1] == '_'))
+                --begin;
+            if (begin < end) indexed_names_.insert(input_.substr(begin, end - begin));
+        }
+    }
+
     // The letter of `ˣ`, `⁻ʸ`, …, as a view that outlives the call (resolve may keep it).
     static std::string_view superscript_letter(const ast::Superscript& s) {
         static constexpr std::string_view kLetters = "xyzn";
@@ -444,7 +460,7 @@ private:
             std::string_view part = text.substr(i, cp.length);
             bool is_letter = cp.value != '_' && !(cp.value >= '0' && cp.value <= '9');
             // σ is sigmoid when called; inside a longer name it is not split out.
-            if (!is_letter || find_function(part)) return {};
+            if (!is_letter || find_function(part) || indexed_names_.count(part)) return {};
             bool constant_e = part == "e" && !declared_.count(part);
             any_variable = any_variable || !constant_e;
             parts.push_back(part);
@@ -907,6 +923,7 @@ private:
     std::string_view input_;
     std::unordered_set<std::string_view> declared_;
     std::vector<Note> notes_;
+    std::unordered_set<std::string_view> indexed_names_;
     std::vector<Expr> variables_;
     std::vector<Expr> vectors_;
     std::unordered_set<NodeId> seen_;

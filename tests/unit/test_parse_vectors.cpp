@@ -135,8 +135,8 @@ TEST_CASE("vectors: a vector used as a number is an error at the bare use, in ei
           std::pair<std::string, std::size_t>{"'x' is a vector (indexed at 1:23); use x[k]", 1});
     CHECK(error_of("xˣ + x[1]").first == "'x' is a vector (indexed at 1:8); use x[k]");
     CHECK(error_of("2ˣ + x[1]").second == 2);  // a superscript letter
-    CHECK(error_of("3xy + y + x + x[1]").second == 2);  // a juxtaposed letter, at its own column
-    // An indexed name does not stand alone, so it does not make a juxtaposition split.
+    // An indexed name is no letter of a juxtaposition: xy stays a name, and the bare x is wrong.
+    CHECK(error_of("3xy + y + x + x[1]").second == 11);
     CHECK(names(parse(ctx_of(), "3xy + y + x[1]").variables) == std::vector<std::string>{"xy", "y", "x"});
     CHECK(error_of("sum(i = 1..n, x[i])*n[2]").second == 12);  // a bound is a number
     // Inside a row reduction a bare name may be a column: no error there.
