@@ -196,9 +196,7 @@ public:
     Parsed run(const ast::Expression& tree) {
         find_indexed_names();
         Expr e = expression(tree, true);
-        Parsed out{e, std::move(variables_), std::move(vectors_)};
-        out.notes = std::move(notes_);
-        return out;
+        return Parsed{e, std::move(variables_), std::move(vectors_), std::move(notes_)};
     }
 
 private:
@@ -520,10 +518,10 @@ private:
         return names.count(text) != 0;
     }
 
-    // A split is a reading that could have gone the other way: say so, once per name. When
-    // every letter is declared (`--vars x,y`, `--at x=1,y=2`), the product was asked for.
+    // A split is a reading that could have gone the other way: say so, once per name. Even
+    // when every letter is declared: with columns x and y, `yy` is more often a misspelt
+    // column than y², and only the note tells.
     void note_split(std::string_view text, const Parts& parts, std::string_view token) {
-        if (letters_declared(text)) return;
         for (const Note& n : notes_)
             if (n.name == text) return;
         std::string reading;

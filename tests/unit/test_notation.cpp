@@ -62,9 +62,11 @@ TEST_CASE("notation: the tutorials' forms read as the product written out", "[pa
         {"mean((wx + b - y)^2)", "mean((w*x + b - y)^2)", {"wx"}},
         {"sin(xy)", "sin(x*y)", {"xy"}},
         {"3xy²", "3*x*y^2", {"xy"}},
-        // Declared names stay whole, and say nothing.
+        // A declared name stays whole, and says nothing. Declared letters still get the note:
+        // with columns x and y, `yy` is as likely a misspelt column as y².
         {"wx + b", "wx + b", {}, {"wx"}},
-        {"3xy", "3*x*y", {}, {"x", "y"}},
+        {"3xy", "3*x*y", {"xy"}, {"x", "y"}},
+        {"yy + x", "y^2 + x", {"yy"}, {"x", "y"}},
         // Forms with nothing to note.
         {"σ(z)(1 - σ(z))", "sigmoid(z)*(1 - sigmoid(z))", {}},
         {"sin²(x)", "sin(x)^2", {}},

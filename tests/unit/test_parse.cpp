@@ -263,7 +263,8 @@ TEST_CASE_METHOD(Fixture, "parse: notes on juxtaposed letters", "[parse]") {
     CHECK(notes("sinx") == V{"'sinx' is read as one variable; for the function write sin(x) @1"});
     CHECK(notes("x*y + theta + x1 + w_b").empty());
     CHECK(notes("3xy", {"xy"}).empty());
-    CHECK(notes("3xy", {"x", "y"}).empty());
+    // Declared letters do not make the whole name's reading certain (a column y, then `yy`).
+    CHECK(notes("3xy", {"x", "y"}) == V{"'xy' is read as the product x*y @2"});
     CHECK(notes("3xy", {"x"}) == V{"'xy' is read as the product x*y @2"});
     CHECK(notes("x(x+1)^2").empty());
     Parsed r = parse(ctx, "2wx");

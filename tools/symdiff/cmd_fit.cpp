@@ -89,9 +89,12 @@ constexpr std::size_t kTraceMaxCoordinates = 100;
 void run_fit(FitCliOptions& m) {
     Context ctx;
     m.common.wrt = m.params; // declared, for the juxtaposition rule
-    // The columns are declared too: `wx + b` fits w and b unless the file has a column `wx`.
+    // The columns and the names of --init are declared too: `wx + b` fits w and b unless the
+    // file has a column `wx` or --init gives `wx` a value.
     const std::optional<DataSet> data = load_data(m.data);
-    Input in = read_input(ctx, m.common, data->names);
+    std::vector<std::string> declared = data->names;
+    for (std::string& name : assignment_names(m.init)) declared.push_back(std::move(name));
+    Input in = read_input(ctx, m.common, declared);
     const Expr f = in.parsed.expr;
     if (f.is(Op::List) || f.is(Op::Vec)) throw Error("fit takes a loss that is a number, not a list");
     const std::vector<std::string>& columns = data->names;
@@ -109,7 +112,8 @@ void run_fit(FitCliOptions& m) {
                 throw_at_word(in, name, fmt::format("'{}' is a column of {}, not a parameter", name, m.data.path));
             if (!contains(variables, name))
                 throw Error(fmt::format("unknown parameter '{}': the variables of the loss are {}{}", name,
-                                        variables.empty() ? "none" : join(variables), did_you_mean(name, variables)));
+                                        variables.empty() ? "none" : join(variables),
+                                        in_brackets(misspelt_name_hint(name, variables, in.parsed))));
             const Expr s = ctx.symbol(name);
             if (std::find(params.begin(), params.end(), s) != params.end())
                 throw UsageError(fmt::format("--params gives '{}' twice", name));
@@ -151,12 +155,11 @@ void run_fit(FitCliOptions& m) {
         std::vector<Binding> given = parse_assignments(ctx, arg, "--init");
         check_list_values(given, f, true); // the parameters of a loss are never columns
         for (Binding& b : given) {
-            if (!contains(param_names, b.name))
+            if (!contains(param_names, b.name)) {
+                const std::string hint = misspelt_name_hint(b.name, param_names, in.parsed);
                 throw Error(fmt::format("--init gives '{}', which is not a parameter (parameters: {}{})", b.name,
-                                        join(param_names),
-                                        nearest_name(b.name, param_names)
-                                            ? "; did you mean '" + *nearest_name(b.name, param_names) + "'?"
-                                            : std::string()));
+                                        join(param_names), hint.empty() ? hint : "; " + hint));
+            }
             if (std::any_of(init.begin(), init.end(), [&](const Binding& o) { return o.name == b.name; }))
                 throw UsageError(fmt::format("--init gives '{}' twice", b.name));
             init.push_back(std::move(b));

@@ -78,7 +78,7 @@ double constant_value(Context& ctx, const std::string& text, const std::string& 
 // --from "x=-1,y=1;x=2,y=0" (or --from repeated): one point per ';'-separated group, every
 // variable given exactly once.
 std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<std::string>& from,
-                                              std::span<const Expr> vars) {
+                                              std::span<const Expr> vars, const Parsed& parsed) {
     std::vector<std::vector<double>> points;
     for (const std::string& arg : from) {
         for (const std::string& group : split(arg, ';')) {
@@ -111,7 +111,7 @@ std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<st
                         known.push_back(v.name());
                     }
                     throw Error(fmt::format("--from gives '{}', which is not a variable of the expression ({}){}", name,
-                                            names, did_you_mean(name, known)));
+                                            names, in_brackets(misspelt_name_hint(name, known, parsed))));
                 }
                 if (given[i]) throw UsageError(fmt::format("--from gives '{}' twice in one point", name));
                 p[i] = constant_value(ctx, trim(item.substr(eq + 1)), "--from " + name);
@@ -577,7 +577,7 @@ void run_minimize(const MinimizeOptions& m) {
         if (std::find(vars.begin(), vars.end(), v) == vars.end())
             throw Error(fmt::format("'{}' is a variable of the expression but not of --wrt", v.name()));
     }
-    const auto points = start_points(ctx, m.from, vars);
+    const auto points = start_points(ctx, m.from, vars, in.parsed);
     const auto rates = learning_rates(ctx, m.lr);
     symdiff::Options base = optimiser_options(m);
     std::optional<Objective> compiled;

@@ -342,13 +342,40 @@ std::vector<std::string> assignment_names(const std::vector<std::string>& args) 
     return names;
 }
 
-void print_notes(const Parsed& parsed) {
+std::string misspelt_name_hint(std::string_view word, std::span<const std::string> known, const Parsed& parsed) {
+    std::vector<std::string> candidates(known.begin(), known.end());
+    for (const Note& n : parsed.notes)
+        if (n.is_product()) candidates.push_back(n.name);
+    const std::optional<std::string> best = nearest_name(word, candidates);
+    if (!best) return {};
+    for (const Note& n : parsed.notes)
+        if (n.is_product() && n.name == *best)
+            return fmt::format("did you mean '{}'? while no option names it, '{}' is read as the product {}", n.name,
+                               n.name, n.reading);
+    return fmt::format("did you mean '{}'?", *best);
+}
+
+namespace {
+// The notes of this run, held back until the command has ended (print_notes).
+std::string& pending_notes() {
+    static std::string notes;
+    return notes;
+}
+} // namespace
+
+void keep_notes(const Parsed& parsed) {
     for (const Note& n : parsed.notes) {
-        std::string line = "note: " + n.diagnostic.message;
+        std::string& line = pending_notes();
+        line += "note: " + n.diagnostic.message;
         if (n.is_product()) line += " (declare it with --vars " + n.name + " to read it as one variable)";
         line += "\n";
-        std::fwrite(line.data(), 1, line.size(), stderr);
     }
+}
+
+void print_notes() {
+    std::string& notes = pending_notes();
+    std::fwrite(notes.data(), 1, notes.size(), stderr);
+    notes.clear();
 }
 
 Input read_input(Context& ctx, const Options& o, std::span<const std::string> declared) {
@@ -365,7 +392,7 @@ Input read_input(Context& ctx, const Options& o, std::span<const std::string> de
     auto at_names = names_of(in.at);
     popts.variables.insert(popts.variables.end(), at_names.begin(), at_names.end());
     in.parsed = parse(ctx, in.text, popts);
-    print_notes(in.parsed);
+    keep_notes(in.parsed);
     // A name the expression lacks keeps its value unused: one point serves a list of
     // expressions, and a derivative by an absent variable is 0 (DESIGN.md).
     check_list_values(in.at, in.parsed.expr, false);

@@ -160,10 +160,25 @@ Input read_input(Context& ctx, const Options& o, std::span<const std::string> de
 /// longer name given a start value is one variable.
 std::vector<std::string> assignment_names(const std::vector<std::string>& args);
 
-/// Prints the parser's notes (names read as products of their letters) on standard error,
-/// one line each: `note: 'xy' is read as the product x*y (declare it with --vars xy to read
-/// it as one variable)`.
-void print_notes(const Parsed& parsed);
+/// "did you mean 'm'?" for the name of `known` that `word` (a name an option gave) most likely
+/// misspells, or "" for none. A name the expression reads as the product of its letters counts
+/// too, and the hint then says why it is no variable: `--params m,bais` for a loss with `bias`
+/// gets "did you mean 'bias'? while no option names it, 'bias' is read as the product
+/// b*i*a*s" (--params, --init and --from declare the names they give).
+std::string misspelt_name_hint(std::string_view word, std::span<const std::string> known, const Parsed& parsed);
+
+/// " (hint)" for a hint that is not empty, else "".
+inline std::string in_brackets(const std::string& hint) { return hint.empty() ? hint : " (" + hint + ")"; }
+
+/// Keeps the parser's notes (names read as products of their letters, function names with
+/// the argument run on) for print_notes, one line each: `note: 'xy' is read as the product
+/// x*y (declare it with --vars xy to read it as one variable)`.
+void keep_notes(const Parsed& parsed);
+
+/// Prints the notes kept so far on standard error. main() calls it once the command has
+/// ended, after its output or after its error message, so that an error's standard error
+/// still starts with `error:` and a note never sits between a report's lines.
+void print_notes();
 
 /// Exact forms longer than this are not printed beside a value.
 constexpr std::size_t kMaxExactText = 40;

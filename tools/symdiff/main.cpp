@@ -370,6 +370,9 @@ int main(int argc, char** argv) {
     }
     // A closed pipe (symdiff ... | head) is not worth a message, but it must not read as success
     // if the answer could not be written.
-    if (std::fflush(stdout) != 0 && status == kOk) status = kBadInput;
+    const bool written = std::fflush(stdout) == 0;
+    // The parser's notes come last, after the answer or the error (README, "Juxtaposed letters").
+    print_notes();
+    if (!written && status == kOk) status = kBadInput;
     return status;
 }

@@ -1,0 +1,1 @@
+symdiff minimize "(bias - 1)^2" --from bais=0
