@@ -82,7 +82,7 @@ TEST_CASE("notation: the tutorials' forms read as the product written out", "[pa
         {"2x y", "2*x*y", {}},
         {"x y z", "x*y*z", {}},
         {"theta^2 + alpha theta", "theta^2 + alpha*theta", {}},
-        {"pow(x, 2) + pow(y, 0.5)", "x^2 + y^(1/2)", {}},
+        {"pow(x, 2) + pow(y, 0.5)", "x^2 + y^0.5", {}},
         {"x1 + w_2", "x1 + w_2", {}},
         // Kept whole, with a note that says how to write the function.
         {"sinx", "sinx", {"sinx"}},
