@@ -7,6 +7,7 @@
 #include <string>
 
 #include "symdiff/optimize.hpp"
+#include "symdiff/point_test.hpp"
 
 namespace symdiff {
 
@@ -262,6 +263,16 @@ std::string describe_point(const Curvature& c, double grad_norm) {
     case PointKind::Degenerate: hessian = "singular"; break;
     }
     return "not a critical point: |grad f| = " + format_double(grad_norm) + "; the Hessian is " + hessian + " there";
+}
+
+PointTest second_derivative_test(std::span<const double> hessian, std::size_t n, std::span<const double> gradient) {
+    PointTest t;
+    double g2 = 0;
+    for (double d : gradient) g2 += d * d;
+    t.grad_norm = std::sqrt(g2);
+    t.curvature = classify_curvature(symmetric_eigenvalues(hessian, n));
+    t.description = describe_point(t.curvature, t.grad_norm);
+    return t;
 }
 
 std::string format_assessment(const Assessment& a) {

@@ -23,6 +23,7 @@
 #include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/optimize.hpp"
+#include "symdiff/point_test.hpp"
 #include "symdiff/output.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/simplify.hpp"
@@ -58,6 +59,12 @@ struct Style {
 struct Result {
     Expr expr;
     std::vector<Expr> params;
+    /// A Hessian: the function and variables it is of, so that at a point the REPL can
+    /// classify it as `hessian --at` does (second_derivative_test).
+    Expr hessian_of;
+    std::vector<Expr> hessian_vars;
+    /// Lines printed after the value: the eigenvalues and the kind of point.
+    std::string note;
 };
 
 struct Definition {
@@ -411,7 +418,7 @@ struct Session::Impl {
             }
             if (op == "hessian") {
                 if (t.expr.is(Op::List)) fail_at(target_span, "hessian needs a scalar function");
-                return Result{matrix(hessian(t.expr, vars)), t.params};
+                return Result{matrix(hessian(t.expr, vars)), t.params, t.expr, vars, {}};
             }
             return Result{matrix(jacobian(t.expr, vars)), t.params};
         } catch (const Error& e) {
@@ -502,7 +509,32 @@ struct Session::Impl {
             subst.emplace_back(r.params[i], given[i]->expr);
             for (Expr v : ordered_free_variables(*given[i])) add(v);
         }
-        return Result{substitute(r.expr, subst), params};
+        Result out{substitute(r.expr, subst), params};
+        if (!r.hessian_of.is_null()) out.note = point_test(r, subst, out.expr);
+        return out;
+    }
+
+    // A Hessian at a point of numbers: its eigenvalues and what the point is, in the words of
+    // `hessian --at`; empty while a variable is left free or a value is not a number.
+    std::string point_test(const Result& r, std::span<const std::pair<Expr, Expr>> subst, Expr values) {
+        if (!free_symbols(values).empty()) return "";
+        const std::size_t n = r.hessian_vars.size();
+        Expr grad = substitute(ctx.list(gradient(r.hessian_of, r.hessian_vars)), subst);
+        if (!free_symbols(grad).empty() || !values.is(Op::List) || values.size() != n) return "";
+        std::vector<double> h, g;
+        try {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (!values[i].is(Op::List) || values[i].size() != n) return "";
+                for (std::size_t j = 0; j < n; ++j) h.push_back(evaluate(values[i][j], {}));
+                g.push_back(evaluate(grad[i], {}));
+            }
+        } catch (const Error&) {
+            return "";
+        }
+        const PointTest t = second_derivative_test(h, n, g);
+        std::string ev;
+        for (double l : t.curvature.eigenvalues) ev += (ev.empty() ? "" : ", ") + format_double(l);
+        return "eigenvalues: " + ev + "\npoint:       " + t.description + "\n";
     }
 
     Parsed point_value(Span at) {
@@ -593,7 +625,7 @@ struct Session::Impl {
     }
 
     std::string show(const Result& r) const {
-        if (free_symbols(r.expr).empty()) return value_text(r.expr) + "\n";
+        if (free_symbols(r.expr).empty()) return value_text(r.expr) + "\n" + r.note;
         return body_text(r.expr) + "\n";
     }
 

@@ -78,7 +78,27 @@ TEST_CASE("repl: derivatives and evaluation at a point", "[repl]") {
     CHECK(run(s, "g = diff(f, y)") == "g(x, y) = 200*(y - x^2)\n");
     CHECK(run(s, "g(2, 3)") == "-200\n");
     CHECK(run(s, "diff(x^3, x, 2)") == "6*x\n");
-    CHECK(run(s, "hessian(f)(1, 1)") == "[[802, -400],\n [-400, 200]]\n");
+    CHECK(run(s, "hessian(f)(1, 1)") == "[[802, -400],\n [-400, 200]]\neigenvalues: 0.39936076748762533, "
+                                         "1001.6006392325125\npoint:       minimum (grad f = 0, every eigenvalue positive)\n");
+}
+
+TEST_CASE("repl: a Hessian at a point is classified as hessian --at classifies it", "[repl]") {
+    Session s;
+    run(s, "f(x, y) = x^2 - y^2");
+    const std::string saddle = "[[2, 0],\n [0, -2]]\neigenvalues: -2, 2\npoint:       saddle (grad f = 0, eigenvalues of both signs)\n";
+    CHECK(run(s, "hessian(f) at (0, 0)") == saddle);
+    CHECK(run(s, "hessian(f)(0, 0)") == saddle);
+    CHECK(run(s, "hessian(f) at (y=0, x=0)") == saddle);
+    CHECK(run(s, "hessian(x^2 + 3*y^2) at (0, 0)") ==
+          "[[2, 0],\n [0, 6]]\neigenvalues: 2, 6\npoint:       minimum (grad f = 0, every eigenvalue positive)\n");
+    CHECK(run(s, "hessian(-x^2 - y^2 + x*y) at (0, 0)") ==
+          "[[-2, 1],\n [1, -2]]\neigenvalues: -2.9999999999999996, -0.9999999999999998\npoint:       maximum (grad f = 0, every eigenvalue negative)\n");
+    CHECK(run(s, "hessian(f) at (1, 0)") ==
+          "[[2, 0],\n [0, -2]]\neigenvalues: -2, 2\npoint:       not a critical point: |grad f| = 2; the Hessian is indefinite there\n");
+    // A variable left free: a matrix of formulas, nothing to classify.
+    CHECK(run(s, "hessian(x^3*y) at x=1") == "[[6*y, 3],\n [3, 0]]\n");
+    // A definition keeps the matrix alone.
+    CHECK(run(s, "h = hessian(f) at (0, 0)") == "h = [[2, 0],\n [0, -2]]\n");
 }
 
 TEST_CASE("repl: redefinition is allowed and says what it replaced", "[repl]") {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "symdiff/diff.hpp"
+#include "symdiff/point_test.hpp"
 
 namespace symdiff::cli {
 
@@ -29,13 +30,11 @@ bool print_hessian_point(const Options& o, const Input& in, JsonObject json, Exp
             h[i * n + j] = v.items[i].items[j].scalar;
         }
     }
-    double g2 = 0;
-    for (Expr g : gradient(in.parsed.expr, wrt)) {
-        const double d = evaluate(g, at);
-        g2 += d * d;
-    }
-    const Curvature c = classify_curvature(symmetric_eigenvalues(h, n));
-    const std::string point = describe_point(c, std::sqrt(g2));
+    std::vector<double> grad;
+    for (Expr g : gradient(in.parsed.expr, wrt)) grad.push_back(evaluate(g, at));
+    const PointTest test = second_derivative_test(h, n, grad);
+    const Curvature& c = test.curvature;
+    const std::string& point = test.description;
     if (o.format == Format::Json) {
         json.raw("hessian", json_expr(m))
             .raw("eigenvalues", json_numbers(c.eigenvalues))
