@@ -3,6 +3,7 @@
 /// adds line editing, history and Ctrl-C around it. docs/repl.md describes the language.
 #pragma once
 
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,10 @@ struct ReplOptions {
     /// ("step 12288 of 1000000  f = 0.31  |grad f| = 2.4"), and with "" when they finish, so a
     /// terminal front end can show progress on a line it then clears. May be empty.
     std::function<void(std::string_view)> progress;
+    /// A flag a SIGINT handler sets (to any non-zero value) to stop the evaluation of a long
+    /// sum (`sum(i = 1..10^9, sin(i))`): the statement then fails with "evaluation
+    /// interrupted" and the session goes on. Read only; null: never stopped.
+    const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 /// One session: its definitions (`f(x, y) = …`, `a = 3`), its output format and its own

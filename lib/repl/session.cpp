@@ -551,7 +551,7 @@ struct Session::Impl {
         if (!missing.empty()) fail_at(point, "the point gives no value to " + join_names(missing));
         if (!others.empty()) fail_at(point, "the point must be numbers, but it uses " + join_names(others));
         std::vector<double> x;
-        for (std::size_t i = 0; i < at.expr.size(); ++i) x.push_back(evaluate(at.expr[i], {}));
+        for (std::size_t i = 0; i < at.expr.size(); ++i) x.push_back(value_of(at.expr[i]));
         return x;
     }
 
@@ -610,14 +610,42 @@ struct Session::Impl {
         return s + "]";
     }
 
+    // A sum over a range runs in the LoopInterpreter, which is the only evaluator that looks at
+    // a stop flag; going through it here is what lets Ctrl-C end `sum(i = 1..10^9, sin(i))`.
+    // It is the path evaluate() takes for sums too, so the value is the same to the bit.
+    double value_of(Expr e) const {
+        if (options.stop == nullptr || !has_index_sum(e)) return evaluate(e, {});
+        LoopInterpreter li(std::span<const Expr>(&e, 1), Signature{});
+        if (li.scalar_outputs() != 1) throw Error("cannot evaluate a vector to a number");
+        double out = 0;
+        LoopArgs args;
+        args.out = &out;
+        args.stop = options.stop;
+        li.run(args);
+        return out;
+    }
+
+    static bool has_index_sum(Expr e) {
+        const Context& c = e.context();
+        for (NodeId id : topological_order(std::span<const Expr>(&e, 1)))
+            if (c[id].is(Op::Sum)) return true;
+        return false;
+    }
+
     // " = 6.283185307179586" for a constant definition that is not a plain number.
     std::string constant_value(const Definition& d) const {
         if (!d.params.empty() || d.body.is_number() || d.body.is(Op::List) || !free_symbols(d.body).empty()) return {};
-        return " = " + format_double(evaluate(d.body, {}));
+        try {
+            return " = " + format_double(value_of(d.body));
+        } catch (const Error&) {
+            // The definition stands; only its value was cut short, and :vars shows it again.
+            if (options.stop != nullptr && *options.stop != 0) return " (value not computed: interrupted)";
+            throw;
+        }
     }
 
     std::string value_text(Expr e) const {
-        if (!e.is(Op::List)) return format_double(evaluate(e, {}));
+        if (!e.is(Op::List)) return format_double(value_of(e));
         std::string s = "[";
         for (std::size_t i = 0; i < e.size(); ++i)
             s += (i ? (is_matrix(e) ? ",\n " : ", ") : "") + value_text(e[i]);
@@ -831,7 +859,7 @@ struct Session::Impl {
     double constant(Span at) {
         Parsed p = parse_span(at);
         if (!free_symbols(p.expr).empty() || p.expr.is(Op::List)) fail_at(at, "expected a number here");
-        return evaluate(p.expr, {});
+        return value_of(p.expr);
     }
 
     // ---------------------------------------------------------------- commands

@@ -10,12 +10,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -217,6 +219,31 @@ TEST_CASE("repl: an interrupt stops a long minimise and the session goes on", "[
     CHECK(r.ok());
     CHECK(r.output.find("stopped:  interrupted (Ctrl-C) at step") != std::string::npos);
     CHECK(run(s, "f(1, 1)") == "0\n");
+}
+
+TEST_CASE("repl: an interrupt stops a long sum and the session goes on", "[repl]") {
+    volatile std::sig_atomic_t flag = 0;
+    symdiff::ReplOptions o;
+    o.stop = &flag;
+    Session s(o);
+    // Not stopped: the value is the one the session without a flag (evaluate()) gives, to the bit.
+    Session plain;
+    CHECK(run(s, "sum(i = 1..1000, sin(i))") == run(plain, "sum(i = 1..1000, sin(i))"));
+    CHECK(run(s, "sum(i = 1..1000, sin(i))") == "0.8139696340731666\n");
+    flag = 1;
+    for (std::string statement : {"sum(i = 1..10^9, sin(i))", "2*sum(k = 1..10^9, k^2*sin(k)) + 1",
+                                  "[1, sum(i = 1..10^9, cos(i))]"}) {
+        ReplReply r = s.run(statement);
+        CHECK_FALSE(r.ok());
+        CHECK(r.errors.rfind("error: evaluation interrupted", 0) == 0);
+    }
+    // A definition is kept (nothing typed is lost); only its value is cut short.
+    ReplReply d = s.run("a = sum(i = 1..10^9, sin(i))");
+    CHECK(d.ok());
+    CHECK(d.output.find(" (value not computed: interrupted)\n") != std::string::npos);
+    CHECK(s.names() == std::vector<std::string>{"a"});
+    flag = 0;
+    CHECK(run(s, "1 + 1") == "2\n");
 }
 
 // ParseOptions::functions, the parser's side of the REPL's definitions.

@@ -169,6 +169,18 @@ TEST_CASE("repl pty: typing, completion, history, continuation, Ctrl-C and Ctrl-
         },
         "the minimise to stop on Ctrl-C"));
 
+    // Ctrl-C stops a sum of a billion terms too, with an error, and nothing else is lost.
+    t.type("sum(i = 1..10^9, sin(i))");
+    t.key("Enter");
+    REQUIRE(t.wait_for(
+        [&](const std::string& s) {
+            if (s.find("error: evaluation interrupted") != std::string::npos) return true;
+            t.key("C-c");
+            std::this_thread::sleep_for(200ms);
+            return false;
+        },
+        "the sum to stop on Ctrl-C"));
+
     // Still alive.
     t.type("f(3, 9)");
     t.key("Enter");

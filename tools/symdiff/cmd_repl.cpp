@@ -281,7 +281,7 @@ void run_terminal() {
             std::fputs(("\r\x1b[K" + std::string(status)).c_str(), stderr);
             std::fflush(stderr);
         };
-    Session session(ReplOptions{color, [] { return g_interrupted != 0; }, progress});
+    Session session(ReplOptions{color, [] { return g_interrupted != 0; }, progress, &g_interrupted});
     Terminal term{&session, false, false, color};
 
     struct sigaction sa {};
