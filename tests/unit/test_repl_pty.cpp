@@ -83,6 +83,17 @@ public:
     bool wait_for_text(const std::string& text, std::size_t times = 1) {
         return wait_for([&](const std::string& s) { return count(s, text) >= times; }, "'" + text + "'");
     }
+    // Presses `key` until `text` shows: repeated in case one press lands between two checks.
+    bool press_until(const std::string& key, const std::string& text, const std::string& what) {
+        return wait_for(
+            [&](const std::string& s) {
+                if (s.find(text) != std::string::npos) return true;
+                this->key(key);
+                std::this_thread::sleep_for(200ms);
+                return false;
+            },
+            what);
+    }
 
 private:
     void tmux(const std::string& args) { std::system(("tmux -L " + socket_ + " " + args + " >/dev/null 2>&1").c_str()); }
@@ -156,30 +167,15 @@ TEST_CASE("repl pty: typing, completion, history, continuation, Ctrl-C and Ctrl-
     REQUIRE(t.wait_for_text("error: expected an operand"));
 
     // Ctrl-C stops a minimise of a billion steps, once its progress line shows it running.
-    // The key is repeated until the report appears, in case one arrives between two checks.
     t.type("minimize f from (-1, 1) steps 1000000000");
     t.key("Enter");
     REQUIRE(t.wait_for_text("of 1000000000  f = "));
-    REQUIRE(t.wait_for(
-        [&](const std::string& s) {
-            if (s.find("interrupted (Ctrl-C) at step") != std::string::npos) return true;
-            t.key("C-c");
-            std::this_thread::sleep_for(200ms);
-            return false;
-        },
-        "the minimise to stop on Ctrl-C"));
+    REQUIRE(t.press_until("C-c", "interrupted (Ctrl-C) at step", "the minimise to stop on Ctrl-C"));
 
     // Ctrl-C stops a sum of a billion terms too, with an error, and nothing else is lost.
     t.type("sum(i = 1..10^9, sin(i))");
     t.key("Enter");
-    REQUIRE(t.wait_for(
-        [&](const std::string& s) {
-            if (s.find("error: evaluation interrupted") != std::string::npos) return true;
-            t.key("C-c");
-            std::this_thread::sleep_for(200ms);
-            return false;
-        },
-        "the sum to stop on Ctrl-C"));
+    REQUIRE(t.press_until("C-c", "error: evaluation interrupted", "the sum to stop on Ctrl-C"));
 
     // Still alive.
     t.type("f(3, 9)");
