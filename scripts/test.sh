@@ -20,12 +20,13 @@ build_and_test() {
 }
 
 # Explicit options: demo.sh configures out/release with tests off, and the cache would keep that.
-build_and_test out/release -DCMAKE_BUILD_TYPE=Release -DSYMDIFF_BUILD_TESTS=ON -DSYMDIFF_BUILD_BENCH=ON
+# The Python module and its pytest tests too (SYMDIFF_PYTHON, python/CMakeLists.txt).
+build_and_test out/release -DCMAKE_BUILD_TYPE=Release -DSYMDIFF_BUILD_TESTS=ON -DSYMDIFF_BUILD_BENCH=ON -DSYMDIFF_PYTHON=ON
 
 # The sanitizer flags use -fno-sanitize-recover=all (CMakeLists.txt): a report ends the process.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-build_and_test out/asan -DCMAKE_BUILD_TYPE=Release -DSYMDIFF_SANITIZE=address,undefined -DSYMDIFF_BUILD_TESTS=ON -DSYMDIFF_BUILD_BENCH=OFF
+build_and_test out/asan -DCMAKE_BUILD_TYPE=Release -DSYMDIFF_SANITIZE=address,undefined -DSYMDIFF_BUILD_TESTS=ON -DSYMDIFF_BUILD_BENCH=OFF -DSYMDIFF_PYTHON=OFF
 
 # A short fuzz run (scripts/fuzz.sh, SYMDIFF_FUZZ_SECONDS per target on the committed seed
 # corpus; 0 skips it), bounded so that the whole run stays well under CI's 30 minutes: it is

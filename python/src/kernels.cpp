@@ -1,0 +1,277 @@
+// symdiff.Kernel: f (and ∇f, the Hessian) compiled once and run over NumPy arrays.
+//
+// Layout: inputs broadcast together like a ufunc's to a shape S; f has shape S, the gradient
+// (n, *S) and the Hessian (n, n, *S), so `f, (gx, gy) = k(X, Y)` unpacks the gradient by
+// variable and every component is one contiguous array, the column the batch call writes.
+#include <pybind11/numpy.h>
+
+#include <cstring>
+#include <optional>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "interrupt.hpp"
+#include "symdiff/diff.hpp"
+#include "symdiff/eval.hpp"
+#include "symdiff/jit.hpp"
+#include "symdiff/print.hpp"
+
+namespace symdiff::python {
+
+namespace {
+
+/// One input of a batch run: a contiguous column of `rows` values, or one value for all.
+struct Column {
+    const double* values = nullptr;
+    double value = 0;
+};
+
+/// The engine behind a Kernel. Every output at every point is the reference Interpreter's
+/// result bit for bit, with either engine.
+struct Engine {
+    std::variant<CompiledFunction, Interpreter> impl;
+    std::size_t n_in = 0, n_out = 0;
+
+    /// out[k][r] = output k at point r, for r < rows. The one place points are evaluated:
+    /// rows are gathered into blocks of points, run, and scattered to the columns.
+    void run(std::size_t rows, std::span<const Column> in, std::span<double* const> out,
+             const volatile std::sig_atomic_t* stop) const {
+        constexpr std::size_t kBlock = 256;
+        std::vector<double> pin(kBlock * n_in), pout(kBlock * n_out);
+        for (std::size_t r0 = 0; r0 < rows; r0 += kBlock) {
+            if (stop && *stop) throw Error("evaluation interrupted");
+            const std::size_t m = std::min(kBlock, rows - r0);
+            for (std::size_t j = 0; j < n_in; ++j) {
+                const Column& c = in[j];
+                for (std::size_t r = 0; r < m; ++r) pin[r * n_in + j] = c.values ? c.values[r0 + r] : c.value;
+            }
+            if (const auto* f = std::get_if<CompiledFunction>(&impl)) {
+                (*f)(pin.data(), m, pout.data());
+            } else {
+                const auto& interp = std::get<Interpreter>(impl);
+                for (std::size_t r = 0; r < m; ++r) interp.run(pin.data() + r * n_in, pout.data() + r * n_out);
+            }
+            for (std::size_t k = 0; k < n_out; ++k)
+                for (std::size_t r = 0; r < m; ++r) out[k][r0 + r] = pout[r * n_out + k];
+        }
+    }
+};
+
+struct PyKernel {
+    ContextPtr ctx;
+    Expr f;
+    std::vector<Expr> wrt;
+    std::size_t values = 1; ///< outputs of f itself (a list has several)
+    bool grad = false, hess = false;
+    std::string backend;
+    std::shared_ptr<const Engine> engine;
+};
+
+using Array = py::array_t<double, py::array::forcecast>;
+
+std::vector<py::ssize_t> broadcast_shapes(const std::vector<Array>& arrays) {
+    std::vector<py::ssize_t> shape;
+    for (const Array& a : arrays) {
+        const auto nd = static_cast<std::size_t>(a.ndim());
+        if (nd > shape.size()) shape.insert(shape.begin(), nd - shape.size(), 1);
+        for (std::size_t i = 0; i < nd; ++i) {
+            py::ssize_t& s = shape[shape.size() - nd + i];
+            const py::ssize_t d = a.shape(static_cast<py::ssize_t>(i));
+            if (d == s || d == 1) continue;
+            if (s != 1) {
+                std::string shapes;
+                for (const Array& b : arrays) {
+                    std::string t;
+                    for (py::ssize_t k = 0; k < b.ndim(); ++k) t += (k ? "," : "") + std::to_string(b.shape(k));
+                    shapes += (shapes.empty() ? "(" : " (") + t + (b.ndim() == 1 ? ",)" : ")");
+                }
+                throw py::value_error("the inputs could not be broadcast together with shapes " + shapes);
+            }
+            s = d;
+        }
+    }
+    return shape;
+}
+
+py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
+    const std::size_t n = k.wrt.size();
+    std::vector<py::object> given(n);
+    if (args.size() > n)
+        throw py::type_error(fmt::format("the kernel takes {} inputs ({} given)", n, args.size()));
+    for (std::size_t i = 0; i < args.size(); ++i) given[i] = args[i];
+    for (auto item : kwargs) {
+        const std::string name = item.first.cast<std::string>();
+        std::size_t i = 0;
+        while (i < n && k.wrt[i].name() != name) ++i;
+        if (i == n) throw py::type_error(fmt::format("the kernel has no input named '{}'", name));
+        if (given[i]) throw py::type_error(fmt::format("input '{}' is given twice", name));
+        given[i] = py::reinterpret_borrow<py::object>(item.second);
+    }
+    std::vector<Array> arrays;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!given[i]) throw py::type_error(fmt::format("missing input '{}'", k.wrt[i].name()));
+        arrays.push_back(Array::ensure(given[i]));
+        if (!arrays.back()) {
+            PyErr_Clear();
+            throw py::type_error(fmt::format("input '{}' is not a number or an array of numbers", k.wrt[i].name()));
+        }
+    }
+    const std::vector<py::ssize_t> shape = broadcast_shapes(arrays);
+    std::size_t rows = 1;
+    for (py::ssize_t s : shape) rows *= static_cast<std::size_t>(s);
+
+    // Inputs of the full shape and C order are read in place; a scalar is broadcast as a
+    // value; anything else (strided, or broadcast along some axes) is copied once.
+    std::vector<Column> columns(n);
+    std::vector<py::object> keep;
+    for (std::size_t i = 0; i < n; ++i) {
+        Array& a = arrays[i];
+        if (a.size() == 1) {
+            columns[i].value = *a.data();
+            continue;
+        }
+        bool same_shape = static_cast<std::size_t>(a.ndim()) == shape.size();
+        for (std::size_t d = 0; same_shape && d < shape.size(); ++d) same_shape = a.shape(static_cast<py::ssize_t>(d)) == shape[d];
+        if (!same_shape || !(a.flags() & py::array::c_style)) {
+            py::module_ np = py::module_::import("numpy");
+            Array c = Array::ensure(np.attr("ascontiguousarray")(np.attr("broadcast_to")(a, py::tuple(py::cast(shape)))));
+            keep.push_back(c);
+            columns[i].values = c.data();
+        } else {
+            columns[i].values = a.data();
+        }
+    }
+
+    const std::size_t outs = k.values + (k.grad ? n : 0) + (k.hess ? n * n : 0);
+    std::vector<py::ssize_t> fshape = shape;
+    if (k.values > 1 || k.f.is(Op::List)) fshape.insert(fshape.begin(), static_cast<py::ssize_t>(k.values));
+    Array fvals(fshape);
+    std::vector<py::ssize_t> gshape = shape, hshape = shape;
+    gshape.insert(gshape.begin(), static_cast<py::ssize_t>(n));
+    hshape.insert(hshape.begin(), {static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(n)});
+    std::optional<Array> gvals, hvals;
+    std::vector<double*> out;
+    for (std::size_t j = 0; j < k.values; ++j) out.push_back(fvals.mutable_data() + j * rows);
+    if (k.grad) {
+        gvals.emplace(gshape);
+        for (std::size_t j = 0; j < n; ++j) out.push_back(gvals->mutable_data() + j * rows);
+    }
+    if (k.hess) {
+        hvals.emplace(hshape);
+        for (std::size_t j = 0; j < n * n; ++j) out.push_back(hvals->mutable_data() + j * rows);
+    }
+    (void)outs;
+    {
+        // A long run stops on Ctrl-C; a short one does not pay for the handler.
+        std::optional<InterruptScope> interrupt;
+        if (rows >= InterruptScope::kMinRows) interrupt.emplace();
+        const volatile std::sig_atomic_t* stop = interrupt ? interrupt->flag() : nullptr;
+        std::shared_ptr<const Engine> engine = k.engine;
+        bool interrupted = false;
+        {
+            py::gil_scoped_release release;
+            try {
+                engine->run(rows, columns, out, stop);
+            } catch (const Error&) {
+                if (!(stop && *stop)) throw;
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+            throw py::error_already_set();
+        }
+    }
+
+    auto result = [&](Array& a) -> py::object {
+        if (a.ndim() == 0) return py::float_(*a.data());
+        return std::move(a);
+    };
+    py::object fo = result(fvals);
+    if (!k.grad && !k.hess) return fo;
+    py::list parts;
+    parts.append(fo);
+    if (k.grad) parts.append(std::move(*gvals));
+    if (k.hess) parts.append(std::move(*hvals));
+    return py::tuple(parts);
+}
+
+PyKernel make_kernel(const PyExpr& f, py::handle wrt, bool grad, bool hess, const std::string& backend, int opt_level) {
+    PyKernel k;
+    k.ctx = f.ctx;
+    k.f = f.e;
+    k.wrt = variables_arg(f.ctx, f.e, wrt);
+    k.grad = grad;
+    k.hess = hess;
+    k.backend = backend;
+    std::vector<Expr> outputs;
+    if (f.e.is(Op::List)) {
+        if (grad || hess)
+            throw Error("the gradient and the Hessian are of a scalar function; compile a list with grad=False");
+        for (std::size_t i = 0; i < f.e.size(); ++i) outputs.push_back(f.e[i]);
+    } else {
+        outputs.push_back(f.e);
+    }
+    k.values = outputs.size();
+    if (grad)
+        for (Expr g : gradient(f.e, k.wrt)) outputs.push_back(g);
+    if (hess)
+        for (const auto& row : hessian(f.e, k.wrt)) outputs.insert(outputs.end(), row.begin(), row.end());
+    auto engine = std::make_shared<Engine>();
+    engine->n_in = k.wrt.size();
+    engine->n_out = outputs.size();
+    if (backend == "jit") {
+        JitOptions o;
+        o.opt_level = opt_level;
+        py::gil_scoped_release release;
+        engine->impl = compile(outputs, k.wrt, o);
+    } else if (backend == "interp") {
+        engine->impl = Interpreter(outputs, k.wrt);
+    } else {
+        throw Error(fmt::format("unknown backend '{}': use jit or interp", backend));
+    }
+    k.engine = std::move(engine);
+    return k;
+}
+
+} // namespace
+
+void bind_kernels(py::module_& m) {
+    py::class_<PyKernel>(m, "Kernel", R"doc(
+A compiled function of the variables `wrt`: call it with one scalar or array per variable
+(positionally in wrt order, or by name). Inputs broadcast like a NumPy ufunc's and are read as
+float64 (in place when contiguous float64). It returns f, and with grad=True a tuple
+(f, g) where g[i] is ∂f/∂wrt[i] (shape (n, *shape)), with hessian=True also H of shape
+(n, n, *shape). Scalar inputs give a float f. Calls release the GIL, and one kernel may be
+called from several threads at once.)doc")
+        .def("__call__", &call_kernel)
+        .def_property_readonly("wrt", [](const PyKernel& k) {
+            py::tuple t(k.wrt.size());
+            for (std::size_t i = 0; i < k.wrt.size(); ++i) t[i] = k.wrt[i].name();
+            return t;
+        }, "The names of the inputs, in order.")
+        .def_property_readonly("expr", [](const PyKernel& k) { return wrap(k.ctx, k.f); })
+        .def_property_readonly("grad", [](const PyKernel& k) { return k.grad; })
+        .def_property_readonly("hessian", [](const PyKernel& k) { return k.hess; })
+        .def_property_readonly("backend", [](const PyKernel& k) { return k.backend; })
+        .def("__repr__", [](const PyKernel& k) {
+            std::string names;
+            for (Expr v : k.wrt) names += (names.empty() ? "" : ", ") + v.name();
+            return fmt::format("<symdiff.Kernel {} of ({}){}{} [{}]>", to_string(k.f), names,
+                               k.grad ? " with gradient" : "", k.hess ? " with Hessian" : "", k.backend);
+        });
+
+    m.def("compile", [](py::handle f, py::handle wrt, bool grad, bool hess, const std::string& backend, int opt_level) {
+        const ContextPtr ctx = context_of(py::make_tuple(f));
+        PyExpr e{ctx, expect_expr(ctx, f, "f")};
+        return make_kernel(e, wrt, grad, hess, backend, opt_level);
+    }, py::arg("f"), py::arg("wrt") = py::none(), py::arg("grad") = true, py::arg("hessian") = false,
+          py::arg("backend") = "jit", py::arg("opt_level") = 2, R"doc(
+Compiles f (and its gradient, and its Hessian) over the variables wrt (default: f's variables
+in natural order) into a Kernel. backend="jit" makes native code with LLVM; backend="interp"
+runs the reference interpreter, with the same numbers bit for bit.)doc");
+}
+
+} // namespace symdiff::python

@@ -1,0 +1,279 @@
+// minimize and fit: the library's Objective and Loss runs, with their history as NumPy arrays
+// and Ctrl-C stopping them where they are. python/symdiff/__init__.py turns the dictionaries
+// returned here into result objects.
+#include <pybind11/numpy.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "interrupt.hpp"
+#include "symdiff/optimize.hpp"
+
+namespace symdiff::python {
+
+namespace {
+
+volatile std::sig_atomic_t interrupt_flag = 0;
+std::atomic<int> installed_scopes{0};
+
+extern "C" void on_sigint(int) { interrupt_flag = 1; }
+
+using Array = py::array_t<double, py::array::forcecast>;
+
+py::array_t<double> to_array(const std::vector<double>& v, std::size_t rows, std::size_t cols) {
+    py::array_t<double> a(cols == 0 ? std::vector<py::ssize_t>{static_cast<py::ssize_t>(rows)}
+                                    : std::vector<py::ssize_t>{static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
+    if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(double));
+    return a;
+}
+
+Backend backend_arg(const std::string& name) {
+    if (name == "jit") return Backend::Jit;
+    if (name == "interp") return Backend::Interpreter;
+    throw Error(fmt::format("unknown backend '{}': use jit or interp", name));
+}
+
+/// The optimiser's options from the keyword arguments minimize and fit share.
+Options options_arg(const std::string& method, double lr, py::kwargs kw) {
+    Options o;
+    auto m = method_from_name(method);
+    if (!m) throw Error(fmt::format("unknown method '{}': use gd, momentum, nesterov, adam, rmsprop, lbfgs or newton", method));
+    o.method = *m;
+    o.lr = lr;
+    for (auto item : kw) {
+        const std::string key = item.first.cast<std::string>();
+        py::handle v = item.second;
+        if (key == "momentum") o.momentum = v.cast<double>();
+        else if (key == "beta1") o.beta1 = v.cast<double>();
+        else if (key == "beta2") o.beta2 = v.cast<double>();
+        else if (key == "rho") o.rho = v.cast<double>();
+        else if (key == "epsilon") o.epsilon = v.cast<double>();
+        else if (key == "f_tol") o.f_tol = v.cast<double>();
+        else if (key == "lbfgs_memory") o.lbfgs_memory = v.cast<std::size_t>();
+        else if (key == "momentum_form") {
+            auto f = momentum_form_from_name(v.cast<std::string>());
+            if (!f) throw Error(fmt::format("unknown momentum form '{}'", v.cast<std::string>()));
+            o.momentum_form = *f;
+        } else if (key == "schedule") {
+            auto s = Schedule::parse(v.cast<std::string>());
+            if (!s) throw Error(fmt::format("unknown schedule '{}': use constant, step:GAMMA:EVERY, exp:GAMMA or inv:GAMMA",
+                                            v.cast<std::string>()));
+            o.schedule = *s;
+        } else {
+            throw py::type_error(fmt::format("unexpected keyword argument '{}'", key));
+        }
+    }
+    return o;
+}
+
+void put_report(py::dict& d, const Report& r, const Assessment& a) {
+    d["method"] = std::string(method_name(r.method));
+    d["start"] = to_array(r.start, r.start.size(), 0);
+    d["x"] = to_array(r.x, r.x.size(), 0);
+    d["f_start"] = r.f_start;
+    d["grad_norm_start"] = r.grad_norm_start;
+    d["value"] = r.f;
+    d["grad_norm"] = r.grad_norm;
+    d["steps"] = r.steps;
+    d["evaluations"] = r.evaluations;
+    d["reason"] = std::string(stop_reason_name(r.reason));
+    d["message"] = r.message;
+    d["seconds"] = r.seconds;
+    d["verdict"] = std::string(verdict_name(a.verdict));
+    d["point"] = a.point ? py::object(py::str(describe_curvature(*a.point))) : py::object(py::none());
+    d["interrupted"] = r.reason == StopReason::Interrupted;
+}
+
+} // namespace
+
+InterruptScope::InterruptScope() {
+    interrupt_flag = 0;
+    py::module_ threading = py::module_::import("threading");
+    if (!threading.attr("current_thread")().is(threading.attr("main_thread")())) return;
+    py::module_ signal = py::module_::import("signal");
+    if (!signal.attr("getsignal")(signal.attr("SIGINT")).is(signal.attr("default_int_handler"))) return;
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, &previous_) != 0) return;
+    installed_ = true;
+    ++installed_scopes;
+}
+
+InterruptScope::~InterruptScope() {
+    if (!installed_) return;
+    sigaction(SIGINT, &previous_, nullptr);
+    --installed_scopes;
+}
+
+const volatile std::sig_atomic_t* InterruptScope::flag() const { return installed_ ? &interrupt_flag : nullptr; }
+bool InterruptScope::interrupted() const { return installed_ && interrupt_flag != 0; }
+int InterruptScope::active() { return installed_scopes.load(); }
+
+void bind_optimize(py::module_& m) {
+    m.def("_interrupt_scopes", &InterruptScope::active);
+
+    m.def("_minimize", [](py::handle f, py::handle x0, py::handle wrt, const std::string& method, double lr,
+                          std::size_t steps, double tol, std::size_t history_every, const std::string& backend,
+                          py::kwargs kw) {
+        const ContextPtr ctx = context_of(py::make_tuple(f));
+        const Expr e = expect_expr(ctx, f, "f");
+        std::vector<Expr> vars = variables_arg(ctx, e, wrt);
+        if (vars.empty()) throw Error("the expression has no variables to minimise over");
+        std::vector<double> start(vars.size());
+        if (py::isinstance<py::dict>(x0)) {
+            std::vector<bool> seen(vars.size());
+            for (auto item : x0.cast<py::dict>()) {
+                const Expr v = expect_symbol(ctx, item.first);
+                std::size_t i = 0;
+                while (i < vars.size() && !(vars[i] == v)) ++i;
+                if (i == vars.size())
+                    throw Error(fmt::format("x0 gives '{}', which is not a variable of the run", v.name()));
+                start[i] = item.second.cast<double>();
+                seen[i] = true;
+            }
+            for (std::size_t i = 0; i < vars.size(); ++i)
+                if (!seen[i]) throw Error(fmt::format("x0 gives no value for '{}'", vars[i].name()));
+        } else {
+            std::vector<double> given = py::cast<std::vector<double>>(x0);
+            if (given.size() != vars.size())
+                throw Error(fmt::format("x0 has {} values but there are {} variables", given.size(), vars.size()));
+            start = given;
+        }
+        Options o = options_arg(method, lr, kw);
+        o.max_steps = steps;
+        o.grad_tol = tol;
+        o.trace_every = history_every;
+        std::optional<Objective> objective;
+        {
+            py::gil_scoped_release release;
+            objective.emplace(e, vars, backend_arg(backend));
+        }
+        detail::validate(start.size(), start, o);
+        InterruptScope interrupt;
+        o.stop = interrupt.flag();
+        Report r;
+        Assessment a;
+        {
+            py::gil_scoped_release release;
+            r = objective->minimize(start, o);
+            a = objective->assess(r, o);
+        }
+        py::dict d;
+        py::list names;
+        for (Expr v : vars) names.append(v.name());
+        d["wrt"] = names;
+        put_report(d, r, a);
+        const Trace& t = r.trace;
+        std::vector<double> step(t.step.begin(), t.step.end());
+        py::dict h;
+        h["step"] = to_array(step, step.size(), 0).attr("astype")("int64");
+        h["x"] = to_array(t.x, t.size(), vars.size());
+        h["f"] = to_array(t.f, t.size(), 0);
+        h["grad_norm"] = to_array(t.grad_norm, t.size(), 0);
+        d["history"] = h;
+        return d;
+    });
+
+    m.def("_fit", [](py::handle f, py::dict data, py::handle params, py::dict init, const std::string& method,
+                     double lr, std::size_t epochs, std::size_t batch, std::uint64_t seed, std::size_t threads,
+                     const std::string& backend, py::kwargs kw) {
+        const ContextPtr ctx = context_of(py::make_tuple(f));
+        const Expr e = expect_expr(ctx, f, "loss");
+        std::vector<Array> arrays;
+        std::vector<ColumnView> columns;
+        for (auto item : data) {
+            Array a = Array::ensure(item.second);
+            if (!a || a.ndim() != 1 || !(a.flags() & py::array::c_style))
+                throw Error(fmt::format("data column '{}' must be a one-dimensional array of numbers",
+                                        py::str(item.first).cast<std::string>()));
+            columns.push_back(ColumnView{py::str(item.first).cast<std::string>(),
+                                         std::span<const double>(a.data(), static_cast<std::size_t>(a.size()))});
+            arrays.push_back(std::move(a));
+        }
+        auto is_column = [&](Expr v) {
+            for (const ColumnView& c : columns)
+                if (c.name == v.name()) return true;
+            return false;
+        };
+        const std::vector<Expr> sizes = size_symbols(e), vectors = vector_symbols(e);
+        auto contains = [](const std::vector<Expr>& v, Expr x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+        std::vector<Expr> names;
+        if (params.is_none()) {
+            for (Expr v : natural_variables(e))
+                if (!is_column(v) && !contains(sizes, v)) names.push_back(v);
+        } else {
+            names = variables_arg(ctx, e, params);
+        }
+        std::vector<Expr> scalars;
+        std::vector<VectorParameter> vecs;
+        std::vector<double> start, vstart;
+        for (Expr p : names) {
+            py::object v = init.contains(py::str(p.name())) ? py::object(init[py::str(p.name())]) : py::object(py::none());
+            if (contains(vectors, p)) {
+                if (v.is_none()) throw Error(fmt::format("give the start of the vector parameter '{}' in init", p.name()));
+                std::vector<double> values = py::cast<std::vector<double>>(v);
+                vecs.push_back(VectorParameter{p, values.size()});
+                vstart.insert(vstart.end(), values.begin(), values.end());
+            } else {
+                scalars.push_back(p);
+                start.push_back(v.is_none() ? 0.0 : v.cast<double>());
+            }
+        }
+        for (auto item : init) {
+            const std::string key = py::str(item.first).cast<std::string>();
+            if (std::none_of(names.begin(), names.end(), [&](Expr p) { return p.name() == key; }))
+                throw Error(fmt::format("init gives '{}', which is not a parameter of the fit", key));
+        }
+        start.insert(start.end(), vstart.begin(), vstart.end());
+        LossOptions lo;
+        lo.backend = backend_arg(backend);
+        lo.threads = threads;
+        FitOptions fo;
+        fo.optimiser = options_arg(method, lr, kw);
+        fo.epochs = epochs;
+        fo.batch = batch;
+        fo.seed = seed;
+        fo.record_path = true;
+        std::optional<Loss> loss;
+        {
+            py::gil_scoped_release release;
+            loss.emplace(e, scalars, vecs, columns, std::span<const SizeBinding>{}, lo);
+        }
+        InterruptScope interrupt;
+        fo.optimiser.stop = interrupt.flag();
+        FitReport r;
+        Assessment a;
+        {
+            py::gil_scoped_release release;
+            r = loss->fit(start, fo);
+            a = loss->assess(r.report, fo.optimiser);
+        }
+        py::dict d;
+        put_report(d, r.report, a);
+        py::list coords;
+        for (std::size_t i = 0; i < loss->dims(); ++i) coords.append(loss->coordinate_name(i));
+        d["coordinates"] = coords;
+        py::list pnames;
+        for (Expr p : scalars) pnames.append(p.name());
+        for (const VectorParameter& v : vecs) pnames.append(v.symbol.name());
+        d["params"] = pnames;
+        py::list lengths;
+        for (const VectorParameter& v : vecs) lengths.append(v.length);
+        d["vector_lengths"] = lengths;
+        d["curve"] = to_array(r.curve, r.curve.size(), 0);
+        d["path"] = to_array(r.path, loss->dims() ? r.path.size() / loss->dims() : 0, loss->dims());
+        d["epochs"] = r.epochs_run;
+        d["batch"] = r.batch;
+        d["rows"] = loss->rows();
+        d["threads"] = r.threads;
+        return d;
+    });
+}
+
+} // namespace symdiff::python
