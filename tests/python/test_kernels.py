@@ -1,0 +1,149 @@
+# Compiled kernels over NumPy arrays: bit for bit against the reference interpreter and
+# evaluate(), broadcasting, strides and dtypes, zero copies, threads, errors.
+import threading
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import symdiff
+
+EXPRS = [
+    "(1-x)^2+100*(y-x^2)^2",
+    "sin(x*y) + exp(x)/(1+y^2)",
+    "x^7 - y^-3 + sqrt(x^2 + y^2) + 1/sqrt(1 + y^2)",
+    "ln(1 + x^2)*tanh(y) + x^y",
+    "sigmoid(x - y)*relu(x) + softplus(y) + max(x, y) - min(x, 2*y) + abs(x - y)",
+]
+
+
+def bits(a):
+    return np.asarray(a, dtype=np.float64).view(np.int64)
+
+
+@pytest.fixture
+def points():
+    rng = np.random.default_rng(19)
+    return rng.uniform(0.1, 2.0, 1000), rng.uniform(-1.5, 1.5, 1000)
+
+
+@pytest.mark.parametrize("text", EXPRS)
+def test_jit_equals_interpreter_bit_for_bit(text, points):
+    f = symdiff.parse(text)
+    x, y = points
+    jit = symdiff.compile(f, wrt="x y", hessian=True)
+    interp = symdiff.compile(f, wrt="x y", hessian=True, backend="interp")
+    for a, b in zip(jit(x, y), interp(x, y)):
+        assert np.array_equal(bits(a), bits(b))
+    # and the interpreter's kernel equals evaluate() of f and of each partial
+    fv, g, h = interp(x, y)
+    grad = f.grad("x y", simplify=False)
+    hess = f.hessian("x y", simplify=False)
+    for i in range(0, 1000, 97):
+        at = {"x": x[i], "y": y[i]}
+        assert bits(fv[i]) == bits(f.evaluate(at))
+        assert [bits(g[j, i]) for j in range(2)] == [bits(e.evaluate(at)) for e in grad]
+        assert bits(h[1, 0, i]) == bits(hess[1][0].evaluate(at))
+
+
+def test_scalars_give_floats_and_arrays_keep_their_shape():
+    k = symdiff.compile(symdiff.parse("(1-x)^2+100*(y-x^2)^2"))
+    value, g = k(-1, 1)
+    assert value == 4.0 and isinstance(value, float)
+    assert g.shape == (2,) and g.tolist() == [-4.0, 0.0]
+    assert k(x=-1, y=1)[0] == 4.0
+    assert symdiff.compile(symdiff.parse("x*y"), grad=False)(2, 3) == 6.0
+    v, g = k(np.zeros((3, 4)), np.ones((3, 4)))
+    assert v.shape == (3, 4) and g.shape == (2, 3, 4)
+    v, g, h = symdiff.compile(symdiff.parse("x^2*y"), hessian=True)(np.arange(5.0), 2.0)
+    assert h.shape == (2, 2, 5)
+    assert h[0, 0].tolist() == [4.0] * 5 and h[0, 1].tolist() == (2 * np.arange(5.0)).tolist()
+    lst = symdiff.compile(symdiff.parse("[x + y, x*y]"), grad=False)(np.array([1.0, 2.0]), 3.0)
+    assert lst.shape == (2, 2) and lst.tolist() == [[4.0, 5.0], [3.0, 6.0]]
+
+
+def test_broadcasting_like_a_ufunc():
+    f = symdiff.parse("x^2 + 3*x*y - y")
+    k = symdiff.compile(f)
+    xs = np.linspace(-1, 1, 3)[:, None]
+    ys = np.linspace(0, 2, 4)[None, :]
+    v, (gx, gy) = k(xs, ys)
+    X, Y = np.broadcast_arrays(xs, ys)
+    ref, (rx, ry) = k(np.ascontiguousarray(X), np.ascontiguousarray(Y))
+    assert v.shape == (3, 4)
+    assert np.array_equal(v, ref) and np.array_equal(gx, rx) and np.array_equal(gy, ry)
+    assert np.array_equal(v, X**2 + 3*X*Y - Y)
+    with pytest.raises(ValueError, match=r"^the inputs could not be broadcast together with shapes \(3,\) \(4,\)$"):
+        k(np.zeros(3), np.zeros(4))
+
+
+def test_strides_dtypes_and_sequences():
+    k = symdiff.compile(symdiff.parse("sin(x)*y + x"))
+    rng = np.random.default_rng(3)
+    big = rng.uniform(-2, 2, (40, 30))
+    x, y = big[::2, ::3], big.T[1::3, ::2].T  # both (20, 10), neither contiguous
+    assert not x.flags.c_contiguous and not y.flags.c_contiguous
+    v, g = k(x, y)
+    v2, g2 = k(x.copy(), y.copy())
+    assert np.array_equal(v, v2) and np.array_equal(g, g2)
+    f32 = k(np.float32(0.5), np.arange(3, dtype=np.int32))
+    assert np.array_equal(f32[0], k(0.5, np.arange(3.0))[0])
+    assert np.array_equal(k([0.5, 1.0], [1, 2])[0], k(np.array([0.5, 1.0]), np.array([1.0, 2.0]))[0])
+    empty_v, empty_g = k(np.zeros(0), 1.0)
+    assert empty_v.shape == (0,) and empty_g.shape == (2, 0)
+
+
+def test_contiguous_float64_inputs_are_not_copied():
+    k = symdiff.compile(symdiff.parse("(1-x)^2+100*(y-x^2)^2"))
+    n = 1_000_000
+    x, y = np.linspace(-2, 2, n), np.linspace(-1, 3, n)
+    k(x[:10], y[:10])
+    tracemalloc.start()
+    try:
+        k(x, y)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        k(np.asfortranarray(x), x[::-1])  # the reversed view is copied once
+        _, strided_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    outputs = 3 * 8 * n  # f and the two partials
+    assert outputs <= peak < outputs + 8 * n // 4
+    assert strided_peak >= outputs + 8 * n
+
+
+def test_threads_share_a_kernel():
+    f = symdiff.parse("sin(x*y) + exp(x)/(1+y^2)")
+    k = symdiff.compile(f)
+    rng = np.random.default_rng(5)
+    inputs = [(rng.uniform(-1, 1, 20000), rng.uniform(-1, 1, 20000)) for _ in range(8)]
+    expected = [k(*xy) for xy in inputs]
+    results = [None] * len(inputs)
+
+    def work(i):
+        for _ in range(20):
+            results[i] = k(*inputs[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for (v, g), (ev, eg) in zip(results, expected):
+        assert np.array_equal(v, ev) and np.array_equal(g, eg)
+
+
+def test_kernel_arguments_and_errors():
+    k = symdiff.compile(symdiff.parse("x + 2*y"), wrt=["y", "x"], grad=False)
+    assert k.wrt == ("y", "x")
+    assert k(1.0, 10.0) == 12.0 and k(x=10.0, y=1.0) == 12.0
+    with pytest.raises(TypeError, match="^missing input 'x'$"):
+        k(1.0)
+    with pytest.raises(TypeError, match="^the kernel has no input named 'z'$"):
+        k(1.0, z=2.0)
+    with pytest.raises(TypeError, match=r"^the kernel takes 2 inputs \(3 given\)$"):
+        k(1.0, 2.0, 3.0)
+    with pytest.raises(symdiff.Error, match="^unknown variable 'y'$"):
+        symdiff.compile(symdiff.parse("x + y"), wrt="x")
+    with pytest.raises(symdiff.Error, match="^unknown backend 'gpu': use jit or interp$"):
+        symdiff.compile(symdiff.parse("x"), backend="gpu")
