@@ -116,6 +116,9 @@ public:
     /// variable 'z'"), uses a vector symbol as a number outside a row reduction, nests
     /// reductions, or indexes with something other than i + c or an index-free expression.
     LoopInterpreter(std::span<const Expr> outputs, const Signature& signature);
+    struct Impl;
+    /// From a plan made inside the library (batch.hpp maps outputs over rows this way).
+    explicit LoopInterpreter(std::unique_ptr<Impl> impl) noexcept;
     ~LoopInterpreter();
     LoopInterpreter(LoopInterpreter&&) noexcept;
     LoopInterpreter& operator=(LoopInterpreter&&) noexcept;
@@ -129,8 +132,6 @@ public:
     /// that is not an integer, columns of different lengths in one row reduction, or a mean
     /// over no rows (messages in docs/reductions.md). Const and safe to call concurrently.
     void run(const LoopArgs& args) const;
-
-    struct Impl;
 
 private:
     std::unique_ptr<Impl> impl_;

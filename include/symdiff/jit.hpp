@@ -147,6 +147,9 @@ std::vector<Expr> value_and_gradient(Expr f, std::span<const Expr> vars);
 class LoopKernel {
 public:
     LoopKernel() noexcept;
+    struct Impl;
+    /// From a plan compiled inside the library (batch.hpp maps outputs over rows this way).
+    explicit LoopKernel(std::unique_ptr<Impl> impl) noexcept;
     ~LoopKernel();
     LoopKernel(LoopKernel&&) noexcept;
     LoopKernel& operator=(LoopKernel&&) noexcept;
@@ -158,10 +161,7 @@ public:
     /// Throws symdiff::Error exactly where LoopInterpreter::run does.
     void operator()(const LoopArgs& args) const;
 
-    struct Impl;
-
 private:
-    friend LoopKernel compile_loops(std::span<const Expr>, const Signature&, const JitOptions&);
     std::unique_ptr<Impl> impl_;
 };
 

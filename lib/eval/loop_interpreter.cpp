@@ -270,6 +270,7 @@ private:
 
 LoopInterpreter::LoopInterpreter(std::span<const Expr> outputs, const Signature& signature)
     : impl_(std::make_unique<Impl>(Impl{detail::LoopPlan::build(outputs, signature)})) {}
+LoopInterpreter::LoopInterpreter(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 LoopInterpreter::~LoopInterpreter() = default;
 LoopInterpreter::LoopInterpreter(LoopInterpreter&&) noexcept = default;
 LoopInterpreter& LoopInterpreter::operator=(LoopInterpreter&&) noexcept = default;
@@ -278,6 +279,10 @@ std::size_t LoopInterpreter::scalar_outputs() const { return impl_->plan.scalar_
 std::size_t LoopInterpreter::vector_outputs() const { return impl_->plan.vector_outputs.size(); }
 
 namespace detail {
+
+LoopInterpreter make_loop_interpreter(LoopPlan plan) {
+    return LoopInterpreter(std::make_unique<LoopInterpreter::Impl>(LoopInterpreter::Impl{std::move(plan)}));
+}
 
 std::vector<std::size_t> plan_vector_lengths(const LoopPlan& plan, const LoopArgs& args) {
     Run run(plan, args);

@@ -100,7 +100,7 @@ public:
         compute_data_columns(sig);
     }
 
-    LoopPlan finish(std::span<const Expr> outputs) {
+    LoopPlan finish(std::span<const Expr> outputs, bool map_rows = false) {
         std::vector<Expr> flat;
         std::vector<Expr> stack;
         for (Expr o : outputs) {
@@ -116,7 +116,11 @@ public:
             }
         }
         for (Expr o : flat) {
-            if (o.is(Op::Vec)) {
+            if (map_rows) {
+                std::uint32_t m = row_map_member(o);
+                plan_.members[m].outputs.push_back(static_cast<std::uint32_t>(plan_.vector_outputs.size()));
+                plan_.vector_outputs.push_back(m);
+            } else if (o.is(Op::Vec)) {
                 std::uint32_t m = member(o);
                 plan_.members[m].outputs.push_back(static_cast<std::uint32_t>(plan_.vector_outputs.size()));
                 plan_.vector_outputs.push_back(m);
@@ -335,7 +339,8 @@ private:
         std::unordered_map<NodeId, std::uint32_t> memo;
         NodeId index = 0;   // the index symbol; 0 for rows
         bool rows = false;
-        Expr loop;          // the Sum, Vec, RowSum or RowMean
+        bool mapped = false; // a mapped output (build_map): rows, written not reduced
+        Expr loop;          // the Sum, Vec, RowSum or RowMean; a mapped output itself
     };
 
     bool variant(BodyBuild& b, Expr e) {
@@ -344,6 +349,7 @@ private:
     }
 
     std::string loop_words(const BodyBuild& b) const {
+        if (b.mapped) return "the points of the batch";
         switch (b.loop.op()) {
         case Op::Sum: return "the sum over " + b.loop[0].name();
         case Op::Vec: return "the vector over " + b.loop[0].name();
@@ -401,7 +407,9 @@ private:
             throw Error("the vector " + text(e) + " can only be an output, not part of an expression");
         case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::MaxOver: case Op::RowMax:
             throw Error("reductions do not nest: " + text(e) + " depends on " +
-                        (b.rows ? std::string("the data rows of ") : b.loop[0].name() + ", the index of ") +
+                        (b.mapped ? std::string()
+                         : b.rows ? std::string("the data rows of ")
+                                  : b.loop[0].name() + ", the index of ") +
                         loop_words(b));
         case Op::Guard: {
             GuardInfo g;
@@ -452,7 +460,7 @@ private:
         m.node = e.id();
         BodyBuild b;
         b.loop = e;
-        b.rows = is_row_loop(e.op());
+        b.rows = m.rows = is_row_loop(e.op());
         Expr body;
         if (b.rows) {
             body = e[0];
@@ -462,6 +470,30 @@ private:
             m.hi = outer_value(e[2]);
             body = e[3];
         }
+        std::uint32_t id = add_member(std::move(m), b, body);
+        member_ids_.emplace(e.id(), id);
+        return id;
+    }
+
+    // A mapped output of build_map: a Vec over the rows whose body is the output as written.
+    std::uint32_t row_map_member(Expr e) {
+        if (auto it = map_ids_.find(e.id()); it != map_ids_.end()) return it->second;
+        if (e.is(Op::Vec))
+            throw Error("the vector " + text(e) + " cannot be evaluated at each point of a batch");
+        Member m;
+        m.op = Op::Vec;
+        m.rows = true;
+        m.node = e.id();
+        BodyBuild b;
+        b.loop = e;
+        b.rows = b.mapped = true;
+        std::uint32_t id = add_member(std::move(m), b, e);
+        map_ids_.emplace(e.id(), id);
+        return id;
+    }
+
+    std::uint32_t add_member(Member m, BodyBuild& b, Expr body) {
+        Expr e = b.loop;
         MemberBody mb;
         mb.term = body_value(b, body);
         mb.prog = std::move(b.prog);
@@ -488,7 +520,6 @@ private:
         std::uint32_t id = static_cast<std::uint32_t>(plan_.members.size());
         plan_.members.push_back(std::move(m));
         bodies_.push_back(std::move(mb));
-        member_ids_.emplace(e.id(), id);
         return id;
     }
 
@@ -548,7 +579,7 @@ private:
         auto join = [&](std::uint32_t i, std::uint32_t other) { parent[find(i)] = find(other); };
         for (std::uint32_t i = 0; i < n; ++i) {
             const Member& m = plan_.members[i];
-            if (is_row_loop(m.op)) {
+            if (m.rows) {
                 for (std::uint32_t c : m.columns) {
                     auto [it, fresh] = owner.emplace(std::tuple(0, m.phase, c), i);
                     if (!fresh) join(i, it->second);
@@ -589,7 +620,7 @@ private:
     Group merge(const std::vector<std::uint32_t>& members, std::uint32_t gid) {
         Group g;
         Member& first = plan_.members[members[0]];
-        g.rows = is_row_loop(first.op);
+        g.rows = first.rows;
         g.phase = first.phase;
         g.members = members;
         Program prog;
@@ -675,6 +706,7 @@ private:
     std::vector<std::uint32_t> phase_;
     std::unordered_map<NodeId, std::uint32_t> outer_memo_;
     std::unordered_map<NodeId, std::uint32_t> member_ids_;
+    std::unordered_map<NodeId, std::uint32_t> map_ids_; ///< mapped outputs (build_map)
     std::vector<MemberBody> bodies_;
 };
 
@@ -688,6 +720,12 @@ LoopPlan LoopPlan::build(std::span<const Expr> written, const Signature& signatu
     const std::vector<Expr> outputs = closed_forms(stable_forms(written));
     Builder b(outputs, signature);
     return b.finish(outputs);
+}
+
+LoopPlan LoopPlan::build_map(std::span<const Expr> written, const Signature& signature) {
+    const std::vector<Expr> outputs = closed_forms(stable_forms(written));
+    Builder b(outputs, signature);
+    return b.finish(outputs, true);
 }
 
 std::string not_integer_message(const Context& ctx, const IntCheck& check, double value) {

@@ -88,6 +88,9 @@ struct IntCheck {
 
 struct Member {
     Op op = Op::Sum;         ///< Sum, Vec, RowSum, RowMean, MaxOver or RowMax
+    /// Runs over the data rows (RowSum, RowMean, RowMax, and the Vec of a mapped output).
+    bool rows = false;
+    /// The Vec node, or for a mapped output (LoopPlan::build_map) the output itself.
     NodeId node = 0;
     std::uint32_t lo = 0, hi = 0; ///< outer slots (index loops)
     std::uint32_t term = 0;  ///< slot of the term in the group's body
@@ -125,6 +128,16 @@ struct LoopPlan {
     /// The plan of outputs over a signature; throws symdiff::Error for the constructor errors
     /// of LoopInterpreter.
     static LoopPlan build(std::span<const Expr> outputs, const Signature& signature);
+
+    /// The plan that maps outputs over the rows of the signature's vectors instead of reducing
+    /// them: every output (a List contributes its items) is a Vec over the rows, written one
+    /// value per row into vector_out, reading each vector symbol as its value in the row (as
+    /// a bare name in sum(body) over data rows does). The outputs are not rewritten, so each
+    /// row gets exactly the Interpreter's operations in its order. Its members read the same
+    /// columns, so they are fused into one loop; parts that read no column are computed once.
+    /// Throws symdiff::Error as build() does; a reduction that depends on the rows is
+    /// "reductions do not nest: ... depends on the points of the batch".
+    static LoopPlan build_map(std::span<const Expr> outputs, const Signature& signature);
 };
 
 /// A loop over the data rows rather than over an index.
@@ -157,6 +170,9 @@ std::string index_not_integer_message(const Context& ctx, NodeId at, double valu
 std::string out_of_range_message(const Context& ctx, NodeId at, std::int64_t element, std::int64_t length);
 std::string column_lengths_message(const LoopPlan& plan, const Member& m, std::uint32_t a, std::int64_t la,
                                    std::uint32_t b, std::int64_t lb);
+
+/// A LoopInterpreter running this plan.
+LoopInterpreter make_loop_interpreter(LoopPlan plan);
 
 /// The lengths of the Vec outputs for these inputs: LoopInterpreter::vector_lengths.
 std::vector<std::size_t> plan_vector_lengths(const LoopPlan& plan, const LoopArgs& args);

@@ -10,6 +10,7 @@
 #include "codegen/llvm_codegen.hpp"
 #include "codegen/loop_codegen.hpp"
 #include "eval/loop_plan.hpp"
+#include "jit/plan_kernel.hpp"
 #include "jit/session.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/jit.hpp"
@@ -48,6 +49,7 @@ struct LoopKernel::Impl {
 };
 
 LoopKernel::LoopKernel() noexcept = default;
+LoopKernel::LoopKernel(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 LoopKernel::~LoopKernel() = default;
 LoopKernel::LoopKernel(LoopKernel&&) noexcept = default;
 LoopKernel& LoopKernel::operator=(LoopKernel&&) noexcept = default;
@@ -111,8 +113,12 @@ std::string emit_loops_asm(std::span<const Expr> outputs, const Signature& signa
 }
 
 LoopKernel compile_loops(std::span<const Expr> outputs, const Signature& signature, const JitOptions& options) {
+    return detail::compile_loop_plan(detail::LoopPlan::build(outputs, signature), options);
+}
+
+LoopKernel detail::compile_loop_plan(LoopPlan plan, const JitOptions& options) {
     auto impl = std::make_unique<LoopKernel::Impl>();
-    impl->plan = detail::LoopPlan::build(outputs, signature);
+    impl->plan = std::move(plan);
     auto session = detail::session();
     std::string name = "symdiff_loops_" + std::to_string(session->next_id++);
     LoopModule built = build_loop_module(impl->plan, name, options, impl->faults);
@@ -121,9 +127,7 @@ LoopKernel compile_loops(std::span<const Expr> outputs, const Signature& signatu
 
     impl->code = detail::LinkedCode(std::move(session), std::move(*object), name);
     impl->fn = impl->code.function<LoopKernel::Impl::Fn>(name);
-    LoopKernel k;
-    k.impl_ = std::move(impl);
-    return k;
+    return LoopKernel(std::move(impl));
 }
 
 } // namespace symdiff
