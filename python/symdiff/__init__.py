@@ -250,7 +250,7 @@ def minimize(f, x0, *, wrt=None, method: str = "gd", lr: float = 0.001, steps: i
 
 
 def fit(loss, data, params=None, *, init: Optional[Mapping[str, Any]] = None, method: str = "gd",
-        lr: float = 0.01, epochs: int = 200, batch: int = 0, seed: int = 0, threads: int = 1,
+        lr: float = 0.01, epochs: int = 100, batch: int = 0, seed: int = 0, threads: int = 1,
         backend: str = "jit", **options) -> FitResult:
     """Fits the parameters of a loss over data, as `symdiff fit` does.
 
