@@ -13,6 +13,7 @@
 
 #include "common.hpp"
 #include "interrupt.hpp"
+#include "symdiff/batch.hpp"
 #include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/jit.hpp"
@@ -22,40 +23,14 @@ namespace symdiff::python {
 
 namespace {
 
-/// One input of a batch run: a contiguous column of `rows` values, or one value for all.
-struct Column {
-    const double* values = nullptr;
-    double value = 0;
-};
-
-/// The engine behind a Kernel. Every output at every point is the reference Interpreter's
-/// result bit for bit, with either engine.
+/// The engine behind a Kernel: the library's batch evaluation (batch.hpp), whose results
+/// are the reference Interpreter's bit for bit with either backend.
 struct Engine {
-    std::variant<CompiledFunction, Interpreter> impl;
-    std::size_t n_in = 0, n_out = 0;
-
-    /// out[k][r] = output k at point r, for r < rows. The one place points are evaluated:
-    /// rows are gathered into blocks of points, run, and scattered to the columns.
-    void run(std::size_t rows, std::span<const Column> in, std::span<double* const> out,
+    BatchKernel batch;
+    /// out[k][r] = output k at point r, for r < rows.
+    void run(std::size_t rows, std::span<const BatchInput> in, std::span<double* const> out,
              const volatile std::sig_atomic_t* stop) const {
-        constexpr std::size_t kBlock = 256;
-        std::vector<double> pin(kBlock * n_in), pout(kBlock * n_out);
-        for (std::size_t r0 = 0; r0 < rows; r0 += kBlock) {
-            if (stop && *stop) throw Error("evaluation interrupted");
-            const std::size_t m = std::min(kBlock, rows - r0);
-            for (std::size_t j = 0; j < n_in; ++j) {
-                const Column& c = in[j];
-                for (std::size_t r = 0; r < m; ++r) pin[r * n_in + j] = c.values ? c.values[r0 + r] : c.value;
-            }
-            if (const auto* f = std::get_if<CompiledFunction>(&impl)) {
-                (*f)(pin.data(), m, pout.data());
-            } else {
-                const auto& interp = std::get<Interpreter>(impl);
-                for (std::size_t r = 0; r < m; ++r) interp.run(pin.data() + r * n_in, pout.data() + r * n_out);
-            }
-            for (std::size_t k = 0; k < n_out; ++k)
-                for (std::size_t r = 0; r < m; ++r) out[k][r0 + r] = pout[r * n_out + k];
-        }
+        batch.run(rows, in, out, stop);
     }
 };
 
@@ -124,12 +99,12 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
 
     // Inputs of the full shape and C order are read in place; a scalar is broadcast as a
     // value; anything else (strided, or broadcast along some axes) is copied once.
-    std::vector<Column> columns(n);
+    std::vector<BatchInput> columns(n);
     std::vector<py::object> keep;
     for (std::size_t i = 0; i < n; ++i) {
         Array& a = arrays[i];
         if (a.size() == 1) {
-            columns[i].value = *a.data();
+            columns[i] = BatchInput::broadcast(*a.data());
             continue;
         }
         bool same_shape = static_cast<std::size_t>(a.ndim()) == shape.size();
@@ -138,9 +113,9 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
             py::module_ np = py::module_::import("numpy");
             Array c = Array::ensure(np.attr("ascontiguousarray")(np.attr("broadcast_to")(a, py::tuple(py::cast(shape)))));
             keep.push_back(c);
-            columns[i].values = c.data();
+            columns[i] = BatchInput::column(c.data());
         } else {
-            columns[i].values = a.data();
+            columns[i] = BatchInput::column(a.data());
         }
     }
 
@@ -198,7 +173,8 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
     return py::tuple(parts);
 }
 
-PyKernel make_kernel(const PyExpr& f, py::handle wrt, bool grad, bool hess, const std::string& backend, int opt_level) {
+PyKernel make_kernel(const PyExpr& f, py::handle wrt, bool grad, bool hess, const std::string& backend, int opt_level,
+                     unsigned threads) {
     PyKernel k;
     k.ctx = f.ctx;
     k.f = f.e;
@@ -219,20 +195,14 @@ PyKernel make_kernel(const PyExpr& f, py::handle wrt, bool grad, bool hess, cons
         for (Expr g : gradient(f.e, k.wrt)) outputs.push_back(g);
     if (hess)
         for (const auto& row : hessian(f.e, k.wrt)) outputs.insert(outputs.end(), row.begin(), row.end());
-    auto engine = std::make_shared<Engine>();
-    engine->n_in = k.wrt.size();
-    engine->n_out = outputs.size();
-    if (backend == "jit") {
-        JitOptions o;
-        o.opt_level = opt_level;
-        py::gil_scoped_release release;
-        engine->impl = compile(outputs, k.wrt, o);
-    } else if (backend == "interp") {
-        engine->impl = Interpreter(outputs, k.wrt);
-    } else {
-        throw Error(fmt::format("unknown backend '{}': use jit or interp", backend));
-    }
-    k.engine = std::move(engine);
+    BatchOptions o;
+    if (backend == "jit") o.backend = BatchBackend::Jit;
+    else if (backend == "interp") o.backend = BatchBackend::Interpreter;
+    else throw Error(fmt::format("unknown backend '{}': use jit or interp", backend));
+    o.jit.opt_level = opt_level;
+    o.threads = threads;
+    py::gil_scoped_release release;
+    k.engine = std::make_shared<const Engine>(Engine{BatchKernel(outputs, k.wrt, o)});
     return k;
 }
 
@@ -263,15 +233,18 @@ called from several threads at once.)doc")
                                k.grad ? " with gradient" : "", k.hess ? " with Hessian" : "", k.backend);
         });
 
-    m.def("compile", [](py::handle f, py::handle wrt, bool grad, bool hess, const std::string& backend, int opt_level) {
+    m.def("compile", [](py::handle f, py::handle wrt, bool grad, bool hess, const std::string& backend, int opt_level,
+                        unsigned threads) {
         const ContextPtr ctx = context_of(py::make_tuple(f));
         PyExpr e{ctx, expect_expr(ctx, f, "f")};
-        return make_kernel(e, wrt, grad, hess, backend, opt_level);
+        return make_kernel(e, wrt, grad, hess, backend, opt_level, threads);
     }, py::arg("f"), py::arg("wrt") = py::none(), py::arg("grad") = true, py::arg("hessian") = false,
-          py::arg("backend") = "jit", py::arg("opt_level") = 2, R"doc(
+          py::arg("backend") = "jit", py::arg("opt_level") = 2, py::arg("threads") = 1, R"doc(
 Compiles f (and its gradient, and its Hessian) over the variables wrt (default: f's variables
 in natural order) into a Kernel. backend="jit" makes native code with LLVM; backend="interp"
-runs the reference interpreter, with the same numbers bit for bit.)doc");
+runs the reference interpreter, with the same numbers bit for bit. Both evaluate f and its
+derivatives in one fused loop over the points (symdiff/batch.hpp). threads: workers that share
+the points of one call (1: the calling thread; 0: every core); the numbers do not depend on it.)doc");
 }
 
 } // namespace symdiff::python
