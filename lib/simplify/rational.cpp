@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -29,6 +31,8 @@ constexpr std::size_t kMaxTerms = 200;
 constexpr std::int64_t kMaxPower = 12;
 constexpr int kMaxDivisionSteps = 2000;
 constexpr std::size_t kMaxSumTerms = 32;
+
+std::size_t tokens(Expr e, std::size_t& budget); // printed tokens, about (defined below)
 
 using Mono = std::array<std::uint16_t, kMaxGens>; // exponent of each generator
 // Lexicographic order of Mono (std::array's <) is a monomial order, so the last entry of the
@@ -166,6 +170,33 @@ public:
         return q;
     }
 
+    bool generator_is_symbol(std::size_t i) const { return i < gens_.size() && gens_[i].is(Op::Sym); }
+
+    // About the tokens p prints in, without making its nodes (see tokens() below).
+    std::size_t estimate(const Poly& p) {
+        std::size_t n = p.size() > 1 ? p.size() - 1 : 0;
+        for (const auto& [m, c] : p) {
+            std::size_t factors = 0, t = 0;
+            for (std::size_t i = 0; i < gens_.size(); ++i)
+                if (m[i] > 0) {
+                    if (gen_tokens_.size() <= i) gen_tokens_.resize(i + 1, 0);
+                    if (gen_tokens_[i] == 0) {
+                        std::size_t budget = 400;
+                        gen_tokens_[i] = tokens(gens_[i], budget) + (gens_[i].is(Op::Add) ? 2 : 0);
+                    }
+                    t += gen_tokens_[i] + (m[i] > 1 ? 2 : 0);
+                    ++factors;
+                }
+            const bool unit = c.is_integer() && (c.num() == 1 || c.num() == -1);
+            if (!unit || factors == 0) {
+                t += c.is_integer() ? 1 : 3;
+                ++factors;
+            }
+            n += t + (factors > 1 ? factors - 1 : 0);
+        }
+        return n;
+    }
+
     Expr to_expr(const Poly& p) {
         std::vector<Expr> terms;
         for (const auto& [m, c] : p) {
@@ -193,6 +224,7 @@ private:
 
     Context& c_;
     std::vector<Expr> gens_;
+    std::vector<std::size_t> gen_tokens_;
 };
 
 // Univariate polynomials over the rationals, lowest degree first, for the GCD that finds the
@@ -425,6 +457,207 @@ Expr combine_fractions(Expr e) {
         if (k > 0) fs.push_back(c.pow(b, c.integer(-k)));
     return c.mul(fs);
 }
+
+namespace {
+
+// About the tokens of the printed form, counted as bench/forms/measure.py counts them (a
+// number, a name, or one operator or bracket), from the structure alone: printing itself walks
+// the whole context, too slow for every node of a large gradient. `budget` bounds the walk.
+std::size_t tokens(Expr e, std::size_t& budget);
+
+bool negative_term(Expr t) {
+    if (t.is_number()) return t.number().is_negative();
+    return t.is(Op::Mul) && t[0].is_number() && t[0].number().is_negative();
+}
+
+std::size_t number_tokens(const Number& n) {
+    const std::size_t sign = n.is_negative() ? 1 : 0;
+    if (n.is_exact() && !n.is_decimal() && n.den() != 1) return 3 + sign;
+    return 1 + sign;
+}
+
+// Tokens of f as a factor or a base: a sum in brackets.
+std::size_t wrapped(Expr f, std::size_t& budget) {
+    const std::size_t t = tokens(f, budget);
+    return f.is(Op::Add) || (f.is_number() && f.number().is_negative()) ? t + 2 : t;
+}
+
+std::size_t tokens(Expr e, std::size_t& budget) {
+    if (budget == 0) return 0;
+    --budget;
+    switch (e.op()) {
+    case Op::Num:
+        return number_tokens(e.number());
+    case Op::Add: {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < e.size(); ++i) n += tokens(e[i], budget) + (i > 0 && !negative_term(e[i]) ? 1 : 0);
+        return n;
+    }
+    case Op::Mul: {
+        std::size_t top = 0, tops = 0, bottom = 0, bottoms = 0;
+        for (std::size_t i = 0; i < e.size(); ++i) {
+            Expr f = e[i];
+            if (i == 0 && f.is_number()) {
+                const Number& k = f.number();
+                if (k.is_integer() && (k.num() == 1 || k.num() == -1)) {
+                    top += k.num() == -1 ? 1 : 0;
+                } else if (k.is_exact() && !k.is_decimal() && k.den() != 1) {
+                    top += k.is_negative() ? 1 : 0;
+                    if (std::abs(k.num()) != 1) {
+                        ++top;
+                        ++tops;
+                    }
+                    ++bottom;
+                    ++bottoms;
+                } else {
+                    top += number_tokens(k);
+                    ++tops;
+                }
+                continue;
+            }
+            if (f.is(Op::Pow) && f[1].is_number() && f[1].number().is_negative()) {
+                // In the denominator as b, b^k or sqrt(b).
+                const Number k = -f[1].number();
+                if (k.is_integer() && k.num() == 1) bottom += wrapped(f[0], budget);
+                else if (k.is_exact() && k.num() == 1 && k.den() == 2) bottom += 3 + tokens(f[0], budget);
+                else bottom += wrapped(f[0], budget) + 1 + (k.is_integer() ? 1 : 5);
+                ++bottoms;
+                continue;
+            }
+            top += wrapped(f, budget);
+            ++tops;
+        }
+        std::size_t n = top + (tops > 1 ? tops - 1 : 0) + (tops == 0 ? 1 : 0);
+        if (bottoms > 0) n += 1 + bottom + (bottoms - 1) + (bottoms > 1 ? 2 : 0);
+        return n;
+    }
+    case Op::Pow: {
+        Expr b = e[0], x = e[1];
+        if (x.is_number() && x.number().is_exact() && x.number().den() == 2 && x.number().num() == 1)
+            return 3 + tokens(b, budget); // sqrt(b)
+        std::size_t n = wrapped(b, budget) + (b.is(Op::Mul) || b.is(Op::Pow) ? 2 : 0) + 1;
+        if (x.is_number() && x.number().is_negative())
+            return 2 + n + tokens(x, budget) + 2; // 1/b^k, roughly
+        const bool atom = x.is_number() ? number_tokens(x.number()) == 1 : x.size() == 0;
+        return n + tokens(x, budget) + (atom ? 0 : 2);
+    }
+    default: {
+        if (e.size() == 0) return 1;
+        std::size_t n = 3 + (e.size() - 1);
+        for (std::size_t i = 0; i < e.size(); ++i) n += tokens(e[i], budget);
+        return n;
+    }
+    }
+}
+
+std::size_t printed_tokens(Expr e) {
+    std::size_t budget = 400;
+    const std::size_t n = tokens(e, budget);
+    return budget == 0 ? std::numeric_limits<std::size_t>::max() : n;
+}
+
+// Whether a sum or product has anything to multiply out or take in front: a sum among the
+// factors of a term (or of the product), or a factor every term of the sum shares. Looks
+// without making nodes, so most nodes are passed over at once.
+bool worth_a_polynomial(Expr e) {
+    auto has_sum_factor = [](Expr t) {
+        if (t.is(Op::Add)) return true;
+        if (t.is(Op::Pow)) return t[0].is(Op::Add) && t[1].is_number() && t[1].number().is_integer() && t[1].number().num() > 1;
+        if (!t.is(Op::Mul)) return false;
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (t[i].is(Op::Add) || (t[i].is(Op::Pow) && t[i][0].is(Op::Add) && t[i][1].is_number() &&
+                                     t[i][1].number().is_integer() && t[i][1].number().num() > 1))
+                return true;
+        return false;
+    };
+    if (e.is(Op::Mul)) return has_sum_factor(e);
+    if (!e.is(Op::Add) || e.size() > kMaxSumTerms) return false;
+    for (std::size_t i = 0; i < e.size(); ++i)
+        if (e[i].is(Op::Mul) && has_sum_factor(e[i])) return true;
+    // A non-numeric factor (or the base of a power) of the first term that every term has.
+    auto bases = [](Expr t) {
+        std::vector<Expr> b;
+        auto one = [&](Expr f) {
+            if (f.is_number()) return;
+            b.push_back(f.is(Op::Pow) && f[1].is_number() ? f[0] : f);
+        };
+        if (t.is(Op::Mul))
+            for (std::size_t i = 0; i < t.size(); ++i) one(t[i]);
+        else
+            one(t);
+        return b;
+    };
+    for (Expr f : bases(e[0])) {
+        bool all = true;
+        for (std::size_t i = 1; i < e.size() && all; ++i) {
+            const auto bi = bases(e[i]);
+            all = std::find(bi.begin(), bi.end(), f) != bi.end();
+        }
+        if (all) return true;
+    }
+    return false;
+}
+
+// Whether e printed as a tree has at most `budget` nodes; stops counting past it, so printing
+// a shared DAG, exponential as a tree, is never tried.
+bool small_tree(Expr e, std::size_t& budget) {
+    if (budget == 0) return false;
+    --budget;
+    for (std::size_t i = 0; i < e.size(); ++i)
+        if (!small_tree(e[i], budget)) return false;
+    return true;
+}
+
+} // namespace
+
+Expr polynomial_form(Expr e) {
+    std::size_t budget = 300;
+    if (e.height() > 12 || !worth_a_polynomial(e) || !small_tree(e, budget)) return Expr();
+    Context& c = ctx_of(e);
+    Polys polys(c);
+    auto p = polys.of(e);
+    if (!p || p->empty()) return Expr();
+    // A power of a function of the variable stays factored: sigmoid(x)*(1 - sigmoid(x)) is the
+    // textbook form, sigmoid(x) - sigmoid(x)^2 is not, though shorter.
+    for (const auto& [t, k] : *p)
+        for (std::size_t i = 0; i < kMaxGens; ++i)
+            if (t[i] > 1 && !polys.generator_is_symbol(i)) return Expr();
+    // Multiplied out only where terms cancel or merge, never into more terms than e has:
+    // -2*(1 - x) - 400*x*(y - x^2), the chain rule's 6*(3*x + 1) and the product rule's
+    // 2*x*(x + 1)^2 + x^2*(2*x + 2) stay as a textbook leaves them, though shorter expanded,
+    // while exp(-x) - (x + 1)*exp(-x) becomes -x*exp(-x). (Expanding every chain-rule result
+    // also changed the last digits of values and cost 1.3x on a large gradient.)
+    const std::size_t terms = e.is(Op::Add) ? e.size() : 1;
+    const std::size_t now = printed_tokens(e);
+    // The candidates are estimated from the polynomial first, and only the better one made.
+    const std::size_t never = std::numeric_limits<std::size_t>::max();
+    std::size_t best = p->size() <= terms ? polys.estimate(*p) : never;
+    bool factored = false;
+    Poly mono, rest;
+    // The monomial every term shares, in front: x^2*(3 - x)*exp(-x).
+    if (p->size() > 1) {
+        Mono m = p->begin()->first;
+        for (const auto& [t, k] : *p)
+            for (std::size_t i = 0; i < kMaxGens; ++i) m[i] = std::min(m[i], t[i]);
+        if (!(m == Mono{})) {
+            mono[m] = Number::integer(1);
+            if (auto q = Polys::divide(*p, mono)) {
+                rest = std::move(*q);
+                const std::size_t t = polys.estimate(mono) + 1 + polys.estimate(rest) + (rest.size() > 1 ? 2 : 0);
+                if (t < best) {
+                    best = t;
+                    factored = true;
+                }
+            }
+        }
+    }
+    if (best >= now) return Expr();
+    Expr out = factored ? c.mul({polys.to_expr(mono), polys.to_expr(rest)}) : polys.to_expr(*p);
+    if (out == e || printed_tokens(out) >= now) return Expr();
+    return out;
+}
+
+Expr polynomial_form_of_sum(Expr e) { return e.is(Op::Add) ? polynomial_form(e) : Expr(); }
 
 namespace {
 

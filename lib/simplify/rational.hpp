@@ -12,6 +12,17 @@ namespace symdiff::detail {
 /// expand (the bounds keep the work per node small).
 Expr combine_fractions(Expr e);
 
+/// A sum or product of polynomial terms (in its symbols and other subexpressions, exact
+/// coefficients) multiplied out, or multiplied out with the monomial all terms share in front,
+/// whichever prints in fewer tokens, when that is fewer than e's and multiplying out gives
+/// no more terms than e has: exp(-x) - (x + 1)*exp(-x) -> -x*exp(-x),
+/// 2*x*exp(-x) - x^2*exp(-x) -> x*exp(-x)*(2 - x); 6*(3*x + 2) stays. A null Expr otherwise.
+Expr polynomial_form(Expr e);
+
+/// polynomial_form for sums only, as a rule: a product inside a sum is multiplied out with
+/// the sum, once.
+Expr polynomial_form_of_sum(Expr e);
+
 /// Exact constants with their roots taken out and denominators rational: 6/sqrt(2) ->
 /// 3*sqrt(2), sqrt(8) -> 2*sqrt(2), 2^(3/2) -> 2*sqrt(2), 1/sqrt(2) -> sqrt(2)/2. Applied
 /// bottom-up to every node; e itself when nothing changes.

@@ -339,6 +339,13 @@ const RuleDef kRules[] = {
       "(a*d + c*b)/(b*d), expanded, with the polynomial factors of b and d that divide it cancelled",
       "a polynomial numerator with exact coefficients, within bounds"},
      combine_fractions},
+    // Fewer printed tokens, not fewer nodes: 800*x^2 - 400*(y - x^2) + 2 and
+    // 1200*x^2 - 400*y + 2 have as many nodes. Sums only (rewriting every product inside a
+    // sum first doubled the work on a large gradient).
+    {{"polynomial-form", "a sum of polynomial terms",
+      "multiplied out, or with the monomial all terms share in front, whichever prints shorter",
+      "fewer printed tokens, and no more terms than the sum has"},
+     polynomial_form_of_sum, 0},
     {{"sigmoid-complement", "p*sigmoid(-u) + q*sigmoid(u) + rest",
       "the sum with sigmoid(-u) = 1 - sigmoid(u), multiplied out, common factors in front", ""},
      sigmoid_complement},

@@ -80,6 +80,11 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         // A base the numerator shares only part of: split by a GCD over the rationals, and cancelled.
         {"combine-fractions", "1/(x^2 - 4) - 2*x*(x + 2)/(x^2 - 4)^2", "-1/(x - 2)^2"},
         {"combine-fractions", "(x^2 + 5*x + 6)/(x^2 - 9)", "(x + 2)/(x - 3)"},
+        // Multiplied out where terms cancel or merge; the monomial all terms share in front.
+        {"polynomial-form", "exp(-x) - (x + 1)*exp(-x)", "-x*exp(-x)"},
+        {"polynomial-form", "800*x^2 - 400*(y - x^2) + 2", "1200*x^2 - 400*y + 2"},
+        {"polynomial-form", "2*x*exp(-x) - x^2*exp(-x)", "x*exp(-x)*(2 - x)"},
+        {"polynomial-form", "exp(x*y) + x*y*exp(x*y)", "exp(x*y)*(x*y + 1)"},
     };
     std::set<std::string> tested;
     for (const Example& ex : examples) {
@@ -118,6 +123,11 @@ TEST_CASE("simplify: rules do not fire where they would not pay or do not match"
     // numeric factors stay inside: Rosenbrock's textbook derivative is unchanged
     Expr ros = f.p("-2*(1 - x) - 400*x*(y - x^2)");
     REQUIRE(simplify(ros) == ros);
+    // nor multiplied out into more terms, though that prints shorter
+    REQUIRE(apply_rule("polynomial-form", ros).is_null());
+    REQUIRE(apply_rule("polynomial-form", f.p("36*x*(3*x + 1) + 6*(3*x + 1)^2")).is_null());
+    Expr chain = f.p("6*(3*x + 1)");
+    REQUIRE(simplify(chain) == chain);
     REQUIRE(apply_rule("pythagorean", f.p("sin(x)^2 + cos(y)^2")).is_null());
     REQUIRE(apply_rule("sign-abs", f.p("sign(x)*abs(y)")).is_null());
     // unchanged input keeps its node
