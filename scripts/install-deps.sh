@@ -18,6 +18,8 @@ packages=(
   clang-19 libfuzzer-19-dev   # scripts/fuzz.sh: the fuzz targets need clang's libFuzzer and sanitizers
   pybind11-dev python3-dev    # the Python module (python/), built for Debian's /usr/bin/python3
   python3-numpy python3-pytest  # the module's arrays and its tests (tests/python)
+  python3-pandas python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel
+                              # examples/notebooks, which tests/python/test_notebooks.py executes
 )
 
 missing=()

@@ -1,0 +1,81 @@
+# The notebooks of examples/notebooks run from top to bottom (nbclient, the python3 kernel of
+# Debian's ipykernel), draw their figures, and print the numbers the symdiff program prints
+# for the same questions.
+import pathlib
+import re
+
+import pytest
+
+from conftest import cli_json, cli_out
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "examples" / "notebooks"
+
+
+def run(name):
+    path = NOTEBOOKS / name
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    text, images = "", 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                text += out["text"]
+            elif "image/png" in out.get("data", {}):
+                images += 1
+            if out.get("output_type") == "error":
+                pytest.fail(f"{name}: {out['ename']}: {out['evalue']}")
+    return text, images, nb
+
+
+def number(text, pattern):
+    m = re.search(pattern, text)
+    assert m, pattern
+    return [float(g) for g in m.groups()]
+
+
+def test_chain_rule_and_gradients():
+    text, images, nb = run("chain_rule_and_gradients.ipynb")
+    assert images == 2
+    steps = cli_out("diff", "sin(x^2)", "--steps").split("\n")
+    assert "\n".join(steps[:-1]) in text
+    assert f"d/dx sin(x^2) = {steps[-1]}\n" in text
+    assert number(text, r"at x = 1.5: (\S+)") == [float(cli_out("diff", "sin(x^2)", "--at", "x=1.5").split("\n")[-1])]
+    assert "largest difference from central differences: True" in text
+    for g in ("sigmoid(x)", "tanh(x)", "relu(x)", "exp(-x^2)"):
+        assert f"d/dx {g} = {cli_out('diff', g)}\n" in text
+    grad = cli_out("grad", "x^2*y + sin(x*y)", "--wrt", "x,y", "--at", "x=1,y=2").split("\n")
+    assert f"grad f = {grad[0]}\n" in text
+    assert number(text, r"at \(1, 2\): \[(\S+), (\S+)\]") == [float(v) for v in grad[-1].strip("[]").split(", ")]
+    assert number(text, r"magnitude: (\S+)") == [float(grad[1].split(": ")[1])]
+    assert f"H = {cli_out('hessian', '(1-x)^2+100*(y-x^2)^2')}\n" in text
+    # Jupyter shows the last expression typeset
+    latex = [o["data"]["text/latex"] for o in nb.cells[-1].outputs if "text/latex" in o.get("data", {})]
+    assert latex == [r"$\displaystyle \left(1 - x\right)^{2} + 100 \left(y - x^{2}\right)^{2}$"]
+
+
+def test_optimisation_and_regression():
+    text, images, _ = run("optimisation_and_regression.ipynb")
+    assert images == 3
+    rosenbrock = "(1-x)^2+100*(y-x^2)^2"
+    gd = cli_json("minimize", rosenbrock, "--from", "x=-1,y=1", "--lr", "0.001", "--steps", "10000")["runs"][0]
+    assert number(text, r"end point: x = (\S+), y = (\S+)\n") == [gd["end"]["x"], gd["end"]["y"]]
+    assert number(text, r"\nf: (\S+)\n") == [gd["f"]]
+    assert f"verdict: {gd['verdict']} after 10000 steps" in text
+    lb = cli_json("minimize", rosenbrock, "--from", "x=-1,y=1", "--method", "lbfgs", "--steps", "200",
+                  "--tol", "1e-10")["runs"][0]
+    assert number(text, r"lbfgs: x = (\S+), y = (\S+) after") == [lb["end"]["x"], lb["end"]["y"]]
+    data = str(NOTEBOOKS.parent / "data")
+    line = cli_json("fit", "mean((w*x + b - y)^2)", "--data", f"{data}/s000_linreg.csv", "--params", "w,b",
+                    "--lr", "0.1", "--epochs", "100")
+    assert number(text, r"linear: w = (\S+), b = (\S+), loss = (\S+)\n") == [
+        line["fitted"]["w"], line["fitted"]["b"], line["loss"]]
+    bce = "mean(softplus(w1*x1 + w2*x2 + b) - y*(w1*x1 + w2*x2 + b))"
+    logistic = cli_json("fit", bce, "--data", f"{data}/s003_logistic.csv", "--params", "w1,w2,b",
+                        "--lr", "0.1", "--epochs", "1000")
+    assert number(text, r"logistic: w1 = (\S+), w2 = (\S+), b = (\S+), loss = (\S+)\n") == [
+        logistic["fitted"]["w1"], logistic["fitted"]["w2"], logistic["fitted"]["b"], logistic["loss"]]
+    assert "training accuracy: 1.0" in text
