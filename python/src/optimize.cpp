@@ -89,6 +89,71 @@ void put_report(py::dict& d, const Report& r, const Assessment& a) {
     d["interrupted"] = r.reason == StopReason::Interrupted;
 }
 
+/// What a Loss is made of, from Python's arguments: the data columns (kept alive here, since
+/// a ColumnView does not copy), the scalar and vector parameters and their start.
+struct LossParts {
+    ContextPtr ctx;
+    Expr e;
+    std::vector<Array> arrays;
+    std::vector<ColumnView> columns;
+    std::vector<Expr> scalars;
+    std::vector<VectorParameter> vecs;
+    std::vector<double> start;
+
+    LossParts(py::handle f, py::dict data, py::handle params, py::dict init) {
+        ctx = context_of(py::make_tuple(f));
+        e = expect_expr(ctx, f, "loss");
+        for (auto item : data) {
+            Array a = Array::ensure(item.second);
+            if (!a || a.ndim() != 1 || !(a.flags() & py::array::c_style))
+                throw Error(fmt::format("data column '{}' must be a one-dimensional array of numbers",
+                                        py::str(item.first).cast<std::string>()));
+            columns.push_back(ColumnView{py::str(item.first).cast<std::string>(),
+                                         std::span<const double>(a.data(), static_cast<std::size_t>(a.size()))});
+            arrays.push_back(std::move(a));
+        }
+        auto is_column = [&](Expr v) {
+            for (const ColumnView& c : columns)
+                if (c.name == v.name()) return true;
+            return false;
+        };
+        const std::vector<Expr> sizes = size_symbols(e), vectors = vector_symbols(e);
+        auto contains = [](const std::vector<Expr>& v, Expr x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+        std::vector<Expr> names;
+        if (params.is_none()) {
+            for (Expr v : natural_variables(e))
+                if (!is_column(v) && !contains(sizes, v)) names.push_back(v);
+        } else {
+            names = variables_arg(ctx, e, params);
+        }
+        std::vector<double> vstart;
+        for (Expr p : names) {
+            py::object v = init.contains(py::str(p.name())) ? py::object(init[py::str(p.name())]) : py::object(py::none());
+            if (contains(vectors, p)) {
+                if (v.is_none()) throw Error(fmt::format("give the start of the vector parameter '{}' in init", p.name()));
+                std::vector<double> values = py::cast<std::vector<double>>(v);
+                vecs.push_back(VectorParameter{p, values.size()});
+                vstart.insert(vstart.end(), values.begin(), values.end());
+            } else {
+                scalars.push_back(p);
+                start.push_back(v.is_none() ? 0.0 : v.cast<double>());
+            }
+        }
+        for (auto item : init) {
+            const std::string key = py::str(item.first).cast<std::string>();
+            if (std::none_of(names.begin(), names.end(), [&](Expr p) { return p.name() == key; }))
+                throw Error(fmt::format("init gives '{}', which is not a parameter of the fit", key));
+        }
+        start.insert(start.end(), vstart.begin(), vstart.end());
+    }
+};
+
+/// A Python symdiff.Loss: the loss and its gradient over the data at any parameters.
+struct PyLoss {
+    std::shared_ptr<LossParts> parts;
+    std::shared_ptr<const Loss> loss;
+};
+
 } // namespace
 
 InterruptScope::InterruptScope() {
@@ -180,57 +245,91 @@ void bind_optimize(py::module_& m) {
         return d;
     });
 
+    py::class_<PyLoss>(m, "Loss", R"doc(
+A loss over data, ready to evaluate: symdiff.Loss(loss, data, params=None, init=None,
+threads=1, backend="jit"), with data a dict of one-dimensional arrays or a pandas DataFrame
+(columns by name; the arrays are read in place and kept alive by the Loss) and params and
+init as for fit(). Calling it at the flat parameters (params in order, each vector parameter's
+elements after the scalars), or with the parameters by name, returns (value, gradient) over
+all rows, with the GIL released; several threads may call one Loss at once.)doc")
+        .def(py::init([](py::handle f, py::handle data, py::handle params, py::handle init, std::size_t threads,
+                         const std::string& backend) -> PyLoss {
+            py::dict columns;
+            py::module_ np = py::module_::import("numpy");
+            for (py::handle item : data.attr("items")()) {
+                py::tuple kv = py::reinterpret_borrow<py::tuple>(item);
+                columns[py::str(kv[0])] = np.attr("ascontiguousarray")(kv[1], py::arg("dtype") = "float64");
+            }
+            py::dict start = init.is_none() ? py::dict() : py::dict(py::reinterpret_borrow<py::object>(init));
+            auto parts = std::make_shared<LossParts>(f, columns, params, start);
+            LossOptions lo;
+            lo.backend = backend_arg(backend);
+            lo.threads = threads;
+            std::shared_ptr<const Loss> loss;
+            {
+                py::gil_scoped_release release;
+                loss = std::make_shared<const Loss>(parts->e, parts->scalars, parts->vecs, parts->columns,
+                                                    std::span<const SizeBinding>{}, lo);
+            }
+            return PyLoss{parts, loss};
+        }), py::arg("loss"), py::arg("data"), py::arg("params") = py::none(), py::arg("init") = py::none(),
+             py::arg("threads") = 1, py::arg("backend") = "jit")
+        .def("__call__", [](const PyLoss& l, py::handle x, py::kwargs by_name) {
+            const std::size_t dims = l.loss->dims();
+            std::vector<double> point;
+            if (!x.is_none()) {
+                if (by_name.size()) throw py::type_error("give the parameters either as one array or by name");
+                point = py::cast<std::vector<double>>(x);
+                if (point.size() != dims)
+                    throw Error(fmt::format("the loss has {} parameters, got {} values", dims, point.size()));
+            } else {
+                point = l.parts->start;
+                std::size_t at = 0;
+                auto place = [&](Expr p, std::size_t n) {
+                    py::str key(p.name());
+                    if (!by_name.contains(key)) throw py::type_error(fmt::format("missing parameter '{}'", p.name()));
+                    std::vector<double> v = n == 1 && !py::isinstance<py::sequence>(by_name[key])
+                                                ? std::vector<double>{by_name[key].cast<double>()}
+                                                : py::cast<std::vector<double>>(by_name[key]);
+                    if (v.size() != n)
+                        throw Error(fmt::format("parameter '{}' has {} elements, got {}", p.name(), n, v.size()));
+                    std::copy(v.begin(), v.end(), point.begin() + static_cast<std::ptrdiff_t>(at));
+                    at += n;
+                };
+                for (Expr p : l.parts->scalars) place(p, 1);
+                for (const VectorParameter& v : l.parts->vecs) place(v.symbol, v.length);
+                if (by_name.size() != l.parts->scalars.size() + l.parts->vecs.size())
+                    throw py::type_error("unknown parameter name among the keywords");
+            }
+            py::array_t<double> g(static_cast<py::ssize_t>(dims));
+            std::vector<double> out(dims + 1);
+            {
+                py::gil_scoped_release release;
+                (*l.loss)(point.data(), out.data());
+            }
+            std::copy(out.begin() + 1, out.end(), g.mutable_data());
+            return py::make_tuple(out[0], g);
+        }, py::arg("x") = py::none())
+        .def_property_readonly("coordinates", [](const PyLoss& l) {
+            py::list c;
+            for (std::size_t i = 0; i < l.loss->dims(); ++i) c.append(l.loss->coordinate_name(i));
+            return c;
+        }, "The name of each coordinate of the flat parameters: m, b, w[1], ...")
+        .def_property_readonly("start", [](const PyLoss& l) { return to_array(l.parts->start, l.parts->start.size(), 0); },
+                               "The flat parameters from init (0 where init gives none).")
+        .def_property_readonly("rows", [](const PyLoss& l) { return l.loss->rows(); })
+        .def_property_readonly("dims", [](const PyLoss& l) { return l.loss->dims(); })
+        .def_property_readonly("threads", [](const PyLoss& l) { return l.loss->threads(); });
+
     m.def("_fit", [](py::handle f, py::dict data, py::handle params, py::dict init, const std::string& method,
                      double lr, std::size_t epochs, std::size_t batch, std::uint64_t seed, std::size_t threads,
                      const std::string& backend, py::kwargs kw) {
-        const ContextPtr ctx = context_of(py::make_tuple(f));
-        const Expr e = expect_expr(ctx, f, "loss");
-        std::vector<Array> arrays;
-        std::vector<ColumnView> columns;
-        for (auto item : data) {
-            Array a = Array::ensure(item.second);
-            if (!a || a.ndim() != 1 || !(a.flags() & py::array::c_style))
-                throw Error(fmt::format("data column '{}' must be a one-dimensional array of numbers",
-                                        py::str(item.first).cast<std::string>()));
-            columns.push_back(ColumnView{py::str(item.first).cast<std::string>(),
-                                         std::span<const double>(a.data(), static_cast<std::size_t>(a.size()))});
-            arrays.push_back(std::move(a));
-        }
-        auto is_column = [&](Expr v) {
-            for (const ColumnView& c : columns)
-                if (c.name == v.name()) return true;
-            return false;
-        };
-        const std::vector<Expr> sizes = size_symbols(e), vectors = vector_symbols(e);
-        auto contains = [](const std::vector<Expr>& v, Expr x) { return std::find(v.begin(), v.end(), x) != v.end(); };
-        std::vector<Expr> names;
-        if (params.is_none()) {
-            for (Expr v : natural_variables(e))
-                if (!is_column(v) && !contains(sizes, v)) names.push_back(v);
-        } else {
-            names = variables_arg(ctx, e, params);
-        }
-        std::vector<Expr> scalars;
-        std::vector<VectorParameter> vecs;
-        std::vector<double> start, vstart;
-        for (Expr p : names) {
-            py::object v = init.contains(py::str(p.name())) ? py::object(init[py::str(p.name())]) : py::object(py::none());
-            if (contains(vectors, p)) {
-                if (v.is_none()) throw Error(fmt::format("give the start of the vector parameter '{}' in init", p.name()));
-                std::vector<double> values = py::cast<std::vector<double>>(v);
-                vecs.push_back(VectorParameter{p, values.size()});
-                vstart.insert(vstart.end(), values.begin(), values.end());
-            } else {
-                scalars.push_back(p);
-                start.push_back(v.is_none() ? 0.0 : v.cast<double>());
-            }
-        }
-        for (auto item : init) {
-            const std::string key = py::str(item.first).cast<std::string>();
-            if (std::none_of(names.begin(), names.end(), [&](Expr p) { return p.name() == key; }))
-                throw Error(fmt::format("init gives '{}', which is not a parameter of the fit", key));
-        }
-        start.insert(start.end(), vstart.begin(), vstart.end());
+        LossParts parts(f, data, params, init);
+        const std::vector<Expr>& scalars = parts.scalars;
+        const std::vector<VectorParameter>& vecs = parts.vecs;
+        const std::vector<double>& start = parts.start;
+        const Expr e = parts.e;
+        const std::vector<ColumnView>& columns = parts.columns;
         LossOptions lo;
         lo.backend = backend_arg(backend);
         lo.threads = threads;

@@ -41,7 +41,7 @@ from ._symdiff import (  # noqa: F401
 log = ln
 
 __all__ = [
-    "Context", "Error", "Expr", "FitResult", "History", "Interrupted", "Kernel", "MinimizeResult",
+    "Context", "Error", "Expr", "FitResult", "History", "Interrupted", "Kernel", "Loss", "MinimizeResult",
     "NoteWarning", "ParseError", "compile", "default_context", "diff", "E", "evaluate", "fit",
     "grad", "hessian", "jacobian", "minimize", "parse", "pi", "simplify", "steps", "subs",
     "symbol", "symbols", "abs", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh",
@@ -266,7 +266,7 @@ def fit(loss, data, params=None, *, init: Optional[Mapping[str, Any]] = None, me
     columns = {}
     for name, values in data.items():
         columns[str(name)] = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
-    d = _symdiff._fit(_expr(loss), columns, params, dict(init or {}), method, float(lr),
+    d = _symdiff._fit(_loss_expr(loss, columns, params, init), columns, params, dict(init or {}), method, float(lr),
                       int(epochs), int(batch), int(seed), int(threads), backend, **options)
     x = d["x"]
     values = {}
@@ -290,6 +290,26 @@ def fit(loss, data, params=None, *, init: Optional[Mapping[str, Any]] = None, me
     if result.interrupted:
         raise Interrupted(result)
     return result
+
+
+def _loss_expr(loss, columns, params, init) -> Expr:
+    """A loss given as text is read with its columns and parameters declared, as the symdiff
+    program reads it: a column `score` is one variable, not s*c*o*r*e."""
+    if not isinstance(loss, str):
+        return _expr(loss)
+    declared = [str(c) for c in columns] + [str(k) for k in (init or {})]
+    if isinstance(params, str):
+        declared += params.replace(",", " ").split()
+    elif params is not None:
+        declared += [p if isinstance(p, str) else p.name for p in params]
+    return parse(loss, variables=declared)
+
+
+class Loss(_symdiff.Loss):
+    __doc__ = _symdiff.Loss.__doc__
+
+    def __init__(self, loss, data, params=None, init=None, threads: int = 1, backend: str = "jit"):
+        super().__init__(_loss_expr(loss, list(data.keys()), params, init), data, params, init, threads, backend)
 
 
 def _check_options(options):

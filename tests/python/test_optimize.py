@@ -143,3 +143,26 @@ def test_ctrl_c_stops_a_long_kernel_call():
         for _ in range(10**6):
             k(x)
     presser.join()
+
+
+def test_loss_value_and_gradient_over_data():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"score": rng.uniform(0, 1, 500), "y": rng.uniform(0, 1, 500)})
+    # `score` is a column, so one variable (not s*c*o*r*e), as the CLI reads it
+    loss = symdiff.Loss("mean((a*score + b - y)^2)", df)
+    assert loss.coordinates == ["a", "b"] and loss.rows == 500 and loss.dims == 2
+    value, g = loss([0.5, -0.25])
+    s, y = df["score"].to_numpy(), df["y"].to_numpy()
+    r = 0.5 * s - 0.25 - y
+    assert np.isclose(value, np.mean(r**2), rtol=1e-14)
+    assert np.allclose(g, [np.mean(2 * r * s), np.mean(2 * r)], rtol=1e-13)
+    assert loss(a=0.5, b=-0.25)[0] == value
+    # the interpreter gives the same bits, and so does the kernel of the same loss by hand
+    same = symdiff.Loss("mean((a*score + b - y)^2)", df, backend="interp")([0.5, -0.25])
+    assert same[0] == value and np.array_equal(same[1], g)
+    with pytest.raises(symdiff.Error, match="^the loss has 2 parameters, got 3 values$"):
+        loss([1, 2, 3])
+    fitted = symdiff.fit("mean((a*score + b - y)^2)", df, lr=0.5, epochs=20)
+    assert fitted.params == dict(zip(loss.coordinates, fitted.x))
+    assert fitted.value == loss(fitted.x)[0]
