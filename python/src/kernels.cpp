@@ -5,6 +5,7 @@
 // variable and every component is one contiguous array, the column the batch call writes.
 #include <pybind11/numpy.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <variant>
@@ -27,6 +28,9 @@ namespace {
 /// are the reference Interpreter's bit for bit with either backend.
 struct Engine {
     BatchKernel batch;
+    /// For calls at one point given as Python numbers: no batch set-up at all, the same bits.
+    /// Null where the Interpreter has no loops to offer (a sum over an index).
+    std::optional<Interpreter> point;
     /// out[k][r] = output k at point r, for r < rows.
     void run(std::size_t rows, std::span<const BatchInput> in, std::span<double* const> out,
              const volatile std::sig_atomic_t* stop) const {
@@ -84,9 +88,35 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
         if (given[i]) throw py::type_error(fmt::format("input '{}' is given twice", name));
         given[i] = py::reinterpret_borrow<py::object>(item.second);
     }
+    for (std::size_t i = 0; i < n; ++i)
+        if (!given[i]) throw py::type_error(fmt::format("missing input '{}'", k.wrt[i].name()));
+    // All Python floats or ints: no arrays to make for the inputs (a tenth of a scalar call).
+    if (k.engine->point && std::all_of(given.begin(), given.end(), [](const py::object& o) {
+            return PyFloat_CheckExact(o.ptr()) || PyLong_CheckExact(o.ptr());
+        })) {
+        std::vector<double> in(n);
+        for (std::size_t i = 0; i < n; ++i) in[i] = given[i].cast<double>();
+        std::vector<double> values(k.engine->point->outputs());
+        k.engine->point->run(in.data(), values.data());
+        auto array = [&](std::size_t first, std::vector<py::ssize_t> shape) {
+            py::array_t<double> a(shape);
+            std::copy(values.begin() + static_cast<std::ptrdiff_t>(first),
+                      values.begin() + static_cast<std::ptrdiff_t>(first + static_cast<std::size_t>(a.size())),
+                      a.mutable_data());
+            return a;
+        };
+        const auto sn = static_cast<py::ssize_t>(n);
+        py::object fo = k.f.is(Op::List) ? py::object(array(0, {static_cast<py::ssize_t>(k.values)}))
+                                         : py::object(py::float_(values[0]));
+        if (!k.grad && !k.hess) return fo;
+        py::list parts;
+        parts.append(fo);
+        if (k.grad) parts.append(array(k.values, {sn}));
+        if (k.hess) parts.append(array(k.values + (k.grad ? n : 0), {sn, sn}));
+        return py::tuple(parts);
+    }
     std::vector<Array> arrays;
     for (std::size_t i = 0; i < n; ++i) {
-        if (!given[i]) throw py::type_error(fmt::format("missing input '{}'", k.wrt[i].name()));
         arrays.push_back(Array::ensure(given[i]));
         if (!arrays.back()) {
             PyErr_Clear();
@@ -202,7 +232,13 @@ PyKernel make_kernel(const PyExpr& f, py::handle wrt, bool grad, bool hess, cons
     o.jit.opt_level = opt_level;
     o.threads = threads;
     py::gil_scoped_release release;
-    k.engine = std::make_shared<const Engine>(Engine{BatchKernel(outputs, k.wrt, o)});
+    std::optional<Interpreter> point;
+    try {
+        point.emplace(outputs, k.wrt);
+    } catch (const Error&) {
+        // The batch kernel evaluates what the plain Interpreter refuses (sums over an index).
+    }
+    k.engine = std::make_shared<const Engine>(Engine{BatchKernel(outputs, k.wrt, o), std::move(point)});
     return k;
 }
 

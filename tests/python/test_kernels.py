@@ -35,6 +35,12 @@ def test_jit_equals_interpreter_bit_for_bit(text, points):
     interp = symdiff.compile(f, wrt="x y", hessian=True, backend="interp")
     for a, b in zip(jit(x, y), interp(x, y)):
         assert np.array_equal(bits(a), bits(b))
+    # calls with Python floats take another path: the same bits
+    fa, ga, ha = jit(x, y)
+    for i in range(0, 1000, 111):
+        one = jit(float(x[i]), float(y[i]))
+        assert bits(one[0]) == bits(fa[i])
+        assert np.array_equal(bits(one[1]), bits(ga[:, i])) and np.array_equal(bits(one[2]), bits(ha[:, :, i]))
     # and the interpreter's kernel equals evaluate() of f and of each partial
     fv, g, h = interp(x, y)
     grad = f.grad("x y", simplify=False)
@@ -131,6 +137,15 @@ def test_threads_share_a_kernel():
         t.join()
     for (v, g), (ev, eg) in zip(results, expected):
         assert np.array_equal(v, ev) and np.array_equal(g, eg)
+
+
+def test_sums_over_an_index():
+    f = symdiff.parse("x*sum(i = 1..3, i^2) + y")
+    k = symdiff.compile(f)
+    value, g = k(2.0, 1.0)
+    assert value == 29.0 and g.tolist() == [14.0, 1.0]
+    v, g = k(np.array([2.0, 3.0]), 1.0)
+    assert v.tolist() == [29.0, 43.0] and g.tolist() == [[14.0, 14.0], [1.0, 1.0]]
 
 
 def test_kernel_arguments_and_errors():
