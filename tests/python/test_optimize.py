@@ -166,3 +166,24 @@ def test_loss_value_and_gradient_over_data():
     fitted = symdiff.fit("mean((a*score + b - y)^2)", df, lr=0.5, epochs=20)
     assert fitted.params == dict(zip(loss.coordinates, fitted.x))
     assert fitted.value == loss(fitted.x)[0]
+
+
+def test_runs_from_several_threads_agree():
+    f = symdiff.parse(ROSENBROCK)
+    methods = ["gd", "adam", "lbfgs", "momentum"] * 2
+    expected = {m: symdiff.minimize(f, [-1, 1], method=m, lr=0.001, steps=2000) for m in set(methods)}
+    got = [None] * len(methods)
+
+    def work(i):
+        got[i] = symdiff.minimize(f, [-1, 1], method=methods[i], lr=0.001, steps=2000)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(methods))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for m, r in zip(methods, got):
+        assert np.array_equal(r.x, expected[m].x) and r.value == expected[m].value
+        assert np.array_equal(r.history.f, expected[m].history.f)
+    # runs off the main thread leave SIGINT to Python
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
