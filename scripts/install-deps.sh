@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev          # the tests read ../shared/acceptance/seed_cases.json
   libbenchmark-dev            # bench/
   tmux                        # REPL tests drive a terminal
+  gnuplot-nox                 # symdiff plot, minimize/fit --plot and the REPL draw with gnuplot (README "Pictures")
   clang-19 libfuzzer-19-dev   # scripts/fuzz.sh: the fuzz targets need clang's libFuzzer and sanitizers
   pybind11-dev python3-dev    # the Python module (python/), built for Debian's /usr/bin/python3
   python3-numpy python3-pytest  # the module's arrays and its tests (tests/python)

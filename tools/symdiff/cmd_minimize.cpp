@@ -17,8 +17,10 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "picture.hpp"
 #include "symdiff/suggest.hpp"
 #include "symdiff/optimize.hpp"
+#include "symdiff/plot.hpp"
 
 namespace symdiff::cli {
 namespace {
@@ -44,6 +46,7 @@ struct MinimizeOptions {
     Backend engine() const { return interpreter || backend == "interp" ? Backend::Interpreter : Backend::Jit; }
     bool no_progress = false;
     DataOptions data;
+    PictureOptions picture;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -394,6 +397,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     }
     std::vector<LoopRun> runs;
     std::vector<Loss> losses;
+    std::vector<plot::RunPath> paths; // for --plot: f at each step (a vector's path is not drawn)
     for (std::size_t pi = 0; pi < points.size(); ++pi) {
         if (InterruptScope::status() != 0 && !runs.empty()) break;
         const LoopStart& p = points[pi];
@@ -415,11 +419,16 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
                 throw UsageError(e.what());
             }
             LoopRun run{pi, lr, {}, {}};
+            std::optional<plot::PathRecorder> recorder;
+            if (!m.picture.path.empty())
+                recorder.emplace(points.size() > 1 ? fmt::format("start {}, lr = {}", pi + 1, number_text(lr))
+                                                   : "lr = " + number_text(lr));
             const std::size_t every = m.trace_every == 0 ? 1 : m.trace_every;
             if (trace) trace->begin_run(many ? fmt::format("{},{},", runs.size() + 1, number_text(lr)) : "");
             std::vector<double> row;
             auto observe = [&](const StepInfo& s) {
-                if (s.step % every != 0) return true;
+                if (recorder) recorder->add(s.step, {}, s.f);
+                if (!trace || s.step % every != 0) return true;
                 row.assign(s.x.begin(), s.x.begin() + static_cast<std::ptrdiff_t>(scalars.size()));
                 std::size_t at = scalars.size();
                 for (std::size_t len : p.lengths) {
@@ -437,13 +446,16 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
             };
             {
                 Activity running("running the optimiser");
-                run.report = !trace ? loss.minimize(p.x, o) : loss.minimize(p.x, o, CallbackRef(observe));
+                run.report = !trace && !recorder ? loss.minimize(p.x, o) : loss.minimize(p.x, o, CallbackRef(observe));
             }
+            if (recorder) paths.push_back(recorder->finish(run.report.steps, {}, run.report.f));
             run.verdict = loss.assess(run.report, o, m.converged);
             runs.push_back(std::move(run));
         }
     }
     if (trace) trace->commit();
+    // The picture first: the report below returns from several places.
+    if (!m.picture.path.empty()) draw_picture(plot::descent_figure(f, {}, paths), m.picture);
 
     // The point as text: scalars by value, vectors by their first elements and norm.
     auto point_text = [&](std::span<const double> x, const LoopStart& p) {
@@ -599,6 +611,7 @@ void run_minimize(const MinimizeOptions& m) {
     const std::size_t n = vars.size();
     std::vector<double> row(n + 2);
     std::vector<Run> runs;
+    std::vector<plot::RunPath> paths; // for --plot
     for (const auto& start : points) {
         for (double lr : rates) {
             if (InterruptScope::status() != 0 && !runs.empty()) break;
@@ -615,8 +628,15 @@ void run_minimize(const MinimizeOptions& m) {
             std::optional<Progress> shown;
             if (progress && o.max_steps >= 100000)
                 shown.emplace(o.max_steps, many ? "lr " + number_text(lr) + "  " : "");
+            std::optional<plot::PathRecorder> recorder;
+            if (!m.picture.path.empty()) {
+                std::string label = m.method + ", lr = " + number_text(lr);
+                if (points.size() > 1) label = "from " + point_text(vars, start) + ", " + label;
+                recorder.emplace(std::move(label));
+            }
             auto observe = [&](const StepInfo& s) {
                 if (shown) (*shown)(s);
+                if (recorder) recorder->add(s.step, s.x, s.f);
                 if (trace && s.step % every == 0) write_row(s.step, s.x, s.f, symdiff::detail::norm(s.grad.data(), n));
                 return true;
             };
@@ -629,8 +649,10 @@ void run_minimize(const MinimizeOptions& m) {
             Report r;
             {
                 Activity running("running the optimiser");
-                r = trace || shown ? objective.minimize(start, o, CallbackRef(observe)) : objective.minimize(start, o);
+                r = trace || shown || recorder ? objective.minimize(start, o, CallbackRef(observe))
+                                               : objective.minimize(start, o);
             }
+            if (recorder) paths.push_back(recorder->finish(r.steps, r.x, r.f));
             shown.reset();
             // The last point, when the rows skipped it (--trace-every) or the run diverged there.
             if (trace && trace->lacks(r.steps)) write_row(r.steps, r.x, r.f, r.grad_norm);
@@ -639,6 +661,7 @@ void run_minimize(const MinimizeOptions& m) {
         }
     }
     if (trace) trace->commit();
+    if (!m.picture.path.empty()) draw_picture(plot::descent_figure(in.parsed.expr, vars, paths), m.picture);
 
     if (m.common.format == Format::Json) {
         std::string list = "[";
@@ -727,8 +750,12 @@ void register_minimize(CLI::App& app) {
             ->capture_default_str();
     cmd->add_flag("--interpreter", m->interpreter, "The same as --backend interp")->excludes(backend);
     cmd->add_flag("--no-progress", m->no_progress, "No progress line on a terminal");
+    add_picture_options(cmd, m->picture, "--plot",
+                        "Draw the runs: paths over the contours of f (one or two variables) and the loss curves; "
+                        "FILE.svg, .png or .pdf");
     cmd->callback([m] {
         InterruptScope interrupts;
+        check_picture_options(m->picture);
         check_trace_path(*m);
         run_minimize(*m);
         if (const int status = InterruptScope::status()) throw CommandVerdict{status};
