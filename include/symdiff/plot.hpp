@@ -100,8 +100,9 @@ std::string render(const Figure& figure, const RenderOptions& options);
 
 // --- building figures from expressions
 
-/// f at many points: `inputs` values per point, points row after row; returns outputs ×
-/// points values, row after row. Errors are symdiff::Error (an unbound symbol, ...).
+/// f at many points through the batch evaluation (batch.hpp, the JIT from 20,000 points on):
+/// `inputs` values per point, points row after row; returns outputs × points values, row
+/// after row. Errors are symdiff::Error (an unbound symbol, ...).
 std::vector<double> evaluate_many(std::span<const Expr> outputs, std::span<const Expr> inputs,
                                   std::span<const double> points);
 

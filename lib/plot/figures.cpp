@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "symdiff/batch.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
@@ -137,12 +138,24 @@ std::pair<double, double> padded(double lo, double hi, double frac) {
 
 std::vector<double> evaluate_many(std::span<const Expr> outputs, std::span<const Expr> inputs,
                                   std::span<const double> points) {
-    // One Interpreter, run per point; the batch evaluation replaces this loop when it lands.
-    const Interpreter interp(outputs, inputs);
     const std::size_t n_in = inputs.size(), n_out = outputs.size();
     const std::size_t rows = n_in ? points.size() / n_in : 0;
+    // The batch evaluation reads columns and writes columns: the points are transposed in and
+    // the values out (a few hundred thousand numbers at most, next to gnuplot's work).
+    BatchOptions options;
+    options.expected_rows = rows;
+    const BatchKernel kernel(outputs, inputs, options);
+    std::vector<double> in(points.size()), values(rows * n_out);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t k = 0; k < n_in; ++k) in[k * rows + r] = points[r * n_in + k];
+    std::vector<const double*> in_cols;
+    std::vector<double*> out_cols;
+    for (std::size_t k = 0; k < n_in; ++k) in_cols.push_back(in.data() + k * rows);
+    for (std::size_t k = 0; k < n_out; ++k) out_cols.push_back(values.data() + k * rows);
+    kernel.run(rows, in_cols, out_cols);
     std::vector<double> out(rows * n_out);
-    for (std::size_t r = 0; r < rows; ++r) interp.run(points.data() + r * n_in, out.data() + r * n_out);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t k = 0; k < n_out; ++k) out[r * n_out + k] = values[k * rows + r];
     return out;
 }
 
