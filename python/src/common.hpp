@@ -73,5 +73,6 @@ py::object evaluate_object(Expr e, const std::unordered_map<std::string, double>
 void bind_expressions(py::module_& m);
 void bind_kernels(py::module_& m);
 void bind_optimize(py::module_& m);
+void bind_plot(py::module_& m);
 
 } // namespace symdiff::python

@@ -191,6 +191,7 @@ PYBIND11_MODULE(_symdiff, m) {
     bind_expressions(m);
     bind_kernels(m);
     bind_optimize(m);
+    bind_plot(m);
 }
 
 } // namespace symdiff::python

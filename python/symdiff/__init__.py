@@ -176,6 +176,7 @@ class MinimizeResult:
     point_kind: Optional[str]
     history: History
     interrupted: bool = False
+    lr: float = 0.0
 
     @property
     def point(self) -> dict:
@@ -243,7 +244,7 @@ def minimize(f, x0, *, wrt=None, method: str = "gd", lr: float = 0.001, steps: i
         start=d["start"], f_start=d["f_start"], grad_norm_start=d["grad_norm_start"],
         evaluations=d["evaluations"], seconds=d["seconds"], point_kind=d["point"],
         history=History(step=h["step"], x=h["x"], f=h["f"], grad_norm=h["grad_norm"]),
-        interrupted=d["interrupted"])
+        interrupted=d["interrupted"], lr=float(lr))
     if result.interrupted:
         raise Interrupted(result)
     return result
