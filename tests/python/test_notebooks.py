@@ -79,3 +79,53 @@ def test_optimisation_and_regression():
     assert number(text, r"logistic: w1 = (\S+), w2 = (\S+), b = (\S+), loss = (\S+)\n") == [
         logistic["fitted"]["w1"], logistic["fitted"]["w2"], logistic["fitted"]["b"], logistic["loss"]]
     assert "training accuracy: 1.0" in text
+
+
+def test_notebook_interrupt_stops_a_run(tmp_path):
+    """Jupyter's interrupt (SIGINT to the kernel process) stops minimize() where it is, with
+    the history kept, and the kernel goes on."""
+    import os
+    import time
+    from jupyter_client.manager import start_new_kernel
+
+    flag = tmp_path / "running"
+    km, kc = start_new_kernel(kernel_name="python3", env=dict(os.environ))
+    try:
+        kc.execute_interactive(
+            "import threading, time, pathlib, symdiff\n"
+            "f = symdiff.parse('(1-x)^2+100*(y-x^2)^2')\n"
+            "def tell():\n"
+            "    while symdiff._symdiff._interrupt_scopes() == 0:\n"
+            "        time.sleep(0.005)\n"
+            f"    pathlib.Path({str(flag)!r}).touch()\n", timeout=60)
+        msg_id = kc.execute(
+            "threading.Thread(target=tell).start()\n"
+            "try:\n"
+            "    symdiff.minimize(f, [-1, 1], lr=1e-7, steps=10**12, history_every=10**6)\n"
+            "except symdiff.Interrupted as e:\n"
+            "    r = e.result\n"
+            "    print('stopped:', r.reason, r.steps > 0, len(r.history) >= 1)\n"
+            "    raise\n")
+        deadline = time.monotonic() + 120
+        while not flag.exists():
+            assert time.monotonic() < deadline, "the run did not start"
+            time.sleep(0.01)
+        km.interrupt_kernel()
+        seen = []
+        while True:
+            m = kc.get_iopub_msg(timeout=60)
+            if m["parent_header"].get("msg_id") != msg_id:
+                continue
+            if m["msg_type"] == "stream":
+                seen.append(m["content"]["text"])
+            elif m["msg_type"] == "error":
+                seen.append("error: " + m["content"]["ename"])
+            elif m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                break
+        assert seen == ["stopped: interrupted True True\n", "error: Interrupted"]
+        # the kernel is still usable
+        reply = kc.execute_interactive("print(symdiff.diff('x^2'))", timeout=60)
+        assert reply["content"]["status"] == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
