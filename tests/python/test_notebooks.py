@@ -59,8 +59,11 @@ def test_chain_rule_and_gradients():
 
 def test_optimisation_and_regression():
     text, images, _ = run("optimisation_and_regression.ipynb")
-    assert images == 3
+    assert images == 4
     rosenbrock = "(1-x)^2+100*(y-x^2)^2"
+    rates = cli_json("minimize", rosenbrock, "--from", "x=-1,y=1", "--lr", "0.0005,0.001,0.002", "--steps", "10000")
+    for r in rates["runs"]:
+        assert f"lr {r['lr']}: f = {r['f']!r} ({r['verdict']})\n" in text
     gd = cli_json("minimize", rosenbrock, "--from", "x=-1,y=1", "--lr", "0.001", "--steps", "10000")["runs"][0]
     assert number(text, r"end point: x = (\S+), y = (\S+)\n") == [gd["end"]["x"], gd["end"]["y"]]
     assert number(text, r"\nf: (\S+)\n") == [gd["f"]]
