@@ -14,6 +14,8 @@ Not a test: nothing is asserted. The figures go in bench/README.md ("## Python")
 """
 import argparse
 import math
+import os
+import subprocess
 import time
 
 import numpy as np
@@ -39,7 +41,14 @@ def row(name, seconds, unit_count=None, unit=""):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--reference", default=os.path.join(os.path.dirname(symdiff.__file__), "..",
+                                                       "bench_python_reference"),
+                    help="the C++ side (built with SYMDIFF_BUILD_BENCH beside the package)")
     args = ap.parse_args()
+    cpp = {}
+    if os.path.exists(args.reference):
+        out = subprocess.run([args.reference], capture_output=True, text=True, check=True).stdout
+        cpp = {name: float(ms) / 1e3 for name, ms in (line.split() for line in out.splitlines())}
     repeats = 3 if args.quick else 7
     try:
         import torch
@@ -54,6 +63,8 @@ def main():
 
     print(f"1. Rosenbrock f and grad f over {n:,} points")
     k = symdiff.compile(f)
+    if "rosenbrock" in cpp:
+        row("C++: BatchKernel::run (outputs reused)", cpp["rosenbrock"], n, "point")
     row("symdiff kernel (JIT, 1 thread)", best(lambda: k(X, Y), repeats), n, "point")
     k2 = symdiff.compile(f, threads=0)
     row("symdiff kernel (JIT, every core)", best(lambda: k2(X, Y), repeats), n, "point")
@@ -94,6 +105,8 @@ def main():
     xs = rng.uniform(-3, 3, n)
     ys = 2.5 * xs + 1 + rng.normal(0, 0.5, n)
     loss = symdiff.Loss("mean((m*x + b - y)^2)", {"x": xs, "y": ys})
+    if "mse_loss_1_thread" in cpp:
+        row("C++: Loss::operator() (1 thread)", cpp["mse_loss_1_thread"], n, "row")
     row("symdiff.Loss (JIT, 1 thread)", best(lambda: loss([2.0, 0.5]), repeats), n, "row")
     loss_all = symdiff.Loss("mean((m*x + b - y)^2)", {"x": xs, "y": ys}, threads=0)
     row(f"symdiff.Loss (JIT, {loss_all.threads} threads)", best(lambda: loss_all([2.0, 0.5]), repeats), n, "row")
