@@ -40,6 +40,10 @@ from ._symdiff import (  # noqa: F401
 
 log = ln
 
+# help() and reprs name the public module, not the native one behind it.
+for _cls in (Context, Expr, Kernel, Error, ParseError):
+    _cls.__module__ = "symdiff"
+
 __all__ = [
     "Context", "Error", "Expr", "FitResult", "History", "Interrupted", "Kernel", "Loss", "MinimizeResult",
     "NoteWarning", "ParseError", "compile", "default_context", "diff", "E", "evaluate", "fit",
