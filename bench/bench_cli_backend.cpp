@@ -1,5 +1,5 @@
 // The constants of the cost model by which `symdiff eval|grad|check --backend auto` chooses
-// between the JIT and the interpreter (tools/symdiff/common.cpp, jit_pays()): what one DAG
+// between the JIT and the interpreter (lib/eval/engine.cpp, jit_pays()): what one DAG
 // node costs to interpret, to compile and to run compiled, for point kernels (flat extended
 // Rosenbrock, the shape `check` meets at large n) and for loop kernels (the same function as
 // a sum over a vector, the shape of --data and vector values). Compiled as the CLI compiles:

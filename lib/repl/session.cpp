@@ -22,6 +22,7 @@
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/diff.hpp"
 #include "symdiff/eval.hpp"
+#include "symdiff/gradient_check.hpp"
 #include "symdiff/optimize.hpp"
 #include "symdiff/point_test.hpp"
 #include "symdiff/output.hpp"
@@ -728,31 +729,17 @@ struct Session::Impl {
         if (t.expr.is(Op::List)) fail_at(target_span, "check needs a scalar function");
         if (t.params.empty()) fail_at(target_span, "this has no variables: there is no gradient to check");
         std::vector<double> x = numeric_point(t, s.trim({at->end, all.end}), "check");
-        std::vector<Expr> g = gradient(t.expr, t.params);
-        Bindings b;
-        for (std::size_t i = 0; i < x.size(); ++i) b[t.params[i].name()] = x[i];
-        constexpr double kStep = 1e-5, kThreshold = 1e-5;
+        std::vector<Assignment> point;
+        for (std::size_t i = 0; i < x.size(); ++i) point.push_back(Assignment{t.params[i].name(), x[i], {}, false, {}, {}});
+        const GradientCheck c = check_gradient(t.expr, t.params, point);
         std::string out = fmt::format("{:<10} {:>22} {:>22} {:>14}  {}\n", "variable", "symbolic", "numeric",
                                       "rel. error", "check");
-        double worst = 0;
-        for (std::size_t i = 0; i < x.size(); ++i) {
-            const std::string& name = t.params[i].name();
-            double symbolic = evaluate(g[i], b);
-            // A step scaled by |x| for large coordinates, where a fixed one is lost in rounding.
-            double h = kStep * std::max(1.0, std::fabs(x[i]));
-            Bindings plus = b, minus = b;
-            plus[name] = x[i] + h;
-            minus[name] = x[i] - h;
-            double numeric = (evaluate(t.expr, plus) - evaluate(t.expr, minus)) / (2 * h);
-            double error = std::fabs(symbolic - numeric) / std::max(std::fabs(symbolic) + std::fabs(numeric), 1e-10);
-            if (std::isnan(error)) error = INFINITY;
-            worst = std::max(worst, error);
-            out += fmt::format("{:<10} {:>22} {:>22} {:>14.2e}  {}\n", name, format_double(symbolic),
-                               format_double(numeric), error, error < kThreshold ? "pass" : "FAIL");
-        }
+        for (const CheckRow& r : c.rows)
+            out += fmt::format("{:<10} {:>22} {:>22} {:>14.2e}  {}\n", r.name, format_double(r.symbolic),
+                               format_double(r.numeric), r.error, r.passed() ? "pass" : "FAIL");
         out += fmt::format("max relative error: {:.2e} (threshold {:.0e}, central differences with h = {:.0e})\n",
-                           worst, kThreshold, kStep);
-        out += worst < kThreshold ? "gradient check passed\n" : style.error("gradient check FAILED") + "\n";
+                           c.worst, kCheckThreshold, kCheckStep);
+        out += c.passed() ? "gradient check passed\n" : style.error("gradient check FAILED") + "\n";
         reply.output += out;
     }
 

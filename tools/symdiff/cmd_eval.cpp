@@ -1,7 +1,7 @@
 // `symdiff eval EXPR --at x=1,y=2`: the value of an expression, alone on the last line.
 // Sums, indexed vectors (--at x=[1,2,3]) and data rows (--data file.csv) go to the loop
 // interpreter; everything else to the Interpreter. --backend auto|jit|interp: through the JIT
-// when the cost model says it pays (common.cpp), which for one point it never does.
+// when the cost model says it pays (lib/eval/engine.cpp), which for one point it never does.
 #include "common.hpp"
 
 namespace symdiff::cli {

@@ -100,7 +100,6 @@ void run_fit(FitCliOptions& m) {
     const std::vector<std::string>& columns = data->names;
     if (data->rows() == 0) throw Error(fmt::format("{} has a header but no rows: there is nothing to fit", m.data.path));
     const std::vector<Expr> sizes = size_symbols(f);
-    const std::vector<Expr> vector_vars = vector_symbols(f);
     std::vector<std::string> variables;
     for (Expr v : in.parsed.variables) variables.push_back(v.name());
 
@@ -120,16 +119,14 @@ void run_fit(FitCliOptions& m) {
             params.push_back(s);
         }
     } else {
-        for (Expr v : in.parsed.variables) {
-            if (contains(columns, v.name()) || std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
-            // `Y` beside a column `y` is a slip, not a parameter to fit to a loss of 0.
+        params = default_parameters(f, in.parsed.variables, &*data);
+        // `Y` beside a column `y` is a slip, not a parameter to fit to a loss of 0.
+        for (Expr v : params)
             if (auto column = slip_of(v.name(), columns))
                 throw_at_word(in, v.name(),
                               fmt::format("the loss uses '{}', which is not a column of {} (did you mean column "
                                           "'{}'?); to fit a parameter named '{}', declare it with --params",
                                           v.name(), m.data.path, *column, v.name()));
-            params.push_back(v);
-        }
     }
     if (params.empty())
         throw Error(fmt::format("the loss has no parameters to fit: its variables ({}) are all columns of {}",
@@ -165,31 +162,10 @@ void run_fit(FitCliOptions& m) {
             init.push_back(std::move(b));
         }
     }
-    auto init_of = [&](const std::string& name) -> const Binding* {
-        for (const Binding& b : init)
-            if (b.name == name) return &b;
-        return nullptr;
-    };
-    std::vector<Expr> scalars;
-    std::vector<VectorParameter> vectors;
-    std::vector<double> start;
-    for (Expr p : params) {
-        const bool is_vector = std::find(vector_vars.begin(), vector_vars.end(), p) != vector_vars.end();
-        const Binding* b = init_of(p.name());
-        if (is_vector) continue;
-        if (b && b->is_vector) throw Error(fmt::format("--init gives a vector to '{}', which the loss uses as a number", p.name()));
-        scalars.push_back(p);
-        start.push_back(b ? b->value : 0.0);
-    }
-    for (Expr p : params) {
-        if (std::find(vector_vars.begin(), vector_vars.end(), p) == vector_vars.end()) continue;
-        const Binding* b = init_of(p.name());
-        if (!b || !b->is_vector)
-            throw Error(fmt::format("'{}' is a vector: give its start value and length with --init {}=[0]*N", p.name(),
-                                    p.name()));
-        vectors.push_back(VectorParameter{p, b->elements.size()});
-        start.insert(start.end(), b->elements.begin(), b->elements.end());
-    }
+    const LossParameters lp = loss_parameters(f, params, init);
+    const std::vector<Expr>& scalars = lp.scalars;
+    const std::vector<VectorParameter>& vectors = lp.vectors;
+    const std::vector<double>& start = lp.start;
 
     symdiff::FitOptions fo = fit_options(m);
     LossOptions lo;

@@ -35,12 +35,7 @@ void grad_loops(Context& ctx, const Options& o, const Input& in, const DataOptio
     if (!o.wrt.empty()) {
         wrt = wrt_variables(ctx, o, in);
     } else {
-        const std::vector<Expr> sizes = size_symbols(f);
-        for (Expr v : in.parsed.variables) {
-            if (data && std::find(data->names.begin(), data->names.end(), v.name()) != data->names.end()) continue;
-            if (std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
-            wrt.push_back(v);
-        }
+        wrt = default_parameters(f, in.parsed.variables, data ? &*data : nullptr);
     }
     if (wrt.empty()) throw Error("the expression has no variables to differentiate by (columns of --data and sizes do not count)");
     std::vector<Expr> g = gradient(f, wrt);

@@ -315,17 +315,10 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     if (f.is(Op::List) || f.is(Op::Vec)) throw Error("minimize takes a scalar expression, not a list");
     const std::vector<Expr> sizes = size_symbols(f);
     const std::vector<Expr> vector_vars = vector_symbols(f);
-    auto is_column = [&](const std::string& name) {
-        return data && std::find(data->names.begin(), data->names.end(), name) != data->names.end();
-    };
     auto is_size = [&](Expr s) { return std::find(sizes.begin(), sizes.end(), s) != sizes.end(); };
-    std::vector<Expr> params;
-    if (!m.common.wrt.empty()) {
-        params = wrt_variables(ctx, m.common, in);
-    } else {
-        for (Expr v : in.parsed.variables)
-            if (!is_column(v.name()) && !is_size(v)) params.push_back(v);
-    }
+    const std::vector<Expr> params = m.common.wrt.empty()
+                                         ? default_parameters(f, in.parsed.variables, data ? &*data : nullptr)
+                                         : wrt_variables(ctx, m.common, in);
     if (params.empty()) throw Error("the expression has no variables to minimise over");
     std::vector<Expr> scalars;
     std::vector<Expr> vectors;

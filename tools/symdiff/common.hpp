@@ -23,6 +23,7 @@
 
 #include "symdiff/data.hpp"
 #include "symdiff/diagnostic.hpp"
+#include "symdiff/engine.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/expr.hpp"
 #include "symdiff/jit.hpp"
@@ -50,19 +51,10 @@ struct CommandVerdict {
     int status;
 };
 
-/// One `name=value` of --at; the value is a constant expression already evaluated, or a
-/// vector `[a, b, c]` (repeated with `[a, b]*500`), or a vector written as a list without
-/// brackets, `x=a,b,c`.
-struct Binding {
-    std::string name;
-    double value = 0;
-    std::vector<double> elements; ///< the vector's values when is_vector
-    bool is_vector = false;
-    /// For a list without brackets: the error to give if the expression uses `name` as a
-    /// number, where `x=1,2` is most likely a missing `y=` (see check_list_values).
-    std::string scalar_error;
-    Expr exact; ///< the constant expression of a scalar value (`pi/2`); null for vectors
-};
+/// One `name=value` of --at, --from or --init (engine.hpp): a constant expression already
+/// evaluated, or a vector `[a, b, c]` (repeated with `[a, b]*500`), or a vector written as a
+/// list without brackets, `x=a,b,c` (with its scalar_error).
+using Binding = Assignment;
 
 /// The options every expression subcommand may take, bound to CLI11 by the add_* helpers
 /// below. Each command keeps its own Options in a shared_ptr captured by its callback.
@@ -216,11 +208,6 @@ enum class ContinuationError : std::uint8_t {
 /// but 'm' is a scalar: ...".
 std::string continuation_error(std::string_view option, std::string_view list, std::size_t item,
                                std::string_view text, std::string_view name, ContinuationError kind);
-/// True if e reads the symbol `name` as a number: anywhere but as the vector of x[k] or len(x),
-/// and, unless rows_read_numbers, but inside a sum or mean over data rows (where a bare name
-/// may be a column given as a vector). With --data the columns come from the file, and every
-/// other name inside such a sum is a number.
-bool used_as_number(Expr e, std::string_view name, bool rows_read_numbers);
 /// Throws the Binding's scalar_error (a UsageError) for the first list without brackets given
 /// to a name that e uses as a number (used_as_number). read_input checks --at this way, with
 /// rows_read_numbers false: it does not know --data.
@@ -240,31 +227,11 @@ void add_data_options(CLI::App* cmd, DataOptions& o);
 /// symdiff::Error naming the file (and line and column) for bad data, UsageError for a
 /// malformed --map.
 std::optional<DataSet> load_data(const DataOptions& o);
-/// The columns of a data set as a Loss reads them (views into `data`).
-std::vector<ColumnView> column_views(const DataSet& data);
-/// True if e (or an item of a list) has sums, indexed vectors, len() or row reductions: the
-/// expressions the loop evaluators take and evaluate() does not.
-bool uses_loops(Expr e);
 /// True if any --at value is a vector.
 bool has_vector_values(const Input& in);
 
-/// Inputs of the loop evaluators for some outputs: --at scalars and vectors, --data columns
-/// by name, and sizes (n of sum(i = 1..n, ...)) left unbound taken as the common length of
-/// the --at vectors.
-struct LoopBinding {
-    Signature signature;
-    std::vector<double> scalars;
-    std::vector<const double*> vectors;
-    std::vector<std::int64_t> lengths;
-    std::vector<Binding> inferred; ///< the sizes that were inferred
-    const volatile std::sig_atomic_t* stop = nullptr; ///< LoopArgs::stop of the run
-};
-/// Throws symdiff::Error "unknown variable 'z'" (with a caret) for a free symbol of the
-/// outputs that nothing binds, and for a size that cannot be inferred.
+/// bind_loops (engine.hpp) of the --at values, with carets in the input text.
 LoopBinding bind_loops(const Input& in, const DataSet* data, std::span<const Expr> outputs);
-/// The values of scalar and Vec outputs (a Vec gives a list) with the LoopInterpreter.
-struct Value;
-std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b);
 /// Throws symdiff::Error with a caret under the first whole-word occurrence of `name` in the
 /// input, or without one if it does not occur.
 [[noreturn]] void throw_at_word(const Input& in, std::string_view name, const std::string& message);
@@ -289,12 +256,6 @@ std::string number_text(double v);
 /// does not bind, with a caret under it in the input when it appears there as a word.
 void require_bound(const Input& in, Expr e);
 
-/// A number, or the values of a list's items.
-struct Value {
-    double scalar = 0;
-    std::vector<Value> items;
-    bool is_list = false;
-};
 /// The value of e at the bindings, recursing into lists (evaluate() takes no lists).
 Value evaluate_value(Expr e, const Bindings& at);
 /// `4`, or `[1, 2]` for a list.
@@ -341,57 +302,9 @@ void print_line(std::string_view text);
 
 // --- --backend of eval, grad and check: the JIT when it pays, the same numbers either way
 
-/// --backend auto|jit|interp. Both engines give the same numbers bit for bit (the JIT is
-/// compiled without fast-math and without rerolling), so the choice only changes the time.
-enum class EvalBackend : std::uint8_t {
-    Auto,   ///< the JIT when the cost model says it is faster (jit_pays), else the interpreter
-    Jit,    ///< always the JIT; an expression it cannot compile is an error
-    Interp, ///< always the reference interpreter
-};
 /// Adds --backend auto|jit|interp (default auto).
 void add_backend_option(CLI::App* cmd, EvalBackend& backend);
-
-/// What a task asks of an engine: a kernel of `nodes` DAG nodes called `calls` times, each
-/// call over `elements` vector elements or data rows (1 for a point kernel).
-struct Work {
-    std::size_t nodes = 0;
-    double calls = 1;
-    double elements = 1;
-};
-/// The cost model of --backend auto (the rule and its measured constants are in common.cpp).
-bool jit_pays(const Work& w, bool loops);
-/// The same for a Loss (optimize.hpp), which compiles at the library's -O2.
-bool loss_jit_pays(const Work& w);
-/// The JIT options the CLI compiles with for this work.
-JitOptions cli_jit_options(const Work& w, bool loops);
-/// DAG nodes of the outputs together.
-std::size_t dag_nodes(std::span<const Expr> outputs);
-
-/// f(point) for scalar outputs over ordered inputs, by the JIT or the Interpreter as
-/// `backend` and the expected number of calls decide. Throws what the Interpreter's
-/// constructor throws for a bad expression (with either backend); with EvalBackend::Jit,
-/// also symdiff::Error "--backend jit: ..." if the JIT cannot compile what the Interpreter
-/// takes. Under Auto a JIT failure falls back to the Interpreter silently.
-class PointKernel {
-public:
-    PointKernel(std::span<const Expr> outputs, std::span<const Expr> inputs, EvalBackend backend, double calls);
-    void operator()(const double* in, double* out) const;
-    bool native() const { return static_cast<bool>(jit_); }
-
-private:
-    CompiledFunction jit_;
-    std::optional<Interpreter> interp_;
-};
-
-/// The scalar leaves of e (e itself, or the items of a list, recursively) in order.
-std::vector<Expr> scalar_leaves(Expr e);
-/// The value of e (bound by --at, every free symbol bound: see require_bound) through a
-/// PointKernel: the same Value as evaluate_value.
+/// evaluate_point (engine.hpp) at the --at values, with a caret in the input text.
 Value evaluate_point(Expr e, const Input& in, EvalBackend backend);
-/// evaluate_loops by the LoopKernel or the LoopInterpreter, as `backend` and the cost model
-/// decide (the same errors and numbers either way).
-std::vector<Value> evaluate_loops(std::span<const Expr> outputs, const LoopBinding& b, EvalBackend backend);
-/// An error for --backend jit when the JIT refuses what the interpreter takes.
-[[noreturn]] void throw_jit_refused(const Error& why);
 
 } // namespace symdiff::cli
