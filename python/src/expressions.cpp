@@ -1,12 +1,16 @@
 // symdiff.Expr and symdiff.Context: parsing, operators, functions, derivatives, printing,
 // substitution and evaluation at a point, over the same library calls as the CLI's commands.
+#include <pybind11/numpy.h>
+
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "common.hpp"
 #include "symdiff/diff.hpp"
+#include "symdiff/engine.hpp"
 #include "symdiff/eval.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/print.hpp"
@@ -115,6 +119,87 @@ py::object parse_text(const std::string& text, py::handle variables, const Conte
         notes.append(hint);
     }
     return py::make_tuple(wrap(ctx, parsed.expr), notes, wrap_all(ctx, parsed.variables, false));
+}
+
+py::object value_object(const Value& v) {
+    if (!v.is_list) return py::float_(v.scalar);
+    py::list items;
+    for (const Value& item : v.items) items.append(value_object(item));
+    return items;
+}
+
+/// The value of an expression with sums, vectors (x[i], len(x)) or means over data rows,
+/// through the library's loop binding: vector values are sequences or arrays, sizes such as
+/// n are inferred from the vectors' lengths when not given, and `data` (a dict of columns or
+/// a DataFrame) gives the rows of sum(...) and mean(...).
+py::object evaluate_loops_object(const PyExpr& s, py::handle mapping, const py::kwargs& kwargs, py::handle data) {
+    std::vector<Assignment> at;
+    auto add = [&](py::handle key, py::handle value) {
+        Assignment a;
+        a.name = expect_symbol(s.ctx, key).name();
+        for (const Assignment& b : at)
+            if (b.name == a.name) throw Error(fmt::format("the value of '{}' is given twice", a.name));
+        py::array_t<double, py::array::forcecast> arr = py::array_t<double, py::array::forcecast>::ensure(value);
+        if (!arr) {
+            PyErr_Clear();
+            throw py::type_error(fmt::format("the value of '{}' must be a number or a sequence of numbers", a.name));
+        }
+        if (arr.ndim() == 0) {
+            a.value = *arr.data();
+        } else {
+            if (arr.ndim() != 1) throw Error(fmt::format("the vector '{}' must be one-dimensional", a.name));
+            a.is_vector = true;
+            for (py::ssize_t i = 0; i < arr.size(); ++i) a.elements.push_back(arr.at(i));
+        }
+        at.push_back(std::move(a));
+    };
+    if (!mapping.is_none())
+        for (auto item : py::dict(py::reinterpret_borrow<py::object>(mapping))) add(item.first, item.second);
+    for (auto item : kwargs) add(item.first, item.second);
+    std::optional<DataSet> ds;
+    if (!data.is_none()) {
+        ds.emplace();
+        ds->source = "<data>";
+        for (py::handle item : data.attr("items")()) {
+            py::tuple kv = py::reinterpret_borrow<py::tuple>(item);
+            auto column = py::array_t<double, py::array::forcecast>::ensure(kv[1]);
+            if (!column || column.ndim() != 1)
+                throw Error(fmt::format("data column '{}' must be a one-dimensional array of numbers",
+                                        py::str(kv[0]).cast<std::string>()));
+            ds->names.push_back(py::str(kv[0]).cast<std::string>());
+            ds->columns.emplace_back(column.data(), column.data() + column.size());
+        }
+    }
+    std::vector<Expr> outputs;
+    if (s.e.is(Op::List)) {
+        for (std::size_t i = 0; i < s.e.size(); ++i) outputs.push_back(s.e[i]);
+    } else {
+        outputs.push_back(s.e);
+    }
+    std::vector<Value> values;
+    try {
+        const LoopBinding b = bind_loops(outputs, at, ds ? &*ds : nullptr);
+        values = evaluate_loops(outputs, b, EvalBackend::Interp);
+    } catch (const Error& e) {
+        // The binding's messages name the CLI's options; say it in this function's terms.
+        Diagnostic d = e.diagnostic();
+        for (auto [cli, py] : {std::pair<std::string_view, std::string_view>{"with --at '", "as '"},
+                               {"with --at ", "as "},
+                               {"with --data FILE.csv", "with data="}}) {
+            for (std::size_t at_ = d.message.find(cli); at_ != std::string::npos; at_ = d.message.find(cli))
+                d.message.replace(at_, cli.size(), py);
+        }
+        throw Error(d);
+    }
+    if (!s.e.is(Op::List)) return value_object(values.at(0));
+    py::list items;
+    for (const Value& v : values) items.append(value_object(v));
+    return items;
+}
+
+py::object evaluate_any(const PyExpr& s, py::handle mapping, const py::kwargs& kwargs, py::handle data) {
+    if (uses_loops(s.e)) return evaluate_loops_object(s, mapping, kwargs, data);
+    return evaluate_object(s.e, bindings_arg(s.ctx, mapping, kwargs));
 }
 
 } // namespace
@@ -291,14 +376,17 @@ prints; Jupyter shows the LaTeX form.)doc")
             return wrap(s.ctx, substitute(s.e, pairs));
         }, py::arg("mapping") = py::none(),
              "The expression with subexpressions replaced, all at once: f.subs({x: 2*y}) or f.subs(x=1).")
-        .def("evaluate", [](const PyExpr& s, py::handle mapping, py::kwargs kwargs) {
-            return evaluate_object(s.e, bindings_arg(s.ctx, mapping, kwargs));
-        }, py::arg("at") = py::none(),
+        .def("evaluate", [](const PyExpr& s, py::handle mapping, py::handle data, py::kwargs kwargs) {
+            return evaluate_any(s, mapping, kwargs, data);
+        }, py::arg("at") = py::none(), py::arg("data") = py::none(),
              "The value (IEEE doubles, the reference interpreter's semantics) at a point given as a dict "
-             "or keywords: f.evaluate(x=1, y=2) or f.evaluate({x: 1, 'y': 2}). A list gives a list.")
-        .def("__call__", [](const PyExpr& s, py::handle mapping, py::kwargs kwargs) {
-            return evaluate_object(s.e, bindings_arg(s.ctx, mapping, kwargs));
-        }, py::arg("at") = py::none(), "f(x=1, y=2): the same as f.evaluate(...).");
+             "or keywords: f.evaluate(x=1, y=2) or f.evaluate({x: 1, 'y': 2}). A list gives a list. With sums "
+             "and vectors, a vector's value is a sequence or array (x=[1, 2, 3]; the size n of sum(i = 1..n, ...) "
+             "is inferred from it), and data= (a dict of columns or a DataFrame) gives the rows of sum(...) and "
+             "mean(...).")
+        .def("__call__", [](const PyExpr& s, py::handle mapping, py::handle data, py::kwargs kwargs) {
+            return evaluate_any(s, mapping, kwargs, data);
+        }, py::arg("at") = py::none(), py::arg("data") = py::none(), "f(x=1, y=2): the same as f.evaluate(...).");
 }
 
 } // namespace symdiff::python

@@ -197,3 +197,26 @@ def test_juxtaposed_names_warn():
         warnings.simplefilter("error")
         assert symdiff.parse("3xy", variables=["xy"]).name is None
         assert [v.name for v in symdiff.parse("xy + 1", variables="xy").variables] == ["xy"]
+
+
+def test_sums_vectors_and_data_rows():
+    np = pytest.importorskip("numpy")
+    f = symdiff.parse("sum(i = 1..n, x[i]^2)")
+    assert f.evaluate(x=[1, 2, 3]) == 14.0  # n inferred from the vector's length
+    assert f(x=np.array([1.0, 2.0]), n=1) == 1.0
+    g = f.grad("x")
+    assert str(g[0]) == "[(2*x[k] if 1 <= k <= n) for k = 1..len(x)]"
+    assert g[0].evaluate(x=[1, 2, 3]) == [2.0, 4.0, 6.0]
+    rosen = symdiff.parse("sum(i = 1..n-1, 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2)")
+    point = np.array([0.5, -0.25, 1.5, 2.0])
+    by_hand = sum(100 * (point[i + 1] - point[i]**2)**2 + (1 - point[i])**2 for i in range(3))
+    assert rosen.evaluate(x=point) == pytest.approx(by_hand, rel=1e-15)
+    mse = symdiff.parse("mean((m*x + b - y)^2)")
+    data = {"x": [0, 1, 2], "y": [1, 3, 4]}
+    assert mse.evaluate(m=2, b=1, data=data) == 1 / 3
+    assert mse.evaluate({"m": 0, "b": 0}, data=data) == (1 + 9 + 16) / 3
+    with pytest.raises(symdiff.Error) as e:
+        mse.evaluate(m=1, b=1)
+    assert e.value.message == "unknown variable 'x': give its value as x=..."
+    with pytest.raises(symdiff.Error, match="^the vector 'x' must be one-dimensional$"):
+        f.evaluate(x=[[1.0]])
