@@ -12,6 +12,7 @@
 
 #include "common.hpp"
 #include "interrupt.hpp"
+#include "symdiff/engine.hpp"
 #include "symdiff/optimize.hpp"
 
 namespace symdiff::python {
@@ -117,7 +118,7 @@ struct LossParts {
                 if (c.name == v.name()) return true;
             return false;
         };
-        const std::vector<Expr> sizes = size_symbols(e), vectors = vector_symbols(e);
+        const std::vector<Expr> sizes = size_symbols(e);
         auto contains = [](const std::vector<Expr>& v, Expr x) { return std::find(v.begin(), v.end(), x) != v.end(); };
         std::vector<Expr> names;
         if (params.is_none()) {
@@ -126,25 +127,34 @@ struct LossParts {
         } else {
             names = variables_arg(ctx, e, params);
         }
-        std::vector<double> vstart;
-        for (Expr p : names) {
-            py::object v = init.contains(py::str(p.name())) ? py::object(init[py::str(p.name())]) : py::object(py::none());
-            if (contains(vectors, p)) {
-                if (v.is_none()) throw Error(fmt::format("give the start of the vector parameter '{}' in init", p.name()));
-                std::vector<double> values = py::cast<std::vector<double>>(v);
-                vecs.push_back(VectorParameter{p, values.size()});
-                vstart.insert(vstart.end(), values.begin(), values.end());
-            } else {
-                scalars.push_back(p);
-                start.push_back(v.is_none() ? 0.0 : v.cast<double>());
+        // The start values as the CLI's --init gives them; the library splits the parameters
+        // into numbers and vectors (x of x[i]) and orders the flat point.
+        std::vector<Assignment> given;
+        for (auto item : init) {
+            Assignment g;
+            g.name = py::str(item.first).cast<std::string>();
+            auto arr = Array::ensure(item.second);
+            if (!arr) {
+                PyErr_Clear();
+                throw py::type_error(fmt::format("init['{}'] must be a number or a sequence of numbers", g.name));
             }
+            if (arr.ndim() == 0) {
+                g.value = *arr.data();
+            } else {
+                g.is_vector = true;
+                g.elements.assign(arr.data(), arr.data() + arr.size());
+            }
+            given.push_back(std::move(g));
         }
+        LossParameters lp = loss_parameters(e, names, given, "init");
+        scalars = std::move(lp.scalars);
+        vecs = std::move(lp.vectors);
+        start = std::move(lp.start);
         for (auto item : init) {
             const std::string key = py::str(item.first).cast<std::string>();
             if (std::none_of(names.begin(), names.end(), [&](Expr p) { return p.name() == key; }))
                 throw Error(fmt::format("init gives '{}', which is not a parameter of the fit", key));
         }
-        start.insert(start.end(), vstart.begin(), vstart.end());
     }
 };
 

@@ -95,6 +95,12 @@ def test_fit_takes_a_dataframe_and_vector_parameters():
     # a vector parameter: least squares of sum(i = 1..n, (p[i] - i)^2) reaches p = 1..n
     v = symdiff.fit("sum(i = 1..len(p), (p[i] - i)^2)", {}, init={"p": np.zeros(4)}, lr=0.25, epochs=50)
     assert np.allclose(v.params["p"], [1, 2, 3, 4]) and v.coordinates == ["p[1]", "p[2]", "p[3]", "p[4]"]
+    with pytest.raises(symdiff.Error) as e:
+        symdiff.fit("sum(i = 1..len(p), (p[i] - i)^2)", {})
+    assert e.value.message == "'p' is a vector: give its start value and length with init p=[0]*N"
+    with pytest.raises(symdiff.Error) as e:
+        symdiff.fit("mean((m*x - y)^2)", {"x": [1.0], "y": [2.0]}, init={"m": [1.0, 2.0]})
+    assert e.value.message == "init gives a vector to 'm', which the loss uses as a number"
 
 
 def interrupt_when_running():
