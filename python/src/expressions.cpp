@@ -314,8 +314,10 @@ prints; Jupyter shows the LaTeX form.)doc")
             if (!to_expr(s.ctx, o, e)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
             return py::bool_(!(e == s.e));
         })
-        .def("__hash__", [](const PyExpr& s) {
-            return std::hash<const void*>{}(s.ctx.get()) * 31 + std::hash<NodeId>{}(s.e.id());
+        .def("__hash__", [](const PyExpr& s) -> py::ssize_t {
+            // A number equals the Python number of its value (parse("2") == 2), so it hashes alike.
+            if (s.e.is_number()) return py::hash(py::float_(s.e.number().value()));
+            return static_cast<py::ssize_t>(std::hash<const void*>{}(s.ctx.get()) * 31 + std::hash<NodeId>{}(s.e.id()));
         })
         .def("__float__", [](const PyExpr& s) { return evaluate(s.e, {}); })
 

@@ -63,6 +63,11 @@ def test_equality_and_hash():
     assert len({a, b, x*y}) == 2
     assert (x == y) is False and (x != y) is True
     assert (x == "x") is False  # a string is not an expression
+    # numbers equal their Python values and hash alike, as dict keys need
+    assert symdiff.parse("2") == 2 and hash(symdiff.parse("2")) == hash(2)
+    assert symdiff.parse("0.5") == 0.5 and hash(symdiff.parse("0.5")) == hash(0.5)
+    assert symdiff.parse("1/2") != 0.5  # equal values, but spelt differently: distinct nodes
+    assert len({symdiff.parse("2"), 2, 2.0}) == 1
 
 
 def test_printing_formats():
