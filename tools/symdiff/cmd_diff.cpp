@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "points.hpp"
 #include "symdiff/diff.hpp"
 #include "symdiff/simplify.hpp"
 #include "symdiff/steps.hpp"
@@ -92,6 +93,8 @@ void register_diff(CLI::App& app) {
     auto order = std::make_shared<int>(1);
     auto steps = std::make_shared<bool>(false);
     auto dir = std::make_shared<std::vector<std::string>>();
+    auto table = std::make_shared<TableOptions>();
+    auto data_options = std::make_shared<DataOptions>();
     auto* cmd = add_command(app, "diff", "Differentiate an expression (simplified, optionally step by step)");
     add_expr_argument(cmd, *o);
     add_wrt_option(cmd, *o);
@@ -104,12 +107,19 @@ void register_diff(CLI::App& app) {
         ->allow_extra_args(false)
         ->type_name("a,b,...");
     cmd->add_flag("--steps", *steps, "Show the derivation step by step, naming each rule");
+    add_grid_option(cmd, *table);
+    add_data_options(cmd, *data_options);
     add_vars_option(cmd, *o);
-    add_format_option(cmd, *o);
-    cmd->callback([o, order, steps, dir] {
+    add_table_format_option(cmd, *o, *table);
+    cmd->callback([o, order, steps, dir, table, data_options] {
         Context ctx;
-        Input in = read_input(ctx, *o);
+        const std::optional<DataSet> data = load_data(*data_options);
+        Input in = read_input(ctx, *o, data ? data->names : std::vector<std::string>{});
         Expr f = in.parsed.expr;
+        const std::optional<PointSet> points = table_points(in, f, data, *table);
+        if (data && !points) throw UsageError("diff takes --data only for a table over its rows: the expression uses none of its columns");
+        if (points && (*steps || !dir->empty()))
+            throw UsageError(std::string(*steps ? "--steps" : "--dir") + " cannot be combined with a table of points");
         std::vector<Expr> wrt = wrt_variables(ctx, *o, in);
         JsonObject json = json_header("diff", in);
         if (!dir->empty()) {
@@ -133,6 +143,14 @@ void register_diff(CLI::App& app) {
         if (*steps && (wrt.size() != 1 || *order != 1))
             throw UsageError("--steps shows a first derivative with respect to one variable");
         Expr d = simplify(wrt.size() == 1 ? diff(f, wrt[0], *order) : diff(f, wrt));
+        if (points) {
+            // The tutorials' table: x, f(x), f'(x).
+            if (f.is(Op::List)) throw Error("a table of derivatives takes a scalar expression, not a list");
+            const Format notation = o->format == Format::Json ? Format::Text : o->format;
+            const Expr outputs[] = {f, d};
+            const std::string headers[] = {to_string(f, notation), to_string(d, notation)};
+            return print_table(*o, *table, in, "diff", *points, outputs, headers, EvalBackend::Auto);
+        }
         json.raw("wrt", json_names(wrt)).number("order", *order);
         if (*steps) {
             Derivation der = derive_steps(f, wrt[0]);

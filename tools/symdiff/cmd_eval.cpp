@@ -3,6 +3,7 @@
 // interpreter; everything else to the Interpreter. --backend auto|jit|interp: through the JIT
 // when the cost model says it pays (lib/eval/engine.cpp), which for one point it never does.
 #include "common.hpp"
+#include "points.hpp"
 
 namespace symdiff::cli {
 
@@ -10,20 +11,35 @@ void register_eval(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto d = std::make_shared<DataOptions>();
     auto backend = std::make_shared<EvalBackend>(EvalBackend::Auto);
+    auto table = std::make_shared<TableOptions>();
     auto* cmd = add_command(app, "eval", "Evaluate an expression at a point (IEEE doubles: 1/0 is inf)");
     add_expr_argument(cmd, *o);
     add_at_option(cmd, *o);
+    add_grid_option(cmd, *table);
     add_data_options(cmd, *d);
     add_vars_option(cmd, *o);
-    add_format_option(cmd, *o);
+    add_table_format_option(cmd, *o, *table);
     add_backend_option(cmd, *backend);
-    cmd->callback([o, d, backend] {
+    cmd->callback([o, d, backend, table] {
         Context ctx;
         // Columns are declared variables: a column `wx` is one name, not w*x.
         const std::optional<DataSet> data = load_data(*d);
         Input in = read_input(ctx, *o, data ? data->names : std::vector<std::string>{});
         if (data) check_list_values(in.at, in.parsed.expr, true);
         Expr e = in.parsed.expr;
+        if (auto points = table_points(in, e, data, *table)) {
+            std::vector<Expr> outputs;
+            if (e.is(Op::List))
+                for (std::size_t i = 0; i < e.size(); ++i) outputs.push_back(e[i]);
+            else
+                outputs.push_back(e);
+            std::vector<std::string> headers;
+            for (Expr out : outputs) {
+                if (out.is(Op::List)) throw Error("a table of values takes a number or a flat list");
+                headers.push_back(to_string(out, o->format == Format::Json ? Format::Text : o->format));
+            }
+            return print_table(*o, *table, in, "eval", *points, outputs, headers, *backend);
+        }
         Value v;
         if (data || uses_loops(e) || has_vector_values(in)) {
             std::vector<Expr> outputs;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "points.hpp"
 #include "symdiff/diff.hpp"
 #include "symdiff/simplify.hpp"
 
@@ -111,24 +112,38 @@ void register_grad(CLI::App& app) {
     auto dir = std::make_shared<std::vector<std::string>>();
     auto data_options = std::make_shared<DataOptions>();
     auto backend = std::make_shared<EvalBackend>(EvalBackend::Auto);
+    auto table = std::make_shared<TableOptions>();
     auto* cmd = add_command(app, "grad", "Gradient of an expression; with --at, its value, magnitude and direction");
     add_expr_argument(cmd, *o);
     add_wrt_option(cmd, *o);
     add_at_option(cmd, *o);
+    add_grid_option(cmd, *table);
     cmd->add_option("--dir", *dir, "Also the directional derivative along this vector (normalised), e.g. 1,1")
         ->delimiter(',')
         ->allow_extra_args(false)
         ->type_name("a,b,...");
     add_data_options(cmd, *data_options);
     add_vars_option(cmd, *o);
-    add_format_option(cmd, *o);
+    add_table_format_option(cmd, *o, *table);
     add_backend_option(cmd, *backend);
-    cmd->callback([o, dir, data_options, backend] {
+    cmd->callback([o, dir, data_options, backend, table] {
         Context ctx;
         const std::optional<DataSet> data = load_data(*data_options);
         Input in = read_input(ctx, *o, data ? data->names : std::vector<std::string>{});
         Expr f = in.parsed.expr;
         if (data) check_list_values(in.at, f, true);
+        if (auto points = table_points(in, f, data, *table)) {
+            if (!dir->empty()) throw UsageError("--dir cannot be combined with a table of points");
+            if (f.is(Op::List)) throw Error("grad takes a scalar expression, not a list");
+            // The point, f, then each component: f and the gradient share one pass.
+            std::vector<Expr> wrt = wrt_variables(ctx, *o, in);
+            std::vector<Expr> outputs{f};
+            for (Expr g : gradient(f, wrt)) outputs.push_back(simplify(g));
+            const Format notation = o->format == Format::Json ? Format::Text : o->format;
+            std::vector<std::string> headers;
+            for (Expr out : outputs) headers.push_back(to_string(out, notation));
+            return print_table(*o, *table, in, "grad", *points, outputs, headers, *backend);
+        }
         if (data || uses_loops(f) || has_vector_values(in)) {
             if (!dir->empty()) throw UsageError("--dir is not available for functions of vectors or data");
             return grad_loops(ctx, *o, in, *data_options, data, *backend);

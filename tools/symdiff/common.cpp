@@ -99,10 +99,70 @@ constexpr std::size_t kMaxElements = std::size_t{1} << 27;
 
 } // namespace
 
+namespace {
+
+// Where `..` of a range `a..b` or `a..b:n` is: outside brackets, in a value not in brackets.
+std::size_t range_dots(std::string_view text) {
+    if (!text.empty() && text.front() == '[') return std::string_view::npos;
+    int depth = 0;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] == '(' || text[i] == '[') ++depth;
+        else if (text[i] == ')' || text[i] == ']') --depth;
+        else if (depth == 0 && text[i] == '.' && text[i + 1] == '.') return i;
+    }
+    return std::string_view::npos;
+}
+
+// `a..b:n`: n evenly spaced points from a to b, both included; `a..b` with integer ends:
+// every integer from a to b. Point k is (a*(n-1-k) + b*k)/(n-1), so the ends are exact and
+// 0..1:11 gives 0.3 rather than 3*0.1.
+Binding parse_range(Context& ctx, Binding b, std::string_view text, std::size_t dots, std::string_view what) {
+    std::string_view rest = text.substr(dots + 2);
+    std::size_t colon = rest.rfind(':');
+    const double lo = constant(ctx, trim(text.substr(0, dots)), what);
+    const double hi = constant(ctx, trim(rest.substr(0, colon)), what);
+    if (!std::isfinite(lo) || !std::isfinite(hi))
+        throw Error(fmt::format("the range of {} must have finite ends, not {}..{}", what, number_text(lo), number_text(hi)));
+    double n = 0;
+    if (colon == std::string_view::npos) {
+        if (lo != std::trunc(lo) || hi != std::trunc(hi))
+            throw Error(fmt::format("the range {} of {} needs a number of points, as in {}=-3..3:13 (13 points); "
+                                    "without one its ends must be integers",
+                                    text, what, b.name));
+        n = std::fabs(hi - lo) + 1;
+    } else {
+        n = constant(ctx, trim(rest.substr(colon + 1)), what);
+        if (!(n >= 1 && n == std::trunc(n)))
+            throw Error(fmt::format("the number of points of the range {} of {} must be a positive integer, not {}", text,
+                                    what, number_text(n)));
+        if (n == 1 && lo != hi)
+            throw Error(fmt::format("the range {} of {} has one point but two different ends", text, what));
+    }
+    if (n > static_cast<double>(kMaxElements))
+        throw Error(fmt::format("the range {} of {} has more than {} points", text, what, kMaxElements));
+    const auto count = static_cast<std::size_t>(n);
+    b.is_vector = true;
+    b.elements.resize(count);
+    if (count == 1) {
+        b.elements[0] = lo;
+        return b;
+    }
+    const double last = static_cast<double>(count - 1);
+    for (std::size_t k = 0; k < count; ++k) {
+        const double t = static_cast<double>(k);
+        b.elements[k] = (lo * (last - t) + hi * t) / last;
+    }
+    return b;
+}
+
+} // namespace
+
 Binding parse_value(Context& ctx, std::string_view name, std::string_view text, std::string_view what) {
     Binding b;
     b.name = std::string(name);
     text = trim(text);
+    if (std::size_t dots = range_dots(text); dots != std::string_view::npos)
+        return parse_range(ctx, std::move(b), text, dots, what);
     if (text.empty() || text.front() != '[') {
         b.exact = constant_expr(ctx, text, what);
         b.value = evaluate(b.exact, {});

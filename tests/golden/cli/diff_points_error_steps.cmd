@@ -1,0 +1,1 @@
+symdiff diff "x^2" --at x=0..2 --steps

@@ -1,0 +1,1 @@
+symdiff eval "x^2" --at x=1 --format csv

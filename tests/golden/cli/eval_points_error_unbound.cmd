@@ -1,0 +1,1 @@
+symdiff eval "x + z" --at 'x=[1,2]'

@@ -1,0 +1,1 @@
+symdiff eval "[sin(x), cos(x)]" --at x=0..3
