@@ -149,7 +149,6 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
         }
     }
 
-    const std::size_t outs = k.values + (k.grad ? n : 0) + (k.hess ? n * n : 0);
     std::vector<py::ssize_t> fshape = shape;
     if (k.values > 1 || k.f.is(Op::List)) fshape.insert(fshape.begin(), static_cast<py::ssize_t>(k.values));
     Array fvals(fshape);
@@ -167,7 +166,6 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
         hvals.emplace(hshape);
         for (std::size_t j = 0; j < n * n; ++j) out.push_back(hvals->mutable_data() + j * rows);
     }
-    (void)outs;
     {
         // A long run stops on Ctrl-C; a short one does not pay for the handler.
         std::optional<InterruptScope> interrupt;
