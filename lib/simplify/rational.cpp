@@ -42,6 +42,7 @@ using Poly = std::map<Mono, Number>;
 class Polys {
 public:
     explicit Polys(Context& c) : c_(c) {}
+    Context& context() const { return c_; }
 
     // e as a polynomial, or nullopt (a double coefficient, too many terms or generators).
     std::optional<Poly> of(Expr e) {
@@ -358,6 +359,9 @@ Quotient split(Expr t) {
     return q;
 }
 
+std::size_t printed_tokens(Expr e);
+void polynomial_candidates(Polys& polys, const Poly& p, std::vector<Expr>& out);
+
 } // namespace
 
 Expr combine_fractions(Expr e) {
@@ -452,10 +456,24 @@ Expr combine_fractions(Expr e) {
         }
         --j; // the rest may share more with what is left of the numerator
     }
+    // The numerator multiplied out, unless a monomial or content in front prints shorter:
+    // (x*exp(x) - exp(x))/x^2 -> exp(x)*(x - 1)/x^2.
     std::vector<Expr> fs{polys.to_expr(num)};
     for (const auto& [b, k] : den)
         if (k > 0) fs.push_back(c.pow(b, c.integer(-k)));
-    return c.mul(fs);
+    Expr best = c.mul(fs);
+    std::vector<Expr> candidates;
+    polynomial_candidates(polys, num, candidates);
+    std::size_t fewest = printed_tokens(best);
+    for (Expr candidate : candidates) {
+        fs[0] = candidate;
+        Expr r = c.mul(fs);
+        if (const std::size_t t = printed_tokens(r); t < fewest) {
+            best = r;
+            fewest = t;
+        }
+    }
+    return best;
 }
 
 namespace {
@@ -535,6 +553,13 @@ std::size_t tokens(Expr e, std::size_t& budget) {
         Expr b = e[0], x = e[1];
         if (x.is_number() && x.number().is_exact() && x.number().den() == 2 && x.number().num() == 1)
             return 3 + tokens(b, budget); // sqrt(b)
+        if (x.is_number() && x.number().is_negative() && x.number().is_exact()) {
+            // 1/b, 1/sqrt(b), 1/b^k
+            const Number k = -x.number();
+            if (k.is_integer() && k.num() == 1) return 2 + wrapped(b, budget);
+            if (k.num() == 1 && k.den() == 2) return 5 + tokens(b, budget);
+            return 2 + wrapped(b, budget) + (b.is(Op::Mul) || b.is(Op::Pow) ? 2 : 0) + 1 + (k.is_integer() ? 1 : 5);
+        }
         std::size_t n = wrapped(b, budget) + (b.is(Op::Mul) || b.is(Op::Pow) ? 2 : 0) + 1;
         if (x.is_number() && x.number().is_negative())
             return 2 + n + tokens(x, budget) + 2; // 1/b^k, roughly
@@ -658,6 +683,189 @@ Expr polynomial_form(Expr e) {
 }
 
 Expr polynomial_form_of_sum(Expr e) { return e.is(Op::Add) ? polynomial_form(e) : Expr(); }
+
+namespace {
+
+// The exponent of base b in term t: k for b^k among its factors, 1 for b itself, 0 without.
+Number exponent_of(Expr t, Expr b) {
+    auto one = [&](Expr f) -> std::optional<Number> {
+        if (f == b) return Number::integer(1);
+        if (f.is(Op::Pow) && f[0] == b && f[1].is_number()) return f[1].number();
+        return std::nullopt;
+    };
+    if (t.is(Op::Mul)) {
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (auto k = one(t[i])) return *k;
+    } else if (auto k = one(t)) {
+        return *k;
+    }
+    return Number::integer(0);
+}
+
+// The printed forms of a polynomial p worth comparing: multiplied out, with the monomial all
+// terms share in front, each with the rational content in front (x/2 - 1/2 -> 1/2*(x - 1)).
+void polynomial_candidates(Polys& polys, const Poly& p, std::vector<Expr>& out) {
+    if (p.empty()) return;
+    Context& c = polys.context();
+    std::int64_t l = 1, g = 0;
+    for (const auto& [m, k] : p) {
+        if (!k.is_exact() || k.is_decimal()) return;
+        l = l / std::gcd(l, k.den()) * k.den();
+        if (l > (std::int64_t{1} << 30)) return;
+    }
+    for (const auto& [m, k] : p) g = std::gcd(g, (k * Number::integer(l)).num());
+    const Number content = Number::rational(g, l);
+    Poly primitive;
+    for (const auto& [m, k] : p) primitive[m] = k / content;
+    Mono low = p.begin()->first;
+    for (const auto& [m, k] : p)
+        for (std::size_t i = 0; i < kMaxGens; ++i) low[i] = std::min(low[i], m[i]);
+    Poly mono;
+    mono[low] = Number::integer(1);
+    for (const Poly* q : std::initializer_list<const Poly*>{&p, &primitive}) {
+        const Number k = q == &p ? Number::integer(1) : content;
+        out.push_back(c.mul({c.number(k), polys.to_expr(*q)}));
+        if (q->size() > 1 && !(low == Mono{}))
+            if (auto r = Polys::divide(*q, mono)) out.push_back(c.mul({c.number(k), polys.to_expr(mono), polys.to_expr(*r)}));
+    }
+}
+
+} // namespace
+
+Expr fraction_into_sum(Expr e) {
+    if (!e.is(Op::Mul) || !e[0].is_number()) return Expr();
+    const Number k = e[0].number();
+    if (!k.is_exact() || k.is_decimal() || k.is_integer()) return Expr();
+    Context& c = ctx_of(e);
+    for (std::size_t i = 1; i < e.size(); ++i) {
+        if (!e[i].is(Op::Add) || e[i].size() > kMaxSumTerms) continue;
+        Polys polys(c);
+        auto p = polys.of(e[i]);
+        if (!p || p->size() != e[i].size()) continue;
+        Poly scaled;
+        bool whole = true;
+        for (const auto& [m, v] : *p) {
+            const Number w = v * k;
+            whole = whole && w.is_integer();
+            scaled[m] = w;
+        }
+        if (!whole) continue;
+        std::vector<Expr> fs;
+        for (std::size_t j = 1; j < e.size(); ++j) fs.push_back(j == i ? polys.to_expr(scaled) : e[j]);
+        return c.mul(fs);
+    }
+    return Expr();
+}
+
+Expr nested_fraction(Expr e) {
+    if (!e.is(Op::Mul) || e.size() > kMaxSumTerms) return Expr();
+    std::size_t budget = 300;
+    if (e.height() > 12 || !small_tree(e, budget)) return Expr();
+    Context& c = ctx_of(e);
+    auto power_of = [&](Expr f, const Number& n) {
+        // (a*b^k)^n as a^n*b^(k*n); n an integer here, so no sign is lost.
+        if (!f.is(Op::Mul)) return c.pow(f, c.number(n));
+        std::vector<Expr> fs;
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            Expr g = f[i];
+            if (g.is(Op::Pow) && g[1].is_number()) fs.push_back(c.pow(g[0], c.number(g[1].number() * n)));
+            else fs.push_back(c.pow(g, c.number(n)));
+        }
+        return c.mul(fs);
+    };
+    for (std::size_t i = 0; i < e.size(); ++i) {
+        Expr f = e[i];
+        if (!f.is(Op::Pow) || !f[0].is(Op::Add) || !f[1].is_number() || !f[1].number().is_exact()) continue;
+        const Number n = f[1].number();
+        Expr replaced;
+        if (n.is_integer()) {
+            Expr q = combine_fractions(f[0]);
+            if (q.is_null()) continue;
+            replaced = power_of(q, n);
+        } else if (n.den() == 2) {
+            // sqrt(1 - x^2/4) = sqrt(4 - x^2)/2: a square denominator of the coefficients out.
+            Polys polys(c);
+            auto p = polys.of(f[0]);
+            if (!p) continue;
+            std::int64_t l = 1;
+            bool exact = true;
+            for (const auto& [m, k] : *p) {
+                exact = exact && k.is_exact() && !k.is_decimal();
+                if (exact) l = l / std::gcd(l, k.den()) * k.den();
+                exact = exact && l < 1000000;
+            }
+            std::int64_t r = 1;
+            while (r * r < l) ++r;
+            if (!exact || l == 1 || r * r != l) continue;
+            for (auto& [m, k] : *p) k = k * Number::integer(l);
+            replaced = c.mul({c.pow(polys.to_expr(*p), c.number(n)), c.pow(c.integer(r), c.number(Number::integer(-2) * n))});
+        } else {
+            continue;
+        }
+        std::vector<Expr> fs;
+        for (std::size_t j = 0; j < e.size(); ++j) fs.push_back(j == i ? replaced : e[j]);
+        Expr out = c.mul(fs);
+        if (out != e && printed_tokens(out) < printed_tokens(e)) return out;
+    }
+    return Expr();
+}
+
+Expr roots_over_denominator(Expr e) {
+    if (!e.is(Op::Add) || e.size() > kMaxSumTerms) return Expr();
+    std::size_t budget = 300;
+    if (e.height() > 12 || !small_tree(e, budget)) return Expr();
+    // The bases raised to a half-integer power somewhere in the sum.
+    std::vector<Expr> bases;
+    auto note = [&](Expr f) {
+        if (f.is(Op::Pow) && f[1].is_number() && f[1].number().is_exact() && f[1].number().den() == 2 &&
+            std::find(bases.begin(), bases.end(), f[0]) == bases.end())
+            bases.push_back(f[0]);
+    };
+    for (std::size_t i = 0; i < e.size(); ++i) {
+        if (e[i].is(Op::Mul))
+            for (std::size_t j = 0; j < e[i].size(); ++j) note(e[i][j]);
+        else
+            note(e[i]);
+    }
+    if (bases.empty() || bases.size() > 3) return Expr();
+    // Each base to the lowest power any term has it to, taken out of every term: the terms
+    // left are integer powers, for polynomial_form and the fractions rule to combine.
+    Context& c = ctx_of(e);
+    std::vector<Expr> front;
+    std::vector<Expr> terms(e.size());
+    for (std::size_t i = 0; i < e.size(); ++i) terms[i] = e[i];
+    for (Expr b : bases) {
+        Number low = exponent_of(e[0], b);
+        bool same_fraction = true;
+        for (std::size_t i = 0; i < e.size() && same_fraction; ++i) {
+            const Number k = exponent_of(e[i], b);
+            if (!k.is_exact()) return Expr();
+            same_fraction = (k - low).is_integer();
+            if (k.value() < low.value()) low = k;
+        }
+        if (!same_fraction || low.is_integer()) continue;
+        front.push_back(c.pow(b, c.number(low)));
+        for (Expr& t : terms) t = c.mul({t, c.pow(b, c.number(-low))});
+    }
+    if (front.empty()) return Expr();
+    front.push_back(Expr()); // the inner sum's place
+    Expr inner = c.add(terms);
+    std::vector<Expr> candidates{inner};
+    Polys polys(c);
+    if (auto p = polys.of(inner)) polynomial_candidates(polys, *p, candidates);
+    if (auto q = combine_fractions(inner); !q.is_null()) candidates.push_back(q);
+    Expr best;
+    std::size_t fewest = printed_tokens(e);
+    for (Expr candidate : candidates) {
+        front.back() = candidate;
+        Expr r = c.mul(front);
+        if (const std::size_t t = printed_tokens(r); t < fewest) {
+            best = r;
+            fewest = t;
+        }
+    }
+    return best == e ? Expr() : best;
+}
 
 namespace {
 

@@ -23,6 +23,21 @@ Expr polynomial_form(Expr e);
 /// the sum, once.
 Expr polynomial_form_of_sum(Expr e);
 
+/// A fraction times a sum it divides, multiplied in: (2*x - 4)/2 -> x - 2. A null Expr
+/// otherwise.
+Expr fraction_into_sum(Expr e);
+
+/// A product with a sum of fractions among its factors, that sum combined first where the
+/// product then prints in fewer tokens: -1/(x^2*(1/x^2 + 1)) -> -1/(x^2 + 1),
+/// 1/(2*sqrt(1 - x^2/4)) -> 1/sqrt(4 - x^2). A null Expr otherwise.
+Expr nested_fraction(Expr e);
+
+/// A sum whose terms share a base raised to half-integer powers, over that base to its lowest
+/// power: 1/sqrt(x^2 + 1) - x^2/(x^2 + 1)^(3/2) -> 1/(x^2 + 1)^(3/2),
+/// sqrt(x)*exp(x) + exp(x)/(2*sqrt(x)) -> exp(x)*(x + 1/2)/sqrt(x), where that prints in fewer
+/// tokens. A null Expr otherwise.
+Expr roots_over_denominator(Expr e);
+
 /// Exact constants with their roots taken out and denominators rational: 6/sqrt(2) ->
 /// 3*sqrt(2), sqrt(8) -> 2*sqrt(2), 2^(3/2) -> 2*sqrt(2), 1/sqrt(2) -> sqrt(2)/2. Applied
 /// bottom-up to every node; e itself when nothing changes.

@@ -8,6 +8,7 @@
 #include "rational.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iterator>
 #include <unordered_map>
 #include <unordered_set>
@@ -118,6 +119,73 @@ Expr pythagorean_scaled(Expr e) {
         }
     }
     return Expr();
+}
+
+// k*sin(u)*cos(u) -> (k/2)*sin(2*u), k*sinh(u)*cosh(u) -> (k/2)*sinh(2*u), for an even
+// integer k: the double angle, as SymPy's simplify writes d/dx sin(x)^2 = sin(2*x).
+Expr double_angle(Expr e) {
+    if (!e.is(Op::Mul) || !e[0].is_number() || e.size() > 64) return Expr();
+    const Number k = e[0].number();
+    if (!k.is_integer() || k.num() % 2 != 0) return Expr();
+    Context& c = ctx_of(e);
+    for (std::size_t i = 1; i < e.size(); ++i) {
+        const Op partner = e[i].is(Op::Sin) ? Op::Cos : e[i].is(Op::Sinh) ? Op::Cosh : Op::Num;
+        if (partner == Op::Num) continue;
+        Expr other = c.call(partner, {e[i][0]});
+        for (std::size_t j = 1; j < e.size(); ++j) {
+            if (e[j] != other) continue;
+            std::vector<Expr> fs{c.integer(k.num() / 2), c.call(e[i].op(), {c.mul({c.integer(2), e[i][0]})})};
+            for (std::size_t m = 1; m < e.size(); ++m)
+                if (m != i && m != j) fs.push_back(e[m]);
+            return c.mul(fs);
+        }
+    }
+    return Expr();
+}
+
+// (b^p)^q -> b^(p*q) where both sides are defined for the same b, b >= 0: p a half-integer
+// (sqrt(sqrt(x)) -> x^(1/4)), or p an odd integer and q a half-integer (sqrt(x^3) -> x^(3/2),
+// sqrt(1/x) -> x^(-1/2)). An even p would need abs(b).
+Expr root_of_power(Expr e) {
+    if (!e.is(Op::Pow) || !e[0].is(Op::Pow) || !e[1].is_number() || !e[0][1].is_number()) return Expr();
+    const Number p = e[0][1].number(), q = e[1].number();
+    if (!p.is_exact() || !q.is_exact() || p.is_decimal() || q.is_decimal()) return Expr();
+    const bool half_p = p.den() == 2 && !q.is_integer();
+    const bool odd_p = p.is_integer() && p.num() % 2 != 0 && q.den() == 2;
+    if (!half_p && !odd_p) return Expr();
+    Context& c = ctx_of(e);
+    return c.pow(e[0][0], c.number(p * q));
+}
+
+// A sum with sin(u)^2 or cos(u)^2 over a denominator, combined, where the numerator then
+// has sin(u)^2 + cos(u)^2 in it: sin(x)^2/cos(x)^2 + 1 -> 1/cos(x)^2,
+// cos(x)*(cos(x) - 1)/sin(x)^2 + 1 -> (1 - cos(x))/sin(x)^2.
+Expr pythagorean_over_denominator(Expr e) {
+    if (!e.is(Op::Add) || e.size() > 8) return Expr();
+    bool square = false, below = false;
+    for (std::size_t i = 0; i < e.size(); ++i)
+        for (const auto& [b, x] : factors_of(e[i]).powers) {
+            if (x.is_null() || !x.is_number() || !x.number().is_integer()) continue;
+            square |= (b.is(Op::Sin) || b.is(Op::Cos)) && std::abs(x.number().num()) == 2;
+            below |= x.number().is_negative();
+        }
+    if (!square || !below) return Expr();
+    Expr q = detail::combine_fractions(e);
+    if (q.is_null() || !q.is(Op::Mul)) return Expr();
+    Context& c = ctx_of(e);
+    std::vector<Expr> fs;
+    bool done = false;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+        Expr f = q[i];
+        if (!done && f.is(Op::Add)) {
+            if (Expr r = pythagorean_scaled(f); !r.is_null()) {
+                f = r;
+                done = true;
+            }
+        }
+        fs.push_back(f);
+    }
+    return done ? c.mul(fs) : Expr();
 }
 
 // cos(-2*x) -> cos(2*x): cos, cosh and abs are even, so a negative coefficient of their
@@ -331,6 +399,11 @@ const RuleDef kRules[] = {
     {{"one-minus-sin2", "(add 1 (mul -1 (pow (sin ?a) 2)))", "(pow (cos ?a) 2)", ""}},
     {{"one-minus-cos2", "(add 1 (mul -1 (pow (cos ?a) 2)))", "(pow (sin ?a) 2)", ""}},
     {{"cosh2-minus-sinh2", "(add (pow (cosh ?a) 2) (mul -1 (pow (sinh ?a) 2)))", "1", ""}},
+    {{"cos2-minus-sin2", "(add (pow (cos ?a) 2) (mul -1 (pow (sin ?a) 2)))", "(cos (mul 2 ?a))", ""}},
+    {{"cosh2-plus-sinh2", "(add (pow (cosh ?a) 2) (pow (sinh ?a) 2))", "(cosh (mul 2 ?a))", ""}},
+    {{"pythagorean-over-denominator", "a sum with sin(a)^2 or cos(a)^2 over a denominator",
+      "combined, and sin(a)^2 + cos(a)^2 = 1 in the numerator", ""},
+     pythagorean_over_denominator, 0},
     // Only where it saves at least two nodes: 2*x*sin(x) + x^2*cos(x) stays as the product
     // rule gives it, while s*(1 - s)^2 - s^2*(1 - s) becomes s*(1 - s)*(1 - 2*s).
     {{"common-factor", "a*b + a*c", "a*(b + c)", "a not a number; saves two nodes"}, common_factor, 2},
@@ -346,6 +419,15 @@ const RuleDef kRules[] = {
       "multiplied out, or with the monomial all terms share in front, whichever prints shorter",
       "fewer printed tokens, and no more terms than the sum has"},
      polynomial_form_of_sum, 0},
+    {{"nested-fraction", "a*(b/c + d)^n", "a*(b + d*c)^n/c^n, or a square content out of a root",
+      "fewer printed tokens"},
+     nested_fraction, 0},
+    {{"fraction-into-sum", "(p/q)*(a + b)", "p*(a/q + b/q), when q divides every coefficient", ""},
+     fraction_into_sum, 0},
+    {{"roots-over-denominator", "a sum of terms with b^(k/2), k odd, in each",
+      "b to the lowest of those powers in front, the rest combined",
+      "fewer printed tokens; no more nodes"},
+     roots_over_denominator, 0},
     {{"sigmoid-complement", "p*sigmoid(-u) + q*sigmoid(u) + rest",
       "the sum with sigmoid(-u) = 1 - sigmoid(u), multiplied out, common factors in front", ""},
      sigmoid_complement},
@@ -354,6 +436,11 @@ const RuleDef kRules[] = {
     {{"exp-product", "(mul (exp ?a) (exp ?b))", "(exp (add ?a ?b))", ""}},
     {{"sign-abs", "(mul (sign ?a) (abs ?a))", "?a", ""}},
     {{"sin-over-cos", "(mul (sin ?a) (pow (cos ?a) -1))", "(tan ?a)", ""}},
+    {{"cos-over-sin", "(mul (cos ?a) (pow (sin ?a) -1))", "(pow (tan ?a) -1)", ""}},
+    {{"tan-times-cos", "(mul (tan ?a) (cos ?a))", "(sin ?a)", ""}},
+    {{"tan-times-cos-squared", "(mul (pow (tan ?a) -2) (pow (cos ?a) -2))", "(pow (sin ?a) -2)", ""}},
+    {{"double-angle", "k*sin(u)*cos(u), k*sinh(u)*cosh(u)", "(k/2)*sin(2*u), (k/2)*sinh(2*u)", "k an even integer"},
+     double_angle, 0},
     {{"negate-difference", "-a*(b - c)", "a*(c - b)", "a lone factor -1 and one sum among the factors"},
      negate_difference},
     {{"negate-into-reduction", "-sum(a*(b - c)), -mean(b - c)", "sum(a*(c - b)), mean(c - b)",
@@ -363,6 +450,7 @@ const RuleDef kRules[] = {
     // --- pow
     {{"sqrt-of-square", "(pow (pow ?a 2) 1/2)", "(abs ?a)", ""}},
     {{"abs-squared", "(pow (abs ?a) 2)", "(pow ?a 2)", ""}},
+    {{"root-of-power", "(b^p)^q", "b^(p*q)", "p a half-integer, or p odd and q a half-integer"}, root_of_power, 0},
 
     // --- functions
     // exp(ln a) = a for a > 0, and at a = 0 (exp(-inf) = 0); ln a is nan for a < 0.

@@ -80,11 +80,35 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         // A base the numerator shares only part of: split by a GCD over the rationals, and cancelled.
         {"combine-fractions", "1/(x^2 - 4) - 2*x*(x + 2)/(x^2 - 4)^2", "-1/(x - 2)^2"},
         {"combine-fractions", "(x^2 + 5*x + 6)/(x^2 - 9)", "(x + 2)/(x - 3)"},
+        // a monomial in front of the numerator where that prints shorter
+        {"combine-fractions", "exp(x)/x - exp(x)/x^2", "exp(x)*(x - 1)/x^2"},
         // Multiplied out where terms cancel or merge; the monomial all terms share in front.
         {"polynomial-form", "exp(-x) - (x + 1)*exp(-x)", "-x*exp(-x)"},
         {"polynomial-form", "800*x^2 - 400*(y - x^2) + 2", "1200*x^2 - 400*y + 2"},
         {"polynomial-form", "2*x*exp(-x) - x^2*exp(-x)", "x*exp(-x)*(2 - x)"},
         {"polynomial-form", "exp(x*y) + x*y*exp(x*y)", "exp(x*y)*(x*y + 1)"},
+        // Roots over one denominator: the base to its lowest half-integer power in front.
+        {"roots-over-denominator", "1/sqrt(x^2 + 1) - x^2/(x^2 + 1)^(3/2)", "1/(x^2 + 1)^(3/2)"},
+        {"roots-over-denominator", "sqrt(x)/(2*sqrt(x + 1)) + sqrt(x + 1)/(2*sqrt(x))",
+         "(x + 1/2)/(sqrt(x)*sqrt(x + 1))"},
+        {"roots-over-denominator", "sqrt(1 - x^2) - x^2/sqrt(1 - x^2)", "(1 - 2*x^2)/sqrt(1 - x^2)"},
+        {"fraction-into-sum", "(2*x - 4)/(2*sqrt(x^2 - 4*x))", "(x - 2)/sqrt(x^2 - 4*x)"},
+        {"nested-fraction", "-1/(x^2*(1/x^2 + 1))", "-1/(x^2 + 1)"},
+        {"nested-fraction", "-y/(x^2*(y^2/x^2 + 1))", "-y/(x^2 + y^2)"},
+        {"nested-fraction", "1/(2*sqrt(1 - x^2/4))", "1/sqrt(4 - x^2)"},
+        {"root-of-power", "sqrt(sqrt(x))", "x^(1/4)"},
+        {"root-of-power", "sqrt(x^3)", "x^(3/2)"},
+        {"root-of-power", "sqrt(1/x)", "1/sqrt(x)"},
+        // Trigonometric forms as SymPy's simplify writes them.
+        {"cos-over-sin", "cos(x)/sin(x)", "1/tan(x)"},
+        {"tan-times-cos", "y*tan(x)*cos(x)", "y*sin(x)"},
+        {"tan-times-cos-squared", "-1/(cos(x)^2*tan(x)^2)", "-1/sin(x)^2"},
+        {"double-angle", "-6*sin(3*x)*cos(3*x)", "-3*sin(6*x)"},
+        {"double-angle", "2*sinh(x)*cosh(x)", "sinh(2*x)"},
+        {"cos2-minus-sin2", "cos(x)^2 - sin(x)^2", "cos(2*x)"},
+        {"cosh2-plus-sinh2", "sinh(x)^2 + cosh(x)^2", "cosh(2*x)"},
+        {"pythagorean-over-denominator", "sin(x)^2/cos(x)^2 + 1", "1/cos(x)^2"},
+        {"pythagorean-over-denominator", "cos(x)*(cos(x) - 1)/sin(x)^2 + 1", "(1 - cos(x))/sin(x)^2"},
     };
     std::set<std::string> tested;
     for (const Example& ex : examples) {
