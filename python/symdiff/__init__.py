@@ -28,7 +28,6 @@ from ._symdiff import (  # noqa: F401  (re-exported)
     Expr,
     Kernel,
     ParseError,
-    compile,
     default_context,
 )
 
@@ -98,6 +97,16 @@ def _expr(f: Any) -> Expr:
     if isinstance(f, str):
         return parse(f)
     raise TypeError(f"expected a symdiff.Expr or an expression text, not {type(f).__name__}")
+
+
+def compile(f, wrt=None, grad: bool = True, hessian: bool = False, backend: str = "jit",
+            opt_level: int = 2, threads: int = 1) -> Kernel:
+    return _symdiff.compile(_expr(f) if isinstance(f, str) else f, wrt, grad, hessian, backend, opt_level, threads)
+
+
+# The native docstring without pybind11's signature line, which the wrapper's replaces.
+compile.__doc__ = ("f: an Expr, or a text to parse. "
+                   + _symdiff.compile.__doc__.split("\n\n", 1)[-1].strip())
 
 
 def diff(f, *vars, order: int = 1, simplify: bool = True) -> Expr:

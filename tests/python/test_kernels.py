@@ -59,6 +59,7 @@ def test_scalars_give_floats_and_arrays_keep_their_shape():
     assert g.shape == (2,) and g.tolist() == [-4.0, 0.0]
     assert k(x=-1, y=1)[0] == 4.0
     assert symdiff.compile(symdiff.parse("x*y"), grad=False)(2, 3) == 6.0
+    assert symdiff.compile("x*y", wrt="y x", grad=False)(2, 3) == 6.0  # text is parsed
     v, g = k(np.zeros((3, 4)), np.ones((3, 4)))
     assert v.shape == (3, 4) and g.shape == (2, 3, 4)
     v, g, h = symdiff.compile(symdiff.parse("x^2*y"), hessian=True)(np.arange(5.0), 2.0)
