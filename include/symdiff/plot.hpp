@@ -184,12 +184,21 @@ private:
 Figure descent_figure(Expr f, std::span<const Expr> vars, std::span<const RunPath> runs,
                       std::optional<std::pair<Range, Range>> view = {});
 
+/// The model and the target column of a loss of the two shapes the tutorials fit: a squared
+/// error, `mean((MODEL - y)^2)` (or `(y - MODEL)^2`, or `sum`, times any constant), and a
+/// cross-entropy, `-mean(y*ln(MODEL) + (1 - y)*ln(1 - MODEL))`, where y is one of `columns`.
+/// Nothing for another loss (`fit --model` then names the model).
+std::optional<std::pair<Expr, Expr>> model_of_loss(Context& ctx, Expr loss, std::span<const std::string> columns);
+
 /// The picture of `fit --plot`: the data as points with the fitted model. One input column:
 /// the model as a curve over the data's range; two: the points coloured by their target and
 /// the model's level `boundary` (0.5 for a classifier) as a line. `model` is an expression
-/// of the input columns (its parameters already replaced by the fitted values).
+/// of the input columns (its parameters already replaced by the fitted values). A loss curve
+/// (the loss after each epoch) is drawn in a panel beside it. `model_text` is the model as
+/// the legend shows it (default: printed in Unicode).
 Figure fit_figure(Expr model, std::span<const Expr> inputs, std::span<const std::vector<double>> columns,
                   std::span<const double> target, std::string_view target_name, double boundary,
-                  std::string_view title);
+                  std::string_view title, std::span<const double> loss_curve = {},
+                  std::string_view model_text = {});
 
 } // namespace symdiff::plot

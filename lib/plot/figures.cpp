@@ -568,10 +568,13 @@ Figure descent_figure(Expr f, std::span<const Expr> vars, std::span<const RunPat
 
 Figure fit_figure(Expr model, std::span<const Expr> inputs, std::span<const std::vector<double>> columns,
                   std::span<const double> target, std::string_view target_name, double boundary,
-                  std::string_view title) {
+                  std::string_view title, std::span<const double> loss_curve, std::string_view model_text) {
     Figure fig;
     Panel p;
     p.title = std::string(title);
+    p.key_below = true;
+    fig.height = 540; // room for the legend under the data
+    const std::string shown = model_text.empty() ? unicode(model) : std::string(model_text);
     if (inputs.size() == 1) {
         const std::vector<double>& xs = columns[0];
         Series d;
@@ -590,7 +593,7 @@ Figure fit_figure(Expr model, std::span<const Expr> inputs, std::span<const std:
         for (std::size_t i = 0; i < m; ++i) c.x.push_back(lerp(lo, hi, i, m));
         const Expr outs[] = {model};
         c.y = evaluate_many(outs, inputs, c.x);
-        c.title = shortened("fit: " + std::string(target_name) + " = " + unicode(model), 80);
+        c.title = shortened("fit: " + std::string(target_name) + " = " + shown, 80);
         c.colour = 2;
         p.xlabel = inputs[0].name();
         p.ylabel = std::string(target_name);
@@ -610,14 +613,17 @@ Figure fit_figure(Expr model, std::span<const Expr> inputs, std::span<const std:
                 if (std::isfinite(columns[d][i])) lo[d] = std::min(lo[d], columns[d][i]), hi[d] = std::max(hi[d], columns[d][i]);
         }
         for (int d = 0; d < 2; ++d) std::tie(lo[d], hi[d]) = padded(lo[d], hi[d], 0.05);
-        below.title = fmt::format("{} ≤ {} ({} rows)", target_name, short_number(boundary), below.x.size());
-        above.title = fmt::format("{} > {} ({} rows)", target_name, short_number(boundary), above.x.size());
+        const bool classes = std::all_of(target.begin(), target.end(), [](double v) { return v == 0 || v == 1; });
+        below.title = classes ? fmt::format("{} = 0 ({} rows)", target_name, below.x.size())
+                              : fmt::format("{} ≤ {} ({} rows)", target_name, short_number(boundary), below.x.size());
+        above.title = classes ? fmt::format("{} = 1 ({} rows)", target_name, above.x.size())
+                              : fmt::format("{} > {} ({} rows)", target_name, short_number(boundary), above.x.size());
         below.colour = 1;
         above.colour = 2;
         Series b = grid_series(model, inputs[0], inputs[1], lo[0], hi[0], lo[1], hi[1], 150);
         b.kind = Kind::Contour;
         b.levels = {boundary};
-        b.title = shortened(unicode(model), 50) + " = " + short_number(boundary) + " (decision boundary)";
+        b.title = shortened(shown, 60) + " = " + short_number(boundary) + " (decision boundary)";
         p.xlabel = inputs[0].name();
         p.ylabel = inputs[1].name();
         p.xrange = {lo[0], hi[0]};
@@ -629,7 +635,97 @@ Figure fit_figure(Expr model, std::span<const Expr> inputs, std::span<const std:
         throw Error(fmt::format("fit --plot draws a model of one or two input columns; this one has {}", inputs.size()));
     }
     fig.panels.push_back(std::move(p));
+    if (!loss_curve.empty()) {
+        Panel loss;
+        loss.title = "loss after each epoch";
+        loss.xlabel = "epoch";
+        loss.ylabel = "loss";
+        Series c;
+        c.kind = Kind::Curve;
+        bool positive = true;
+        double lo = std::numeric_limits<double>::infinity(), hi = 0;
+        for (std::size_t i = 0; i < loss_curve.size(); ++i) {
+            c.x.push_back(double(i));
+            c.y.push_back(loss_curve[i]);
+            positive = positive && loss_curve[i] > 0;
+            if (std::isfinite(loss_curve[i])) lo = std::min(lo, loss_curve[i]), hi = std::max(hi, loss_curve[i]);
+        }
+        c.title = "loss";
+        c.colour = 2;
+        loss.logy = positive && hi / lo > 100;
+        if (loss.logy) loss.ylabel = "loss (log scale)";
+        loss.series.push_back(std::move(c));
+        fig.panels.push_back(std::move(loss));
+    }
     return fig;
+}
+
+namespace {
+
+// e without constant factors and signs: -2*mean(...) is mean(...).
+Expr without_constants(Expr e) {
+    for (;;) {
+        if (e.is(Op::Mul)) {
+            Expr rest;
+            std::size_t others = 0;
+            for (std::size_t i = 0; i < e.size(); ++i)
+                if (!free_symbols(e[i]).empty()) rest = e[i], ++others;
+            if (others != 1) return e;
+            e = rest;
+        } else {
+            return e;
+        }
+    }
+}
+
+bool is_column(Expr e, std::span<const std::string> columns) {
+    return e.is(Op::Sym) && std::find(columns.begin(), columns.end(), e.name()) != columns.end();
+}
+
+// -c for a column c (the product -1*c), else null.
+Expr negated_column(Expr e, std::span<const std::string> columns) {
+    if (e.is(Op::Mul) && e.size() == 2 && e[0].is_integer(-1) && is_column(e[1], columns)) return e[1];
+    return {};
+}
+
+} // namespace
+
+std::optional<std::pair<Expr, Expr>> model_of_loss(Context& ctx, Expr loss, std::span<const std::string> columns) {
+    Expr e = without_constants(loss);
+    if (!e.is(Op::RowMean) && !e.is(Op::RowSum)) return std::nullopt;
+    const Expr body = e[0];
+    if (body.is(Op::Pow) && body[1].is_integer(2) && body[0].is(Op::Add)) {
+        const Expr base = body[0];
+        for (std::size_t i = 0; i < base.size(); ++i) {
+            std::vector<Expr> others;
+            for (std::size_t j = 0; j < base.size(); ++j)
+                if (j != i) others.push_back(base[j]);
+            if (const Expr y = negated_column(base[i], columns); !y.is_null()) return std::make_pair(ctx.add(others), y);
+            if (is_column(base[i], columns)) return std::make_pair(ctx.neg(ctx.add(others)), base[i]);
+        }
+        return std::nullopt;
+    }
+    // y*ln(p): the cross-entropy's first term names the model and the target. The parser
+    // writes ln(sigmoid(z)) as -softplus(-z), so y*softplus(-z) (times a constant) is the
+    // term of the model sigmoid(z).
+    if (body.is(Op::Add))
+        for (std::size_t i = 0; i < body.size(); ++i) {
+            const Expr t = body[i];
+            if (!t.is(Op::Mul)) continue;
+            Expr y, rest;
+            std::size_t others = 0;
+            for (std::size_t k = 0; k < t.size(); ++k) {
+                if (is_column(t[k], columns) && y.is_null()) y = t[k];
+                else if (!t[k].is_number()) rest = t[k], ++others;
+            }
+            if (y.is_null() || others != 1) continue;
+            if (rest.is(Op::Log)) return std::make_pair(rest[0], y);
+            if (rest.is(Op::Softplus)) {
+                const Expr z = rest[0];
+                return std::make_pair(ctx.call(Op::Sigmoid, {ctx.neg(z)}), y);
+            }
+        }
+    return std::nullopt;
 }
 
 } // namespace symdiff::plot

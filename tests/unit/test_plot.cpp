@@ -469,6 +469,45 @@ TEST_CASE("plot: several learning rates draw one path and one loss curve each", 
     CHECK(svg.text.find("<text>f (log scale)</text>") != std::string::npos);
 }
 
+TEST_CASE("plot: fit --plot draws the data with the fitted line, or a classifier's boundary", "[plot][cli]") {
+    if (!have_gnuplot()) return;
+    Scratch s;
+    const std::string data = std::string(SYMDIFF_SOURCE_DIR) + "/examples/data/";
+    auto o = run(s, "fit 'mean((m*x + b - y)^2)' --data " + data + "s002_linreg.csv --lr 0.05 --epochs 200 --plot l.svg");
+    REQUIRE(o.status == 0);
+    CHECK(o.out.find("fitted:   m=1.98138049990104") != std::string::npos); // the report is unchanged
+    Svg lin(symdiff::test::slurp(s.dir / "l.svg"));
+    CHECK(lin.titles() == std::vector<std::string>{"data (50 rows)", "fit: y = 1.981·x + 0.9925", "loss"});
+    // The x axis spans the data (x from -2.8 to 2.8 in the file).
+    const Svg first(lin.text.substr(0, lin.text.find("<text>fitted: ")));  // a panel ends with its title
+    REQUIRE(first.xticks.size() >= 2);
+    CHECK(first.xticks.front().second <= -2.8);
+    CHECK(first.xticks.back().second >= 2.8);
+    CHECK(first.xticks.back().second <= 4);
+
+    // The cross-entropy of a logistic model: the model is read from the loss.
+    o = run(s, "fit '-mean(y*ln(sigmoid(w1*x1 + w2*x2 + b)) + (1-y)*ln(1 - sigmoid(w1*x1 + w2*x2 + b)))' --data " + data +
+                   "s003_logistic.csv --lr 0.1 --epochs 500 --plot c.svg");
+    REQUIRE(o.status == 0);
+    const Svg c(symdiff::test::slurp(s.dir / "c.svg"));
+    REQUIRE(c.titles().size() == 4);
+    CHECK(c.titles()[0].find(" = 0.5 (decision boundary)") != std::string::npos);
+    CHECK(c.titles()[0].rfind("sigmoid(", 0) == 0);
+    CHECK(c.titles()[1] == "y = 0 (50 rows)");
+    CHECK(c.titles()[2] == "y = 1 (50 rows)");
+    // 100 data points drawn, each a marker (plus the legend's two samples).
+    CHECK(count(c.groups[1].body, "<use xlink:href='#gpPt6'") + count(c.groups[2].body, "<use xlink:href='#gpPt6'") == 102);
+
+    // A loss whose model cannot be read needs --model.
+    o = run(s, "fit 'mean(abs(m*x + b - y))' --data " + data + "s002_linreg.csv --epochs 1 --plot l.svg");
+    CHECK(o.status == 1);
+    CHECK(o.err == "error: --plot: the model cannot be read from this loss (a squared error or a cross-entropy over a "
+                   "column); name it with --model, e.g. --model 'm*x + b'\n");
+    o = run(s, "fit 'mean(abs(m*x + b - y))' --data " + data + "s002_linreg.csv --epochs 5 --plot l.svg --model 'm*x + b'");
+    CHECK(o.status == 0);
+    CHECK(Svg(symdiff::test::slurp(s.dir / "l.svg")).titles()[1].rfind("fit: y = ", 0) == 0);
+}
+
 TEST_CASE("plot: PNG and PDF are pictures, not blank", "[plot][cli]") {
     if (!have_gnuplot()) return;
     Scratch s;

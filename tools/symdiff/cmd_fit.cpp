@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "picture.hpp"
+#include "symdiff/plot.hpp"
 #include "symdiff/optimize.hpp"
 #include "symdiff/suggest.hpp"
 
@@ -33,7 +35,69 @@ struct FitCliOptions {
     double beta1 = 0.9, beta2 = 0.999, rho = 0.9, eps = 1e-8;
     std::string schedule = "constant";
     double tol = 0;
+    PictureOptions picture;
+    std::string model;
 };
+
+// fit --plot: the data with the fitted model (parameters replaced by their fitted values) and
+// the loss curve.
+void draw_fit(Context& ctx, const FitCliOptions& m, const DataSet& data, Expr loss, std::span<const Expr> scalars,
+              std::span<const double> fitted, std::span<const double> curve, std::span<const std::string> declared) {
+    const std::vector<std::string>& columns = data.names;
+    Expr model, target;
+    if (!m.model.empty()) {
+        Options o = m.common;
+        o.expr = m.model;
+        o.at.clear();
+        model = read_input(ctx, o, declared).parsed.expr;
+        std::vector<Expr> unused;
+        for (Expr v : free_symbols(loss))
+            if (std::find(columns.begin(), columns.end(), v.name()) != columns.end() && !depends_on(model, v))
+                unused.push_back(v);
+        if (unused.size() != 1)
+            throw Error(fmt::format("--model: the loss should read exactly one column the model does not (the target); "
+                                    "it reads {}",
+                                    unused.size()));
+        target = unused.front();
+    } else if (auto found = plot::model_of_loss(ctx, loss, columns)) {
+        std::tie(model, target) = *found;
+    } else {
+        throw Error("--plot: the model cannot be read from this loss (a squared error or a cross-entropy over a "
+                    "column); name it with --model, e.g. --model 'm*x + b'");
+    }
+    std::vector<std::pair<Expr, Expr>> values;
+    for (std::size_t i = 0; i < scalars.size(); ++i) values.push_back({scalars[i], ctx.real(fitted[i])});
+    const Expr drawn = substitute(model, values);
+    std::vector<Expr> inputs;
+    std::vector<std::vector<double>> input_columns;
+    for (std::size_t j = 0; j < columns.size(); ++j) {
+        const Expr c = ctx.symbol(columns[j]);
+        if (!depends_on(drawn, c)) continue;
+        inputs.push_back(c);
+        input_columns.push_back(data.columns[j]);
+    }
+    for (Expr v : free_symbols(drawn))
+        if (std::find(inputs.begin(), inputs.end(), v) == inputs.end())
+            throw Error(fmt::format("--plot: the model reads '{}', which is neither a column nor a fitted scalar", v.name()));
+    const std::vector<double>& y = *data.column(target.name());
+    double boundary = 0.5;
+    if (inputs.size() == 2)
+        for (double v : y)
+            if (v != 0 && v != 1)
+                throw Error(fmt::format("--plot: a model of two columns is drawn as a classifier's decision boundary, "
+                                        "and the target '{}' is not 0 or 1 (it has {})",
+                                        target.name(), number_text(v)));
+    std::string title = "fitted: ";
+    for (std::size_t i = 0; i < scalars.size(); ++i)
+        title += (i ? ", " : "") + scalars[i].name() + " = " + fmt::format("{:.4g}", fitted[i]);
+    // The legend shows the parameters to four digits; the curve uses them in full.
+    std::vector<std::pair<Expr, Expr>> rounded;
+    for (std::size_t i = 0; i < scalars.size(); ++i)
+        rounded.push_back({scalars[i], ctx.real(std::stod(fmt::format("{:.4g}", fitted[i])))});
+    const std::string text = to_string(substitute(model, rounded), Format::Unicode);
+    draw_picture(plot::fit_figure(drawn, inputs, input_columns, y, target.name(), boundary, title, curve, text),
+                 m.picture);
+}
 
 bool contains(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
@@ -230,6 +294,10 @@ void run_fit(FitCliOptions& m) {
     }
     if (trace) trace->commit();
     const Report& rep = r.report;
+    if (!m.picture.path.empty()) {
+        if (!vectors.empty()) throw Error("--plot: a model with vector parameters is not drawn");
+        draw_fit(ctx, m, *data, f, scalars, rep.x, r.curve, declared);
+    }
 
     // The scalars by name; each vector as one entry.
     auto fitted_text = [&](std::span<const double> x) {
@@ -350,8 +418,16 @@ void register_fit(CLI::App& app) {
            "Output format: text, unicode (the loss as written) or json")
         ->check(CLI::IsMember({"text", "unicode", "json"}))
         ->type_name("FORMAT");
+    add_picture_options(cmd, m->picture, "--plot",
+                        "Draw the data with the fitted model (a curve for one input column, the decision boundary "
+                        "for two) and the loss curve; FILE.svg, .png or .pdf");
+    cmd->add_option("--model", m->model,
+                    "The model --plot draws, in the columns and parameters (default: read from a squared-error or "
+                    "cross-entropy loss)");
     cmd->callback([m] {
         InterruptScope interrupts;
+        check_picture_options(m->picture);
+        if (!m->model.empty() && m->picture.path.empty()) throw UsageError("--model is what --plot draws: give --plot FILE.svg");
         const std::pair<std::string, std::string> inputs[] = {{"--data", m->data.path},
                                                               {"LOSS", m->common.expr == "-" ? "-" : ""}};
         refuse_input_as_output("--trace", m->trace, inputs);
