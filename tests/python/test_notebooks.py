@@ -39,7 +39,7 @@ def number(text, pattern):
 
 def test_chain_rule_and_gradients():
     text, images, nb = run("chain_rule_and_gradients.ipynb")
-    assert images == 2
+    assert images == 3
     steps = cli_out("diff", "sin(x^2)", "--steps").split("\n")
     assert "\n".join(steps[:-1]) in text
     assert f"d/dx sin(x^2) = {steps[-1]}\n" in text
