@@ -161,7 +161,7 @@ void bind_plot(py::module_& m) {
 
     m.def("_fit_figure", [](py::handle model, py::list inputs, std::vector<std::vector<double>> columns,
                             std::vector<double> target, const std::string& target_name, double boundary,
-                            const std::string& title) {
+                            const std::string& title, std::vector<double> curve) {
         const ContextPtr ctx = context_of(py::make_tuple(model));
         const Expr e = expect_expr(ctx, model, "the model");
         std::vector<Expr> ins;
@@ -169,7 +169,7 @@ void bind_plot(py::module_& m) {
         plot::Figure fig;
         {
             py::gil_scoped_release release;
-            fig = plot::fit_figure(e, ins, columns, target, target_name, boundary, title);
+            fig = plot::fit_figure(e, ins, columns, target, target_name, boundary, title, curve);
         }
         return figure_dict(fig);
     });

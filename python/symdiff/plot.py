@@ -166,14 +166,16 @@ def descent(f, runs, labels: Optional[Sequence[str]] = None, view: Any = None):
 
 
 def fit(model, data: Mapping[str, Any], inputs: Sequence[str], target: str, boundary: float = 0.5,
-        params: Optional[Mapping[str, float]] = None, title: str = ""):
+        params: Optional[Mapping[str, float]] = None, title: str = "", curve: Optional[Sequence[float]] = None):
     """`fit --plot`: the data with the fitted model, a curve over one input column or the
     model's level `boundary` over two (a classifier's decision line). model: an expression of
-    the inputs, or one with parameters given by `params` (a FitResult's params)."""
+    the inputs, or one with parameters given by `params` (a FitResult's params). curve: the
+    loss after each epoch (a FitResult's curve), drawn in a panel beside it."""
     if isinstance(model, str):
         model = parse(model, variables=list(inputs) + list(params or {}))
     if params:
         model = model.subs({k: v for k, v in params.items()})
     columns = [list(map(float, np.asarray(data[c], dtype=np.float64))) for c in inputs]
     y = list(map(float, np.asarray(data[target], dtype=np.float64)))
-    return draw(_symdiff._fit_figure(model, list(inputs), columns, y, target, float(boundary), title))
+    losses = [] if curve is None else [float(v) for v in curve]
+    return draw(_symdiff._fit_figure(model, list(inputs), columns, y, target, float(boundary), title, losses))

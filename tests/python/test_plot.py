@@ -68,6 +68,10 @@ def test_fit_draws_the_data_and_the_decision_line():
     r = symdiff.fit("mean(softplus(w1*x1 + w2*x2 + b) - y*(w1*x1 + w2*x2 + b))", d, lr=0.1, epochs=300)
     fig = sp.fit("sigmoid(w1*x1 + w2*x2 + b)", d, inputs=["x1", "x2"], target="y", params=r.params)
     (ax,) = fig.axes
+    with_curve = sp.fit("sigmoid(w1*x1 + w2*x2 + b)", d, inputs=["x1", "x2"], target="y", params=r.params,
+                        curve=r.curve)
+    assert len(with_curve.axes) == 2
+    assert any(np.array_equal(line.get_ydata(), r.curve) for a in with_curve.axes for line in a.lines)
     points = [c for c in ax.collections if c.get_offsets().shape[0] > 2 and c.get_offsets().shape[1] == 2]
     assert sum(len(c.get_offsets()) for c in points[:2]) == 100
     with pytest.raises(symdiff.Error):
