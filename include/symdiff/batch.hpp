@@ -38,8 +38,9 @@ enum class BatchBackend {
 
 struct BatchOptions {
     BatchBackend backend = BatchBackend::Auto;
-    /// For Auto: about how many points one run() will have. The JIT is chosen from
-    /// kBatchJitRows points per call on (0: unknown, which chooses the interpreter).
+    /// For Auto: about how many points one run() will have (0: unknown, which chooses the
+    /// interpreter). The JIT is chosen when expected_rows times the instructions of the loop
+    /// body reaches kBatchJitWork.
     std::size_t expected_rows = 0;
     /// How the JIT compiles (opt_level, fast_math, fp_contract); ignored by the interpreter.
     JitOptions jit{};
@@ -48,9 +49,11 @@ struct BatchOptions {
     unsigned threads = 1;
 };
 
-/// Auto chooses the JIT from this many expected rows: below it, compiling (tens of
-/// milliseconds) costs more than the interpreter's slower loop saves (bench/README.md).
-inline constexpr std::size_t kBatchJitRows = 20000;
+/// Auto chooses the JIT from this much work (expected rows × body instructions) on: below
+/// it, compiling (about 9 ms of CPU) costs more than the interpreter's slower loop (about
+/// 0.35 ns more per instruction and point) saves. Rosenbrock f and ∇f, 22 instructions, breaks
+/// even near a million points (bench/README.md "## Batch evaluation").
+inline constexpr std::size_t kBatchJitWork = 25000000;
 
 /// One input of a run: a column of `rows` values (read in place, never copied), or one value
 /// for every row.

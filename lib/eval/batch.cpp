@@ -62,15 +62,27 @@ struct BatchKernel::Impl {
             interp->run(args);
     }
 
-    // Rows [begin, end) in blocks.
+    // Rows [begin, end) in blocks. A grid is often run a row at a time (a thousand points
+    // per call), so nothing here allocates once the thread's scratch has grown.
     void run_range(std::size_t begin, std::size_t end, std::span<const BatchInput> in, std::span<double* const> out,
                    const volatile std::sig_atomic_t* stop) const {
-        std::vector<const double*> cols(n_in);
-        std::vector<std::int64_t> lengths(n_in);
-        std::vector<double*> outs(n_out);
-        std::vector<std::vector<double>> broadcast(n_in);
-        for (std::size_t j = 0; j < n_in; ++j)
-            if (!in[j].values) broadcast[j].assign(std::min(kBlockRows, end - begin), in[j].value);
+        thread_local std::vector<const double*> cols;
+        thread_local std::vector<std::int64_t> lengths;
+        thread_local std::vector<double*> outs;
+        thread_local std::vector<double> broadcast;
+        cols.resize(n_in);
+        lengths.resize(n_in);
+        outs.resize(n_out);
+        const std::size_t block = std::min(kBlockRows, end - begin);
+        std::size_t copies = 0;
+        for (std::size_t j = 0; j < n_in; ++j) copies += in[j].values ? 0 : block;
+        if (broadcast.size() < copies) broadcast.resize(copies);
+        for (std::size_t j = 0, at = 0; j < n_in; ++j) {
+            if (in[j].values) continue;
+            std::fill_n(broadcast.data() + at, block, in[j].value);
+            cols[j] = broadcast.data() + at;
+            at += block;
+        }
         LoopArgs args;
         args.vectors = cols.data();
         args.lengths = lengths.data();
@@ -80,7 +92,7 @@ struct BatchKernel::Impl {
             if (stop != nullptr && *stop != 0) throw Error("evaluation interrupted");
             std::size_t n = std::min(kBlockRows, end - r0);
             for (std::size_t j = 0; j < n_in; ++j) {
-                cols[j] = in[j].values ? in[j].values + r0 : broadcast[j].data();
+                if (in[j].values) cols[j] = in[j].values + r0;
                 lengths[j] = static_cast<std::int64_t>(n);
             }
             for (std::size_t k = 0; k < n_out; ++k) outs[k] = out[k] + r0;
@@ -100,8 +112,6 @@ BatchKernel::BatchKernel(std::span<const Expr> outputs, std::span<const Expr> in
             if (!v.is_symbol()) throw Error("batch inputs must be variables");
     Signature sig;
     sig.vectors.assign(inputs.begin(), inputs.end());
-    bool use_jit = options.backend == BatchBackend::Jit ||
-                   (options.backend == BatchBackend::Auto && options.expected_rows >= kBatchJitRows);
     if (inputs.empty()) {
         im.constant = true;
         detail::LoopPlan plan = detail::LoopPlan::build(outputs, sig);
@@ -116,6 +126,11 @@ BatchKernel::BatchKernel(std::span<const Expr> outputs, std::span<const Expr> in
     }
     detail::LoopPlan plan = detail::LoopPlan::build_map(outputs, sig);
     im.n_out = plan.vector_outputs.size();
+    std::size_t body = 0;
+    for (const detail::Group& g : plan.groups) body += g.body.size();
+    const bool use_jit = options.backend == BatchBackend::Jit ||
+                         (options.backend == BatchBackend::Auto && options.expected_rows > 0 &&
+                          options.expected_rows >= kBatchJitWork / std::max<std::size_t>(body, 1));
     if (use_jit)
         im.kernel = detail::compile_loop_plan(std::move(plan), options.jit);
     else
@@ -179,10 +194,10 @@ void BatchKernel::run(std::size_t rows, std::span<const BatchInput> in, std::spa
 
 void BatchKernel::run(std::size_t rows, std::span<const double* const> in, std::span<double* const> out,
                       const volatile std::sig_atomic_t* stop) const {
-    std::vector<BatchInput> columns;
-    columns.reserve(in.size());
+    thread_local std::vector<BatchInput> columns;
+    columns.clear();
     for (const double* c : in) columns.push_back(BatchInput::column(c));
-    run(rows, columns, out, stop);
+    run(rows, std::span<const BatchInput>(columns), out, stop);
 }
 
 BatchKernel batch_value_and_gradient(Expr f, std::span<const Expr> vars, const BatchOptions& options) {

@@ -275,12 +275,20 @@ TEST_CASE("batch: the stop flag interrupts a run", "[batch]") {
     CHECK(out[rows - 1] == std::sin(0.5));
 }
 
-TEST_CASE("batch: Auto chooses the JIT only for many expected rows", "[batch]") {
+TEST_CASE("batch: Auto chooses the JIT only for enough work", "[batch]") {
     Context ctx;
-    std::vector<Expr> vars{ctx.symbol("x")};
-    auto outputs = parsed(ctx, {"x^2"});
+    std::vector<Expr> vars{ctx.symbol("x"), ctx.symbol("y")};
+    auto small = parsed(ctx, {"x^2"});
+    Expr f = parse_expr(ctx, "(1 - x)^2 + 100*(y - x^2)^2");
+    std::vector<Expr> rosenbrock = value_and_gradient(f, vars);
     BatchOptions o;
-    CHECK_FALSE(BatchKernel(outputs, vars, o).jit());
-    o.expected_rows = kBatchJitRows;
-    CHECK(BatchKernel(outputs, vars, o).jit());
+    CHECK_FALSE(BatchKernel(small, vars, o).jit());
+    o.expected_rows = 100000;
+    CHECK_FALSE(BatchKernel(small, vars, o).jit());
+    CHECK_FALSE(BatchKernel(rosenbrock, vars, o).jit());
+    // A bigger body pays sooner.
+    o.expected_rows = 2000000;
+    CHECK(BatchKernel(rosenbrock, vars, o).jit());
+    o.expected_rows = kBatchJitWork;
+    CHECK(BatchKernel(small, vars, o).jit());
 }
