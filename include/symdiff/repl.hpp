@@ -36,6 +36,9 @@ struct ReplOptions {
     /// sum (`sum(i = 1..10^9, sin(i))`): the statement then fails with "evaluation
     /// interrupted" and the session goes on. Read only; null: never stopped.
     const volatile std::sig_atomic_t* stop = nullptr;
+    /// The size of the text picture of `plot` without `to FILE` (gnuplot's dumb terminal):
+    /// the terminal's width and a height that leaves room for the prompt.
+    int plot_columns = 80, plot_rows = 24;
 };
 
 /// One session: its definitions (`f(x, y) = …`, `a = 3`), its output format and its own

@@ -10,8 +10,8 @@ namespace {
 
 constexpr std::string_view kCommands[] = {":help", ":vars", ":format", ":load", ":save", ":quit", ":q"};
 
-constexpr std::string_view kKeywords[] = {"diff", "grad", "hessian", "jacobian", "steps", "check",
-                                                       "minimize", "at", "from", "method", "lr", "tol"};
+constexpr std::string_view kKeywords[] = {"diff", "grad", "hessian", "jacobian", "steps",   "check", "minimize",
+                                          "at",   "from", "method",  "lr",       "tol",     "plot"};
 
 // Kept in step with the function table of lib/parse/lower.cpp and the constants it knows.
 constexpr std::string_view kBuiltins[] = {
@@ -47,6 +47,12 @@ Statements (one per line; a line with unclosed brackets continues on the next):
                                        options: method gd|momentum|nesterov|adam|rmsprop|
                                        lbfgs|newton, lr RATE, steps N, tol GRADIENT_NORM
                                        (defaults: gd, lr 0.001, 10000 steps); Ctrl-C stops it
+  plot f over x=-3..3 derivative tangent 0,1
+                                       a picture in the terminal (text), drawn by gnuplot;
+                                       plot [f, g] draws several; a function of x and y as
+                                       contours (plot f over x=-2..2,y=-1..3); options:
+                                       over RANGES, derivative [N], tangent X,..., to FILE
+                                       (.svg, .png or .pdf: the picture in a file)
 
 Names: a definition is taken by value (later changes to `a` do not change what was defined
 from it); redefining a name is allowed and says what it replaced; a definition cannot use

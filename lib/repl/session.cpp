@@ -27,6 +27,7 @@
 #include "symdiff/point_test.hpp"
 #include "symdiff/output.hpp"
 #include "symdiff/parse.hpp"
+#include "symdiff/plot.hpp"
 #include "symdiff/simplify.hpp"
 #if __has_include("symdiff/steps.hpp")
 #include "symdiff/steps.hpp"
@@ -180,6 +181,7 @@ struct Session::Impl {
         if (word == "steps") return steps(all, head, reply);
         if (word == "check") return check(all, head, reply);
         if (word == "minimize") return minimize(all, head, reply);
+        if (word == "plot") return plot(all, head, reply);
         // An '=' after `at` names a value (`f at x=1, y=2`); before it, it defines.
         auto eq = s.top_level_equals(all);
         auto at = s.find_keyword(all, "at");
@@ -308,7 +310,7 @@ struct Session::Impl {
         const Scanner& s = *sc;
         Span head = s.name_at(all.begin);
         std::string_view word = s.view(head);
-        if (word == "steps" || word == "check" || word == "minimize")
+        if (word == "steps" || word == "check" || word == "minimize" || word == "plot")
             fail_at(head, "'" + std::string(word) + "' prints its result and cannot be used in a definition");
         if (auto at = s.find_keyword(all, "at")) {
             Result r = value(s.trim({all.begin, at->begin}));
@@ -740,6 +742,101 @@ struct Session::Impl {
         out += fmt::format("max relative error: {:.2e} (threshold {:.0e}, central differences with h = {:.0e})\n",
                            c.worst, kCheckThreshold, kCheckStep);
         out += c.passed() ? "gradient check passed\n" : style.error("gradient check FAILED") + "\n";
+        reply.output += out;
+    }
+
+    // plot F [over RANGES] [derivative [N]] [tangent X,...] [to FILE]: the picture of `symdiff
+    // plot`, as text in the reply, or into a file.
+    void plot(Span all, Span head, ReplReply& reply) {
+        const Scanner& s = *sc;
+        static constexpr std::string_view kWords[] = {"over", "derivative", "tangent", "to"};
+        Span rest = s.trim({head.end, all.end});
+        std::size_t target_end = rest.end;
+        for (std::string_view w : kWords)
+            if (auto k = s.find_keyword(rest, w)) target_end = std::min(target_end, k->begin);
+        Span target_span = s.trim({rest.begin, target_end});
+        if (target_span.empty()) fail_at(rest.empty() ? head : rest, "plot needs a function: plot f over x=-3..3");
+        Result t = target(target_span);
+        std::vector<Expr> functions;
+        if (t.expr.is(Op::List))
+            for (std::size_t i = 0; i < t.expr.size(); ++i) functions.push_back(t.expr[i]);
+        else
+            functions.push_back(t.expr);
+        plot::FunctionOptions fo;
+        std::string file;
+        Span opts = s.trim({target_end, rest.end});
+        while (!opts.empty()) {
+            Span key = s.name_at(opts.begin);
+            const std::string k(s.view(key));
+            if (std::find(std::begin(kWords), std::end(kWords), k) == std::end(kWords))
+                fail_at(key.empty() ? Span{opts.begin, opts.begin + 1} : key,
+                        "expected an option: over, derivative, tangent or to");
+            Span arg = s.trim({key.end, opts.end});
+            std::size_t arg_end = arg.end;
+            for (std::string_view w : kWords)
+                if (auto n = s.find_keyword(arg, w)) arg_end = std::min(arg_end, n->begin);
+            arg = s.trim({arg.begin, arg_end});
+            const std::string value(s.view(arg));
+            try {
+                if (k == "derivative") {
+                    fo.derivatives = 1;
+                    if (!value.empty()) {
+                        if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 2 || value == "0")
+                            fail_at(arg, "derivative takes an order 1, 2, ...");
+                        fo.derivatives = std::stoi(value);
+                    }
+                } else if (value.empty()) {
+                    fail_at(key, k + " needs a value");
+                } else if (k == "over") {
+                    fo.ranges = plot::parse_ranges(ctx, value, "over");
+                } else if (k == "tangent") {
+                    fo.tangents = plot::parse_numbers(ctx, value, "tangent");
+                } else {
+                    file = value;
+                    if (file.size() >= 2 && (file.front() == '"' || file.front() == '\'') && file.back() == file.front())
+                        file = file.substr(1, file.size() - 2);
+                    if (!plot::output_for_path(file))
+                        fail_at(arg, "the file's extension picks the picture's format: .svg, .png or .pdf");
+                }
+            } catch (const Error& e) {
+                if (e.diagnostic().has_position()) throw;
+                fail_at(arg.empty() ? key : arg, e.diagnostic().message);
+            }
+            opts = s.trim({arg.end, opts.end});
+        }
+        plot::Figure figure;
+        try {
+            figure = plot::function_figure(functions, fo);
+        } catch (const Error& e) {
+            if (e.diagnostic().has_position()) throw;
+            fail_at(target_span, e.diagnostic().message);
+        }
+        plot::RenderOptions r;
+        if (!file.empty()) {
+            r.output = *plot::output_for_path(file);
+            r.path = file;
+            plot::render(figure, r);
+            reply.output += "wrote " + file + "\n";
+            return;
+        }
+        r.output = plot::Output::Text;
+        r.text_columns = options.plot_columns;
+        r.text_rows = options.plot_rows;
+        // gnuplot's text starts each page with a form feed and pads its lines with spaces.
+        std::string picture;
+        for (char c : plot::render(figure, r))
+            if (c != '\f') picture += c;
+        std::string out;
+        std::size_t b = 0;
+        while (b < picture.size()) {
+            std::size_t e = picture.find('\n', b);
+            if (e == std::string::npos) e = picture.size();
+            std::string line = picture.substr(b, e - b);
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out += line + "\n";
+            b = e + 1;
+        }
+        while (out.size() > 1 && out[0] == '\n') out.erase(0, 1);
         reply.output += out;
     }
 

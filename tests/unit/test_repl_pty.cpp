@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -271,6 +272,35 @@ TEST_CASE("repl pty: two sessions at once both keep their history", "[repl][pty]
     REQUIRE(c.wait_for_text("\n44\n"));
     c.key("C-d");
     REQUIRE(c.wait_for_text("REPL-EXITED 0"));
+}
+
+TEST_CASE("repl pty: plot draws a text picture in the terminal", "[repl][pty][plot]") {
+    if (!have_tmux() || std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        WARN("tmux or gnuplot is not installed: the terminal plot test is skipped");
+        return;
+    }
+    Home home;
+    Terminal t(home.path, false);
+    REQUIRE(t.wait_for_text("type :help"));
+    t.type("f(x) = x^3 - 3x");
+    t.key("Enter");
+    REQUIRE(t.wait_for_text("f(x) = x^3 - 3*x"));
+    t.type("plot f over x=-3..3 tangent 1");
+    t.key("Enter");
+    // The legend names the curve and the tangent, the axis runs from -3 to 3, and the frame
+    // is as wide as the terminal (132 columns) less gnuplot's margin.
+    REQUIRE(t.wait_for_text("tangent at x = 1: y = −2"));
+    const std::string s = t.screen();
+    CHECK(s.find("x³ − 3·x") != std::string::npos);
+    CHECK(std::regex_search(s, std::regex(R"(\n +-3 +-2 +-1 +0 +1 +2 +3\n)")));
+    CHECK(std::regex_search(s, std::regex(R"(\+-{100,}\+)")));
+    CHECK(count(s, "*") > 60); // the curve
+    // The prompt comes back after the picture.
+    t.type("2 + 2");
+    t.key("Enter");
+    REQUIRE(t.wait_for_text("\n4\n"));
+    t.key("C-d");
+    REQUIRE(t.wait_for_text("REPL-EXITED 0"));
 }
 
 #endif // SYMDIFF_CLI

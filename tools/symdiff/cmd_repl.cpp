@@ -5,6 +5,7 @@
 #include <histedit.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -281,7 +282,14 @@ void run_terminal() {
             std::fputs(("\r\x1b[K" + std::string(status)).c_str(), stderr);
             std::fflush(stderr);
         };
-    Session session(ReplOptions{color, [] { return g_interrupted != 0; }, progress, &g_interrupted});
+    ReplOptions options{color, [] { return g_interrupted != 0; }, progress, &g_interrupted};
+    // A text plot as wide as the terminal and a little less high, so the prompt stays in view.
+    winsize ws{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40 && ws.ws_row >= 12) {
+        options.plot_columns = ws.ws_col;
+        options.plot_rows = std::min<int>(ws.ws_row - 2, 40);
+    }
+    Session session(std::move(options));
     Terminal term{&session, false, false, color};
 
     struct sigaction sa {};
