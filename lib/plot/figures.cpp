@@ -128,6 +128,13 @@ void set_levels(Series& s, std::size_t count, std::optional<bool> log_levels) {
     }
 }
 
+// The colours of runs, the same in the path and loss panels: red, orange, pink, brown, green
+// and purple stand out on viridis contours, whose low levels are blue.
+int run_colour(int k) {
+    static constexpr int kRuns[] = {2, 4, 7, 6, 3, 5, 8, 10};
+    return kRuns[static_cast<std::size_t>(k) % (sizeof kRuns / sizeof kRuns[0])];
+}
+
 std::pair<double, double> padded(double lo, double hi, double frac) {
     double span = hi - lo;
     if (!(span > 0)) span = std::max(1.0, std::fabs(lo));
@@ -509,7 +516,7 @@ Figure descent_figure(Expr f, std::span<const Expr> vars, std::span<const RunPat
         }
         p.title = shortened("descent on f = " + unicode(f), 80);
         p.key_below = true;
-        int colour = 1;
+        int colour = 0;
         for (const RunPath& r : runs) {
             std::vector<double> px, py;
             for (std::size_t i = 0; i < r.x.size(); ++i) {
@@ -530,8 +537,7 @@ Figure descent_figure(Expr f, std::span<const Expr> vars, std::span<const RunPat
             s.title = r.label + fmt::format(" ({} steps)", static_cast<long long>(r.step.back()));
             s.start_title = runs.size() == 1 ? "start " + where(0) : "";
             s.end_title = runs.size() == 1 ? "end " + where(px.size() - 1) : "";
-            s.colour = colour++;
-            if (colour == 9) ++colour;
+            s.colour = run_colour(colour++);
             p.series.push_back(std::move(s));
         }
         fig.panels.push_back(std::move(p));
@@ -542,7 +548,7 @@ Figure descent_figure(Expr f, std::span<const Expr> vars, std::span<const RunPat
     loss.ylabel = "f";
     bool positive = true;
     double lo = std::numeric_limits<double>::infinity(), hi = 0;
-    int colour = 1;
+    int colour = 0;
     for (const RunPath& r : runs) {
         Series s;
         s.kind = Kind::Curve;
@@ -550,16 +556,21 @@ Figure descent_figure(Expr f, std::span<const Expr> vars, std::span<const RunPat
             if (!std::isfinite(r.f[i])) break;
             s.x.push_back(r.step[i]);
             s.y.push_back(r.f[i]);
-            positive = positive && r.f[i] > 0;
-            lo = std::min(lo, r.f[i]);
+            positive = positive && r.f[i] >= 0;
+            if (r.f[i] > 0) lo = std::min(lo, r.f[i]);
             hi = std::max(hi, r.f[i]);
         }
         s.title = r.label;
-        s.colour = colour++;
-        if (colour == 9) ++colour;
+        s.colour = run_colour(colour++);
         loss.series.push_back(std::move(s));
     }
+    // Log scale when f stays at or above 0 and spans decades (the tutorials' semilogy); a run
+    // that reaches 0 exactly ends its line there.
     loss.logy = positive && hi > 0 && hi / lo > 100;
+    if (loss.logy)
+        for (Series& s : loss.series)
+            for (double& y : s.y)
+                if (y <= 0) y = kNaN;
     if (!fig.panels.empty()) fig.height = 520; // room for the legend under the paths
     if (loss.logy) loss.ylabel = "f (log scale)";
     fig.panels.push_back(std::move(loss));
