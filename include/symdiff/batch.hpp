@@ -56,7 +56,9 @@ struct BatchOptions {
 inline constexpr std::size_t kBatchJitWork = 25000000;
 
 /// One input of a run: a column of `rows` values (read in place, never copied), or one value
-/// for every row.
+/// for every row. A broadcast input is read once per run, as a parameter of the plan: the
+/// first run with a new pattern of broadcast inputs makes (with the JIT: compiles) the kernel
+/// for it, which later runs with that pattern reuse.
 struct BatchInput {
     const double* values = nullptr; ///< the column; null: broadcast `value`
     double value = 0;

@@ -3,7 +3,11 @@
 #include "symdiff/batch.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <exception>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -46,44 +50,116 @@ void check_mappable(std::span<const Expr> outputs, std::span<const Expr> inputs)
 
 } // namespace
 
-struct BatchKernel::Impl {
-    std::size_t n_in = 0, n_out = 0;
-    unsigned threads = 1;
-    // Without inputs every output is one number: the plain plan's scalar outputs, copied to
-    // every row.
-    bool constant = false;
+namespace {
+
+// One compiled (or interpreted) plan for one pattern of inputs: which are columns of the
+// rows and which are the same number for every row. A broadcast input is a scalar of the plan,
+// so what depends on it alone is computed once per call, as for a parameter.
+struct Engine {
     std::unique_ptr<LoopInterpreter> interp;
     LoopKernel kernel;
+    std::vector<char> broadcast; ///< per input: read from LoopArgs::scalars rather than a column
+    std::uint64_t bits = 0;      ///< `broadcast` of the first 64 inputs as bits
 
-    void run_block(const LoopArgs& args) const {
+    void run(const LoopArgs& args) const {
         if (kernel)
             kernel(args);
         else
             interp->run(args);
     }
+};
+
+} // namespace
+
+struct BatchKernel::Impl {
+    std::size_t n_in = 0, n_out = 0;
+    unsigned threads = 1;
+    bool use_jit = false;
+    std::vector<Expr> outputs, inputs;
+    JitOptions jit;
+    // Without inputs every output is one number: the plain plan's scalar outputs, copied to
+    // every row.
+    bool constant = false;
+    // Every input a column, made with the kernel so that its errors come from the constructor.
+    std::unique_ptr<Engine> columns;
+    // Made on first use, for the patterns with some (not all) inputs broadcast.
+    mutable std::mutex mutex;
+    mutable std::map<std::vector<char>, std::unique_ptr<Engine>> variants;
+    mutable std::atomic<const Engine*> last{nullptr};
+    mutable std::atomic<std::uint64_t> last_bits{0};
+
+    std::unique_ptr<Engine> make_engine(std::vector<char> broadcast) const {
+        Signature sig;
+        for (std::size_t j = 0; j < n_in; ++j) (broadcast[j] ? sig.scalars : sig.vectors).push_back(inputs[j]);
+        auto e = std::make_unique<Engine>();
+        e->broadcast = std::move(broadcast);
+        detail::LoopPlan plan = detail::LoopPlan::build_map(outputs, sig);
+        if (use_jit)
+            e->kernel = detail::compile_loop_plan(std::move(plan), jit);
+        else
+            e->interp = std::make_unique<LoopInterpreter>(detail::make_loop_interpreter(std::move(plan)));
+        return e;
+    }
+
+    // The engine for these inputs. With every input broadcast there is no column to count the
+    // rows: the column engine then reads blocks of copies.
+    // A grid run a row at a time asks for the same engine a thousand times: the last one
+    // found is kept (as its pattern's bits, for up to 64 inputs) and found without the lock.
+    const Engine& engine_for(std::span<const BatchInput> in) const {
+        std::size_t count = 0;
+        std::uint64_t bits = 0;
+        for (std::size_t j = 0; j < n_in; ++j)
+            if (in[j].values == nullptr) {
+                ++count;
+                if (j < 64) bits |= std::uint64_t{1} << j;
+            }
+        if (count == 0 || count == n_in) return *columns;
+        if (n_in <= 64 && last_bits.load(std::memory_order_acquire) == bits)
+            if (const Engine* e = last.load(std::memory_order_acquire); e && e->bits == bits) return *e;
+        std::vector<char> broadcast(n_in);
+        for (std::size_t j = 0; j < n_in; ++j) broadcast[j] = in[j].values == nullptr;
+        std::lock_guard<std::mutex> lock(mutex);
+        auto& slot = variants[broadcast];
+        if (!slot) {
+            slot = make_engine(broadcast);
+            slot->bits = bits;
+        }
+        last.store(slot.get(), std::memory_order_release);
+        last_bits.store(bits, std::memory_order_release);
+        return *slot;
+    }
 
     // Rows [begin, end) in blocks. A grid is often run a row at a time (a thousand points
     // per call), so nothing here allocates once the thread's scratch has grown.
-    void run_range(std::size_t begin, std::size_t end, std::span<const BatchInput> in, std::span<double* const> out,
-                   const volatile std::sig_atomic_t* stop) const {
+    void run_range(const Engine& engine, std::size_t begin, std::size_t end, std::span<const BatchInput> in,
+                   std::span<double* const> out, const volatile std::sig_atomic_t* stop) const {
         thread_local std::vector<const double*> cols;
         thread_local std::vector<std::int64_t> lengths;
         thread_local std::vector<double*> outs;
-        thread_local std::vector<double> broadcast;
-        cols.resize(n_in);
-        lengths.resize(n_in);
+        thread_local std::vector<double> scalars;
+        thread_local std::vector<double> copies;
+        cols.clear();
+        scalars.clear();
         outs.resize(n_out);
         const std::size_t block = std::min(kBlockRows, end - begin);
-        std::size_t copies = 0;
-        for (std::size_t j = 0; j < n_in; ++j) copies += in[j].values ? 0 : block;
-        if (broadcast.size() < copies) broadcast.resize(copies);
+        // Broadcast inputs the engine reads as columns: blocks of copies.
+        std::size_t copied = 0;
+        for (std::size_t j = 0; j < n_in; ++j) copied += !in[j].values && !engine.broadcast[j] ? block : 0;
+        if (copies.size() < copied) copies.resize(copied);
         for (std::size_t j = 0, at = 0; j < n_in; ++j) {
-            if (in[j].values) continue;
-            std::fill_n(broadcast.data() + at, block, in[j].value);
-            cols[j] = broadcast.data() + at;
-            at += block;
+            if (engine.broadcast[j]) {
+                scalars.push_back(in[j].value);
+            } else if (!in[j].values) {
+                std::fill_n(copies.data() + at, block, in[j].value);
+                cols.push_back(copies.data() + at);
+                at += block;
+            } else {
+                cols.push_back(nullptr);
+            }
         }
+        lengths.resize(cols.size());
         LoopArgs args;
+        args.scalars = scalars.data();
         args.vectors = cols.data();
         args.lengths = lengths.data();
         args.vector_out = outs.data();
@@ -91,12 +167,13 @@ struct BatchKernel::Impl {
         for (std::size_t r0 = begin; r0 < end; r0 += kBlockRows) {
             if (stop != nullptr && *stop != 0) throw Error("evaluation interrupted");
             std::size_t n = std::min(kBlockRows, end - r0);
-            for (std::size_t j = 0; j < n_in; ++j) {
-                if (in[j].values) cols[j] = in[j].values + r0;
-                lengths[j] = static_cast<std::int64_t>(n);
+            for (std::size_t j = 0, k = 0; j < n_in; ++j) {
+                if (engine.broadcast[j]) continue;
+                if (in[j].values) cols[k] = in[j].values + r0;
+                lengths[k++] = static_cast<std::int64_t>(n);
             }
             for (std::size_t k = 0; k < n_out; ++k) outs[k] = out[k] + r0;
-            run_block(args);
+            engine.run(args);
         }
     }
 };
@@ -121,20 +198,26 @@ BatchKernel::BatchKernel(std::span<const Expr> outputs, std::span<const Expr> in
             throw Error("the vector " + text + " cannot be evaluated at each point of a batch");
         }
         im.n_out = plan.scalar_outputs.size();
-        im.interp = std::make_unique<LoopInterpreter>(detail::make_loop_interpreter(std::move(plan)));
+        im.columns = std::make_unique<Engine>();
+        im.columns->interp = std::make_unique<LoopInterpreter>(detail::make_loop_interpreter(std::move(plan)));
         return;
     }
     detail::LoopPlan plan = detail::LoopPlan::build_map(outputs, sig);
     im.n_out = plan.vector_outputs.size();
     std::size_t body = 0;
     for (const detail::Group& g : plan.groups) body += g.body.size();
-    const bool use_jit = options.backend == BatchBackend::Jit ||
-                         (options.backend == BatchBackend::Auto && options.expected_rows > 0 &&
-                          options.expected_rows >= kBatchJitWork / std::max<std::size_t>(body, 1));
-    if (use_jit)
-        im.kernel = detail::compile_loop_plan(std::move(plan), options.jit);
+    im.use_jit = options.backend == BatchBackend::Jit ||
+                 (options.backend == BatchBackend::Auto && options.expected_rows > 0 &&
+                  options.expected_rows >= kBatchJitWork / std::max<std::size_t>(body, 1));
+    im.outputs.assign(outputs.begin(), outputs.end());
+    im.inputs.assign(inputs.begin(), inputs.end());
+    im.jit = options.jit;
+    im.columns = std::make_unique<Engine>();
+    im.columns->broadcast.assign(im.n_in, 0);
+    if (im.use_jit)
+        im.columns->kernel = detail::compile_loop_plan(std::move(plan), options.jit);
     else
-        im.interp = std::make_unique<LoopInterpreter>(detail::make_loop_interpreter(std::move(plan)));
+        im.columns->interp = std::make_unique<LoopInterpreter>(detail::make_loop_interpreter(std::move(plan)));
 }
 
 BatchKernel::~BatchKernel() = default;
@@ -143,7 +226,7 @@ BatchKernel& BatchKernel::operator=(BatchKernel&&) noexcept = default;
 
 std::size_t BatchKernel::inputs() const { return impl_->n_in; }
 std::size_t BatchKernel::outputs() const { return impl_->n_out; }
-bool BatchKernel::jit() const { return static_cast<bool>(impl_->kernel); }
+bool BatchKernel::jit() const { return static_cast<bool>(impl_->columns->kernel); }
 
 void BatchKernel::run(std::size_t rows, std::span<const BatchInput> in, std::span<double* const> out,
                       const volatile std::sig_atomic_t* stop) const {
@@ -161,13 +244,14 @@ void BatchKernel::run(std::size_t rows, std::span<const BatchInput> in, std::spa
         LoopArgs args;
         args.out = values.data();
         args.stop = stop;
-        im.interp->run(args);
+        im.columns->run(args);
         for (std::size_t k = 0; k < im.n_out; ++k) std::fill_n(out[k], rows, values[k]);
         return;
     }
     std::size_t threads = std::min<std::size_t>(im.threads, std::max<std::size_t>(1, rows / kRowsPerThread));
+    const Engine& engine = im.engine_for(in);
     if (threads <= 1) {
-        im.run_range(0, rows, in, out, stop);
+        im.run_range(engine, 0, rows, in, out, stop);
         return;
     }
     // Contiguous shares, each a whole number of blocks but the last: every row is computed
@@ -180,7 +264,7 @@ void BatchKernel::run(std::size_t rows, std::span<const BatchInput> in, std::spa
         std::size_t b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads;
         std::size_t begin = b0 * kBlockRows, end = std::min(rows, b1 * kBlockRows);
         try {
-            if (begin < end) im.run_range(begin, end, in, out, stop);
+            if (begin < end) im.run_range(engine, begin, end, in, out, stop);
         } catch (...) {
             errors[t] = std::current_exception();
         }

@@ -179,6 +179,24 @@ TEST_CASE("batch: a broadcast input is the same as a column of its value", "[bat
             REQUIRE(same(o1[r], expected[1][r]));
         }
         expect_interpreter(outputs, vars, {xs, as}, expected, "broadcast");
+        // Every input broadcast: the same numbers in every row.
+        std::vector<BatchInput> both{BatchInput::broadcast(0.5), BatchInput::broadcast(1.75)};
+        k.run(3, both, out);
+        std::vector<std::vector<double>> point{{0.5, 0.5, 0.5}, {1.75, 1.75, 1.75}};
+        std::vector<std::vector<double>> got{{o0[0], o0[1], o0[2]}, {o1[0], o1[1], o1[2]}};
+        expect_interpreter(outputs, vars, point, got, "all broadcast");
+        // Broadcast with threads: the same bits as a column on one thread.
+        const std::size_t many = 70001;
+        std::vector<double> xl(many), al(many, 1.75);
+        for (std::size_t r = 0; r < many; ++r) xl[r] = -4 + 8.0 * static_cast<double>(r) / many;
+        auto one = run_batch(k, {xl, al}, many);
+        BatchKernel k4(outputs, vars, with(b, 4));
+        std::vector<double> q0(many), q1(many);
+        std::vector<double*> out4{q0.data(), q1.data()};
+        std::vector<BatchInput> in4{BatchInput::column(xl.data()), BatchInput::broadcast(1.75)};
+        k4.run(many, in4, out4);
+        CHECK(std::equal(q0.begin(), q0.end(), one[0].begin(), same));
+        CHECK(std::equal(q1.begin(), q1.end(), one[1].begin(), same));
     }
 }
 
