@@ -775,9 +775,19 @@ Expr nested_fraction(Expr e) {
     };
     for (std::size_t i = 0; i < e.size(); ++i) {
         Expr f = e[i];
+        Expr replaced;
+        if (f.is(Op::Add)) {
+            // -2*(1/x + 1)/x^2 -> -2*(x + 1)/x^3
+            replaced = combine_fractions(f);
+            if (replaced.is_null()) continue;
+            std::vector<Expr> fs;
+            for (std::size_t j = 0; j < e.size(); ++j) fs.push_back(j == i ? replaced : e[j]);
+            Expr out = c.mul(fs);
+            if (out != e && printed_tokens(out) < printed_tokens(e)) return out;
+            continue;
+        }
         if (!f.is(Op::Pow) || !f[0].is(Op::Add) || !f[1].is_number() || !f[1].number().is_exact()) continue;
         const Number n = f[1].number();
-        Expr replaced;
         if (n.is_integer()) {
             Expr q = combine_fractions(f[0]);
             if (q.is_null()) continue;

@@ -460,7 +460,34 @@ const RuleDef kRules[] = {
 
 struct Compiled {
     std::vector<Pattern> lhs, rhs;
+    std::vector<std::uint64_t> needs; // functions the lhs has among its operands' operands
 };
+
+std::uint64_t function_bit(Op op) {
+    return op_kind(op) == OpKind::Function ? std::uint64_t{1} << (static_cast<unsigned>(op) % 64) : 0;
+}
+
+// The functions in a pattern's operands and their operands: a node without all of them among
+// its own cannot match, which skips most patterns on a large gradient without matching.
+std::uint64_t pattern_needs(const Pattern& p) {
+    std::uint64_t m = 0;
+    for (const Pattern& k : p.kids) {
+        if (k.kind != Pattern::Kind::Node) continue;
+        m |= function_bit(k.op);
+        for (const Pattern& g : k.kids)
+            if (g.kind == Pattern::Kind::Node) m |= function_bit(g.op);
+    }
+    return m;
+}
+
+std::uint64_t node_has(Expr e) {
+    std::uint64_t m = 0;
+    for (std::size_t i = 0; i < e.size(); ++i) {
+        m |= function_bit(e[i].op());
+        for (std::size_t j = 0; j < e[i].size(); ++j) m |= function_bit(e[i][j].op());
+    }
+    return m;
+}
 
 const Compiled& compiled() {
     static const Compiled c = [] {
@@ -469,10 +496,12 @@ const Compiled& compiled() {
             if (r.code) {
                 out.lhs.emplace_back();
                 out.rhs.emplace_back();
+                out.needs.push_back(0);
                 continue;
             }
             out.lhs.push_back(read_pattern(r.info.lhs));
             out.rhs.push_back(read_pattern(r.info.rhs));
+            out.needs.push_back(pattern_needs(out.lhs.back()));
         }
         return out;
     }();
@@ -491,6 +520,8 @@ Expr try_rule(std::size_t i, Expr e) {
     const RuleDef& r = kRules[i];
     if (r.code) return r.code(e);
     const Compiled& cr = compiled();
+    if (cr.lhs[i].kind == Pattern::Kind::Node && cr.lhs[i].op != e.op()) return Expr();
+    if (const std::uint64_t needs = cr.needs[i]; needs != 0 && (node_has(e) & needs) != needs) return Expr();
     Binding b;
     std::vector<Expr> rest;
     if (!match_pattern(cr.lhs[i], e, b, &rest)) return Expr();

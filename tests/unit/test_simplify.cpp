@@ -94,6 +94,7 @@ TEST_CASE("simplify: every rule by example, each preserving values", "[simplify]
         {"roots-over-denominator", "sqrt(1 - x^2) - x^2/sqrt(1 - x^2)", "(1 - 2*x^2)/sqrt(1 - x^2)"},
         {"fraction-into-sum", "(2*x - 4)/(2*sqrt(x^2 - 4*x))", "(x - 2)/sqrt(x^2 - 4*x)"},
         {"nested-fraction", "-1/(x^2*(1/x^2 + 1))", "-1/(x^2 + 1)"},
+        {"nested-fraction", "-2*(1/x + 1)/x^2", "-2*(x + 1)/x^3"},
         {"nested-fraction", "-y/(x^2*(y^2/x^2 + 1))", "-y/(x^2 + y^2)"},
         {"nested-fraction", "1/(2*sqrt(1 - x^2/4))", "1/sqrt(4 - x^2)"},
         {"root-of-power", "sqrt(sqrt(x))", "x^(1/4)"},
