@@ -53,16 +53,21 @@ struct Note {
     bool is_product() const { return reading != name; }
 };
 
-/// The result of parsing: the expression and its free variables in order of first appearance
-/// in the text (the CLI's default variable order).
+/// The result of parsing: the expression and its free variables in natural order (the CLI's
+/// default variable order).
+///
+/// Natural order: names that differ only in a trailing number (x1, x2, ..., x10) come together,
+/// in numeric order, at the place of the first of them in the text; every other name keeps its
+/// place of first appearance. `100*(x2 - x1^2)^2 + (1 - x1)^2` is a function of x1, x2;
+/// `w*x + b` of w, x, b; `y2 + a + y1 + x10` of y1, y2, a, x10.
 struct Parsed {
     Expr expr;
-    /// Every free symbol, in order of first appearance: vector names, sizes such as n, and
-    /// bare names inside sum(body) and mean(body) (possibly data columns). The bound index of
+    /// Every free symbol, in natural order: vector names, sizes such as n, and bare names
+    /// inside sum(body) and mean(body) (possibly data columns). The bound index of
     /// sum(i = lo..hi, body) is not a variable.
     std::vector<Expr> variables;
-    /// The names used as vectors, x in `x[k]` or `len(x)`, in order of first appearance (a
-    /// subset of variables).
+    /// The names used as vectors, x in `x[k]` or `len(x)`, in natural order (a subset of
+    /// variables).
     std::vector<Expr> vectors;
     /// Names read as products of their letters, once each, in order of first appearance.
     std::vector<Note> notes;

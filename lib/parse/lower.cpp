@@ -186,6 +186,56 @@ const ast::Name* plain_name(const ast::Expression& e) {
     return boost::get<ast::Name>(&p.base.primary.get());
 }
 
+// A name split at its trailing digits: x12 is ("x", "12"); a name without them, or of digits
+// only, has no number.
+struct NumberedName {
+    std::string_view stem, digits;
+};
+
+NumberedName numbered(std::string_view name) {
+    std::size_t end = name.size();
+    while (end > 0 && std::isdigit(static_cast<unsigned char>(name[end - 1]))) --end;
+    if (end == 0 || end == name.size()) return {name, {}};
+    return {name.substr(0, end), name.substr(end)};
+}
+
+// x2 before x10: digit runs compared as numbers (without their leading zeros), then x1
+// before x01, so that distinct names never tie.
+bool numerically_before(std::string_view a, std::string_view b) {
+    auto value = [](std::string_view d) { return d.substr(std::min(d.find_first_not_of('0'), d.size())); };
+    const std::string_view va = value(a), vb = value(b);
+    if (va.size() != vb.size()) return va.size() < vb.size();
+    if (va != vb) return va < vb;
+    return a.size() < b.size();
+}
+
+// The natural order of variables: names that differ only in a trailing number (x1, x2, ...,
+// x10) come together, in numeric order, at the place of the first of them in the text;
+// every other name keeps its place of first appearance. A flat sum written from
+// 100*(x2 - x1^2)^2 on is a function of x1, x2, x3, ..., and `w*x + b` still of w, x, b.
+void natural_order(std::vector<Expr>& names) {
+    std::vector<Expr> out;
+    out.reserve(names.size());
+    std::unordered_set<std::string_view> placed; // stems whose family is out already
+    for (Expr v : names) {
+        const NumberedName n = numbered(v.name());
+        if (n.digits.empty()) {
+            out.push_back(v);
+            continue;
+        }
+        if (!placed.insert(n.stem).second) continue;
+        const std::size_t first = out.size();
+        for (Expr w : names) {
+            const NumberedName m = numbered(w.name());
+            if (!m.digits.empty() && m.stem == n.stem) out.push_back(w);
+        }
+        std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), [](Expr a, Expr b) {
+            return numerically_before(numbered(a.name()).digits, numbered(b.name()).digits);
+        });
+    }
+    names = std::move(out);
+}
+
 class Lowering {
 public:
     Lowering(Context& ctx, std::string_view input, const ParseOptions& options)
@@ -196,6 +246,8 @@ public:
     Parsed run(const ast::Expression& tree) {
         find_indexed_names();
         Expr e = expression(tree, true);
+        natural_order(variables_);
+        natural_order(vectors_);
         return Parsed{e, std::move(variables_), std::move(vectors_), std::move(notes_)};
     }
 

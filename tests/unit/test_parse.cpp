@@ -275,7 +275,7 @@ TEST_CASE_METHOD(Fixture, "parse: notes on juxtaposed letters", "[parse]") {
     CHECK(r.notes[0].diagnostic.length == 2);
 }
 
-TEST_CASE_METHOD(Fixture, "parse: variables in order of first appearance", "[parse]") {
+TEST_CASE_METHOD(Fixture, "parse: other variables in order of first appearance", "[parse]") {
     CHECK(names(parse(ctx, "y + x*z")) == std::vector<std::string>{"y", "x", "z"});
     CHECK(names(parse(ctx, "(1-x)^2+100*(y-x^2)^2")) == std::vector<std::string>{"x", "y"});
     CHECK(names(parse(ctx, "b^a^c")) == std::vector<std::string>{"b", "a", "c"});
@@ -283,6 +283,29 @@ TEST_CASE_METHOD(Fixture, "parse: variables in order of first appearance", "[par
     ParseOptions o;
     o.variables = {"x", "y", "w"};
     CHECK(names(parse(ctx, "3yx", o)) == std::vector<std::string>{"y", "x"});
+}
+
+TEST_CASE_METHOD(Fixture, "parse: numbered names come together in numeric order", "[parse]") {
+    // The flat extended Rosenbrock as usually written starts with x2: its variables are
+    // still x1, x2, x3 (they came as x2, x1, x3).
+    CHECK(names(parse(ctx, "100*(x2 - x1^2)^2 + (1 - x1)^2 + 100*(x3 - x2^2)^2 + (1 - x2)^2")) ==
+          std::vector<std::string>{"x1", "x2", "x3"});
+    std::string flat;
+    for (int i = 10; i >= 1; --i) flat += (flat.empty() ? "x" : " + x") + std::to_string(i);
+    CHECK(names(parse(ctx, flat)) ==
+          std::vector<std::string>{"x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10"});
+    // A family sits where its first member appears; other names keep their places.
+    CHECK(names(parse(ctx, "y2 + a + y1 + x10 + b + x9")) ==
+          std::vector<std::string>{"y1", "y2", "a", "x9", "x10", "b"});
+    CHECK(names(parse(ctx, "w*x + b")) == std::vector<std::string>{"w", "x", "b"});
+    // A bare stem is a name of its own; leading zeros order after the plain number.
+    CHECK(names(parse(ctx, "x2 + x + x01 + x1 + x_3 + x_1")) ==
+          std::vector<std::string>{"x1", "x01", "x2", "x", "x_1", "x_3"});
+    // Vectors are ordered alike.
+    CHECK(names(parse(ctx, "w2[1] + w1[1]")) == std::vector<std::string>{"w1", "w2"});
+    Parsed v = parse(ctx, "w2[1] + w1[1]");
+    REQUIRE(v.vectors.size() == 2);
+    CHECK(v.vectors[0].name() == "w1");
 }
 
 TEST_CASE_METHOD(Fixture, "parse: whitespace is free between tokens", "[parse]") {

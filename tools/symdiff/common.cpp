@@ -317,7 +317,7 @@ CLI::Option* add_at_option(CLI::App* cmd, Options& o, bool required) {
 }
 
 void add_wrt_option(CLI::App* cmd, Options& o) {
-    cmd->add_option("--wrt", o.wrt, "Variables to differentiate by, e.g. x,y (default: all, in order of appearance)")
+    cmd->add_option("--wrt", o.wrt, "Variables to differentiate by, e.g. x,y (default: all, in order of appearance, x1..x10 in numeric order)")
         ->delimiter(',')
         ->allow_extra_args(false)
         ->type_name("x,y,...");
