@@ -413,6 +413,22 @@ TEST_CASE("plot: Rosenbrock's contours are on log-spaced levels", "[plot][cli]")
     CHECK(fs::file_size(s.dir / "d" / "data_1_1.dat") > 1000);
 }
 
+TEST_CASE("plot: a surface view beside the contours, and a saved script that draws again", "[plot][cli]") {
+    if (!have_gnuplot()) return;
+    Scratch s;
+    const auto o = run(s, "plot 'x^2 - y^2' --range x=-2..2,y=-2..2 --surface -o s.svg --plot-data keep");
+    REQUIRE(o.status == 0);
+    const std::string svg = symdiff::test::slurp(s.dir / "s.svg");
+    CHECK(svg.find("<text>surface of f</text>") != std::string::npos);
+    CHECK(count(svg, "<polygon") > 500); // the surface's facets
+    // The kept script draws the same picture from the kept data alone.
+    const std::string script = symdiff::test::slurp(s.dir / "keep" / "plot.gp");
+    CHECK(script.find("with pm3d") != std::string::npos);
+    fs::remove(s.dir / "keep" / "picture.svg");
+    REQUIRE(std::system(("cd '" + (s.dir / "keep").string() + "' && gnuplot plot.gp 2>/dev/null").c_str()) == 0);
+    CHECK(symdiff::test::slurp(s.dir / "keep" / "picture.svg") == svg);
+}
+
 TEST_CASE("plot: a descent path starts and ends where the minimiser says", "[plot][cli]") {
     if (!have_gnuplot()) return;
     Scratch s;
