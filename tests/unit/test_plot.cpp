@@ -458,6 +458,17 @@ TEST_CASE("plot: a descent path starts and ends where the minimiser says", "[plo
     CHECK(start[0].second == Approx(1).margin(0.01));
     CHECK(end[0].first == Approx(ex).margin(0.01));
     CHECK(end[0].second == Approx(ey).margin(0.01));
+    // --plot-range sets the window of the paths' panel (the tutorial's).
+    const auto w = run(s, "minimize '(1-x)^2 + 100(y-x^2)^2' --from x=-1,y=1 --lr 0.001 --plot w.svg --plot-range "
+                          "x=-2..2,y=-1..3");
+    REQUIRE(w.status == 0);
+    const std::string wt = symdiff::test::slurp(s.dir / "w.svg");
+    const Svg window(wt.substr(0, wt.find("<text>descent on f")));
+    REQUIRE(window.xticks.size() >= 2);
+    CHECK(window.xticks.front().second == -2);
+    CHECK(window.xticks.back().second == 2);
+    CHECK(window.yticks.front().second == -1);
+    CHECK(window.yticks.back().second == 3);
     // The path of 10,000 steps is thinned to at most 400 points.
     std::size_t points = 0;
     static const std::regex coord(R"([ML]\s*[-0-9.]+,[-0-9.]+)");

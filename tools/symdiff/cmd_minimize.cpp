@@ -47,6 +47,7 @@ struct MinimizeOptions {
     bool no_progress = false;
     DataOptions data;
     PictureOptions picture;
+    std::string plot_range;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -654,7 +655,21 @@ void run_minimize(const MinimizeOptions& m) {
         }
     }
     if (trace) trace->commit();
-    if (!m.picture.path.empty()) draw_picture(plot::descent_figure(in.parsed.expr, vars, paths), m.picture);
+    if (!m.picture.path.empty()) {
+        std::optional<std::pair<plot::Range, plot::Range>> view;
+        if (!m.plot_range.empty()) {
+            // The window of the paths' panel, one range per variable (of one or two).
+            const std::vector<plot::Range> ranges = plot::parse_ranges(ctx, m.plot_range, "--plot-range");
+            auto find = [&](Expr v) -> plot::Range {
+                for (const plot::Range& r : ranges)
+                    if (r.variable == v) return r;
+                throw UsageError(fmt::format("--plot-range gives no range to '{}'", v.name()));
+            };
+            if (vars.size() > 2) throw UsageError("--plot-range: the paths are drawn for one or two variables only");
+            view.emplace(find(vars[0]), vars.size() == 2 ? find(vars[1]) : find(vars[0]));
+        }
+        draw_picture(plot::descent_figure(in.parsed.expr, vars, paths, view), m.picture);
+    }
 
     if (m.common.format == Format::Json) {
         std::string list = "[";
@@ -746,9 +761,14 @@ void register_minimize(CLI::App& app) {
     add_picture_options(cmd, m->picture, "--plot",
                         "Draw the runs: paths over the contours of f (one or two variables) and the loss curves; "
                         "FILE.svg, .png or .pdf");
+    cmd->add_option("--plot-range", m->plot_range,
+                    "The window of the paths in --plot, e.g. x=-2..2,y=-1..3 (default: where the runs went)")
+        ->type_name("x=LO..HI,...");
     cmd->callback([m] {
         InterruptScope interrupts;
         check_picture_options(m->picture);
+        if (!m->plot_range.empty() && m->picture.path.empty())
+            throw UsageError("--plot-range is the window of --plot: give --plot FILE.svg");
         check_trace_path(*m);
         run_minimize(*m);
         if (const int status = InterruptScope::status()) throw CommandVerdict{status};
