@@ -80,7 +80,7 @@ struct BatchKernel::Impl {
     // Without inputs every output is one number: the plain plan's scalar outputs, copied to
     // every row.
     bool constant = false;
-    // Every input a column, made with the kernel so that its errors come from the constructor.
+    // No inputs: the plain plan, interpreted once per run.
     std::unique_ptr<Engine> columns;
     // Made on first use, for the patterns with some (not all) inputs broadcast.
     mutable std::mutex mutex;
@@ -88,6 +88,8 @@ struct BatchKernel::Impl {
     mutable std::atomic<const Engine*> last{nullptr};
     mutable std::atomic<std::uint64_t> last_bits{0};
 
+    // Made when first used: a caller that always broadcasts a parameter never compiles the
+    // kernel with every input a column.
     std::unique_ptr<Engine> make_engine(std::vector<char> broadcast) const {
         Signature sig;
         for (std::size_t j = 0; j < n_in; ++j) (broadcast[j] ? sig.scalars : sig.vectors).push_back(inputs[j]);
@@ -113,11 +115,14 @@ struct BatchKernel::Impl {
                 ++count;
                 if (j < 64) bits |= std::uint64_t{1} << j;
             }
-        if (count == 0 || count == n_in) return *columns;
+        // Every input broadcast: there is no column to count the rows, so the column engine
+        // reads blocks of copies.
+        if (count == n_in) count = 0, bits = 0;
         if (n_in <= 64 && last_bits.load(std::memory_order_acquire) == bits)
             if (const Engine* e = last.load(std::memory_order_acquire); e && e->bits == bits) return *e;
         std::vector<char> broadcast(n_in);
-        for (std::size_t j = 0; j < n_in; ++j) broadcast[j] = in[j].values == nullptr;
+        if (count != 0)
+            for (std::size_t j = 0; j < n_in; ++j) broadcast[j] = in[j].values == nullptr;
         std::lock_guard<std::mutex> lock(mutex);
         auto& slot = variants[broadcast];
         if (!slot) {
@@ -212,12 +217,15 @@ BatchKernel::BatchKernel(std::span<const Expr> outputs, std::span<const Expr> in
     im.outputs.assign(outputs.begin(), outputs.end());
     im.inputs.assign(inputs.begin(), inputs.end());
     im.jit = options.jit;
-    im.columns = std::make_unique<Engine>();
-    im.columns->broadcast.assign(im.n_in, 0);
-    if (im.use_jit)
-        im.columns->kernel = detail::compile_loop_plan(std::move(plan), options.jit);
-    else
-        im.columns->interp = std::make_unique<LoopInterpreter>(detail::make_loop_interpreter(std::move(plan)));
+    // The plan is built here for its errors; the JIT compiles at the first run of a pattern.
+    if (im.use_jit && (options.jit.opt_level < 0 || options.jit.opt_level > 3))
+        throw Error("optimisation level must be 0..3, got " + std::to_string(options.jit.opt_level));
+    if (!im.use_jit) {
+        auto e = std::make_unique<Engine>();
+        e->broadcast.assign(im.n_in, 0);
+        e->interp = std::make_unique<LoopInterpreter>(detail::make_loop_interpreter(std::move(plan)));
+        im.variants.emplace(e->broadcast, std::move(e));
+    }
 }
 
 BatchKernel::~BatchKernel() = default;
@@ -226,7 +234,7 @@ BatchKernel& BatchKernel::operator=(BatchKernel&&) noexcept = default;
 
 std::size_t BatchKernel::inputs() const { return impl_->n_in; }
 std::size_t BatchKernel::outputs() const { return impl_->n_out; }
-bool BatchKernel::jit() const { return static_cast<bool>(impl_->columns->kernel); }
+bool BatchKernel::jit() const { return impl_->use_jit; }
 
 void BatchKernel::run(std::size_t rows, std::span<const BatchInput> in, std::span<double* const> out,
                       const volatile std::sig_atomic_t* stop) const {
