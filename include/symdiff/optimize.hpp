@@ -816,8 +816,18 @@ struct FitReport {
 /// workers (threads - 1 of them, the caller being the first) live as long as the Loss. The
 /// call operator may be used from several threads at once; evaluations that need the workers
 /// take turns.
+/// What a Loss is over, by role: none owned, all outliving the Loss.
+struct LossInputs {
+    std::span<const Expr> scalars;            ///< scalar parameters
+    std::span<const VectorParameter> vectors; ///< vector parameters, with their lengths
+    std::span<const ColumnView> columns;      ///< data columns by name (they define the rows)
+    std::span<const SizeBinding> sizes;       ///< sizes given; others are inferred
+};
+
 class Loss {
 public:
+    /// The Loss of f over `inputs`, by role rather than by position: see the constructor below.
+    Loss(Expr f, const LossInputs& inputs, const LossOptions& options = {});
     /// Free symbols of f must each be a scalar parameter, a vector parameter, a column (by
     /// name), or a size. A size left out of `sizes` is the common length of the vector
     /// parameters. The columns define the rows: a sum or mean over rows that reads no column

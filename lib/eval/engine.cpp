@@ -394,12 +394,13 @@ Loss make_loss(Expr f, std::span<const Expr> scalars, std::span<const VectorPara
     options.backend = backend == EvalBackend::Jit || (backend == EvalBackend::Auto && loss_jit_pays(work))
                           ? Backend::Jit
                           : Backend::Interpreter;
-    if (options.backend == Backend::Interpreter) return Loss(f, scalars, vectors, columns, fixed, options);
+    const LossInputs inputs{scalars, vectors, columns, fixed};
+    if (options.backend == Backend::Interpreter) return Loss(f, inputs, options);
     try {
-        return Loss(f, scalars, vectors, columns, fixed, options);
+        return Loss(f, inputs, options);
     } catch (const Error& e) {
         options.backend = Backend::Interpreter;
-        Loss reference(f, scalars, vectors, columns, fixed, options); // the user's error, if it is one
+        Loss reference(f, inputs, options); // the user's error, if it is one
         if (backend == EvalBackend::Jit) throw_jit_refused(e);
         return reference;
     }

@@ -504,6 +504,9 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
 }
 
 Loss::~Loss() = default;
+Loss::Loss(Expr f, const LossInputs& inputs, const LossOptions& options)
+    : Loss(f, inputs.scalars, inputs.vectors, inputs.columns, inputs.sizes, options) {}
+
 Loss::Loss(Loss&&) noexcept = default;
 Loss& Loss::operator=(Loss&&) noexcept = default;
 

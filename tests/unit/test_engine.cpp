@@ -211,7 +211,8 @@ TEST_CASE("a fit through the library equals the CLI's printed fit", "[engine][fi
     CHECK(lp.start == std::vector<double>{0, 0});
     LossOptions lo;
     lo.backend = Backend::Interpreter;
-    const Loss loss(p.expr, lp.scalars, lp.vectors, column_views(data), {}, lo);
+    const std::vector<ColumnView> columns = column_views(data);
+    const Loss loss(p.expr, LossInputs{lp.scalars, lp.vectors, columns, {}}, lo);
     FitOptions fo;
     fo.optimiser.method = Method::GradientDescent;
     fo.optimiser.lr = 0.1;
@@ -251,4 +252,25 @@ TEST_CASE("a vector parameter takes its length from its start value", "[engine][
     const Assignment vector_m[] = {vector("m", {1, 2})};
     CHECK(error_of([&] { loss_parameters(m, ms, vector_m, "start"); }) ==
           "start gives a vector to 'm', which the loss uses as a number @ 0");
+}
+
+TEST_CASE("a Loss built from LossInputs is the Loss of the positional constructor", "[engine][fit]") {
+    Context ctx;
+    const DataSet data = read_csv(example("s003_linreg.csv"), CsvOptions{});
+    const Parsed p = parse(ctx, "mean((w[1]*x + w[2] + b - y)^2) + sum(k = 1..n, w[k]^2)/10", declaring(data.names));
+    const Expr scalars[] = {ctx.symbol("b")};
+    const VectorParameter vectors[] = {{ctx.symbol("w"), 2}};
+    const std::vector<ColumnView> columns = column_views(data);
+    const SizeBinding sizes[] = {{ctx.symbol("n"), 2}};
+    LossOptions lo;
+    lo.backend = Backend::Interpreter;
+    const Loss by_role(p.expr, LossInputs{scalars, vectors, columns, sizes}, lo);
+    const Loss by_position(p.expr, scalars, vectors, columns, sizes, lo);
+    REQUIRE(by_role.dims() == 3);
+    CHECK(by_role.coordinate_name(1) == "w[1]");
+    const double x[] = {0.3, -1.25, 2};
+    double a[4], b[4];
+    by_role(x, a);
+    by_position(x, b);
+    for (int i = 0; i < 4; ++i) CHECK(a[i] == b[i]);
 }

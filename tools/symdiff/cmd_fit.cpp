@@ -239,7 +239,7 @@ void run_fit(FitCliOptions& m) {
     std::optional<Loss> compiled;
     {
         Activity compiling("compiling the loss");
-        compiled.emplace(f, scalars, vectors, views, std::span<const SizeBinding>{}, lo);
+        compiled.emplace(f, LossInputs{scalars, vectors, views, {}}, lo);
     }
     const Loss& loss = *compiled;
     // Option values the optimiser refuses (a momentum of 1, ...) are wrong usage; what the

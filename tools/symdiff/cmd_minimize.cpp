@@ -399,7 +399,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         for (std::size_t j = 0; j < vectors.size(); ++j) vp.push_back(VectorParameter{vectors[j], p.lengths[j]});
         {
             Activity compiling("compiling the expression");
-            losses.emplace_back(f, scalars, vp, views, p.sizes, lo);
+            losses.emplace_back(f, LossInputs{scalars, vp, views, p.sizes}, lo);
         }
         const Loss& loss = losses.back();
         for (double lr : rates) {
