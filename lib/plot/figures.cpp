@@ -545,6 +545,7 @@ Figure descent_figure(Expr f, std::span<const Expr> vars, std::span<const RunPat
     Panel loss;
     loss.title = "f at each step";
     loss.xlabel = "step";
+    loss.key_below = true; // inside, a key would hide the runs that stay near their start
     loss.ylabel = "f";
     bool positive = true;
     double lo = std::numeric_limits<double>::infinity(), hi = 0;
@@ -634,7 +635,14 @@ Figure fit_figure(Expr model, std::span<const Expr> inputs, std::span<const std:
         Series b = grid_series(model, inputs[0], inputs[1], lo[0], hi[0], lo[1], hi[1], 150);
         b.kind = Kind::Contour;
         b.levels = {boundary};
-        b.title = shortened(shown, 60) + " = " + short_number(boundary) + " (decision boundary)";
+        // A long model would push the legend past its panel, so it keeps only its outer
+        // function there (sigmoid(…)); the panel's title gives the parameters.
+        std::string named = shown;
+        if (named.size() > 28) {
+            const std::size_t open = named.find('(');
+            named = open != std::string::npos && named.back() == ')' ? named.substr(0, open) + "(…)" : "the model";
+        }
+        b.title = named + " = " + short_number(boundary) + " (decision boundary)";
         p.xlabel = inputs[0].name();
         p.ylabel = inputs[1].name();
         p.xrange = {lo[0], hi[0]};
@@ -650,6 +658,7 @@ Figure fit_figure(Expr model, std::span<const Expr> inputs, std::span<const std:
         Panel loss;
         loss.title = "loss after each epoch";
         loss.xlabel = "epoch";
+        loss.key_below = true;
         loss.ylabel = "loss";
         Series c;
         c.kind = Kind::Curve;

@@ -113,8 +113,13 @@ std::string panel_script(const Panel& p, std::size_t pi) {
     auto line = [&](const std::string& s) { g += s + '\n'; };
     line("# panel " + std::to_string(pi + 1));
     line("unset logscale; unset colorbox; unset contour; set surface; unset pm3d; set size noratio; set view 60,30");
-    line(p.key_below ? "set autoscale; set key below box noenhanced"
-                     : "set autoscale; set key top left opaque box noenhanced");
+    // Below the panel, gnuplot 5.4 starts the key on the x axis's label: an empty key title
+    // takes that line, and the key goes unboxed (a frame would cross the label). `inside` is needed after a panel with its
+    // key below: gnuplot keeps that placement otherwise.
+    if (p.key_below)
+        line("set autoscale; set key below nobox noenhanced spacing 1.1 title ' '");
+    else
+        line("set autoscale; set key inside top left opaque box noenhanced spacing 1");
     line("set format x '%g'; set format y '%g'");
     line("set title " + gp_string(p.title));
     line("set xlabel " + gp_string(p.xlabel));
