@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
-# Installs PyTorch (CPU build) for bench/python/bench_python.py's autograd rows, into a virtual
-# environment that still sees Debian's numpy, sympy and pandas. Not run by CI or scripts/test.sh:
-# PyTorch is not a Debian package and the CPU wheel is about 200 MB (700 MB installed).
+# Installs PyTorch for bench/python/bench_python.py's autograd rows: Debian 12's python3-torch
+# (1.13, CPU), for the same /usr/bin/python3 the module is built for. Not run by CI or
+# scripts/test.sh: the package and its dependencies take about 730 MB, and only this
+# benchmark uses them.
 #
-#   bash bench/python/setup-torch.sh            # makes out/bench-venv
-#   PYTHONPATH=out/release/python out/bench-venv/bin/python bench/python/bench_python.py
-#
-# The module is built for Debian's Python 3.11, so the environment is made from
-# /usr/bin/python3 (python3-venv provides the venv module).
+#   bash bench/python/setup-torch.sh
+#   PYTHONPATH=out/release/python /usr/bin/python3 bench/python/bench_python.py
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-venv=${1:-out/bench-venv}
-if ! /usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null; then
-  echo "setup-torch: needs Debian's python3-venv (apt-get install python3-venv)" >&2
-  exit 1
+if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  /usr/bin/python3 -c "import torch; print('torch', torch.__version__, 'is installed')"
+  exit 0
 fi
-/usr/bin/python3 -m venv --system-site-packages "$venv"
-"$venv/bin/python" -m pip install --index-url https://download.pytorch.org/whl/cpu torch
-"$venv/bin/python" -c "import torch; print('torch', torch.__version__)"
+sudo=()
+if ((EUID != 0)); then sudo=(sudo); fi
+"${sudo[@]}" apt-get install -y --no-install-recommends python3-torch
+/usr/bin/python3 -c "import torch; print('torch', torch.__version__)"
