@@ -413,6 +413,25 @@ TEST_CASE("plot: Rosenbrock's contours are on log-spaced levels", "[plot][cli]")
     CHECK(fs::file_size(s.dir / "d" / "data_1_1.dat") > 1000);
 }
 
+TEST_CASE("plot: legends below panels leave the x label clear; others stay inside", "[plot][cli]") {
+    if (!have_gnuplot()) return;
+    Scratch s;
+    // Two panels with their legends below (paths, loss curves): gnuplot 5.4 starts such a key on
+    // the x label's line, so the script gives that line to an empty key title, without a frame.
+    auto o = run(s, "minimize 'x^2 + y^2' --from x=4,y=3 --lr 0.1 --steps 20 --plot m.svg --plot-data m");
+    REQUIRE(o.status == 0);
+    const std::string two = symdiff::test::slurp(s.dir / "m" / "plot.gp");
+    const std::string below = "set key below nobox noenhanced spacing 1.1 title ' '";
+    const auto first = two.find(below);
+    REQUIRE(first != std::string::npos);
+    CHECK(two.find(below, first + 1) != std::string::npos);
+    CHECK(two.find("key below box") == std::string::npos);
+    // A legend in the panel says `inside`: gnuplot would otherwise keep an earlier panel's below.
+    o = run(s, "plot 'x^3 - 3x' --range x=-3..3 --derivative -o t.svg --plot-data t");
+    REQUIRE(o.status == 0);
+    CHECK(symdiff::test::slurp(s.dir / "t" / "plot.gp").find("set key inside top left") != std::string::npos);
+}
+
 TEST_CASE("plot: a surface view beside the contours, and a saved script that draws again", "[plot][cli]") {
     if (!have_gnuplot()) return;
     Scratch s;
