@@ -66,6 +66,8 @@ def main():
     if "rosenbrock" in cpp:
         row("C++: BatchKernel::run (outputs reused)", cpp["rosenbrock"], n, "point")
     row("symdiff kernel (JIT, 1 thread)", best(lambda: k(X, Y), repeats), n, "point")
+    V, G = np.empty(n), np.empty((2, n))
+    row("symdiff kernel (JIT, 1 thread, out=)", best(lambda: k(X, Y, out=(V, G)), repeats), n, "point")
     k2 = symdiff.compile(f, threads=0)
     row("symdiff kernel (JIT, every core)", best(lambda: k2(X, Y), repeats), n, "point")
     ki = symdiff.compile(f, backend="interp")

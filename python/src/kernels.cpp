@@ -6,6 +6,7 @@
 #include <pybind11/numpy.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <variant>
@@ -74,8 +75,63 @@ std::vector<py::ssize_t> broadcast_shapes(const std::vector<Array>& arrays) {
     return shape;
 }
 
+/// One caller-provided output array, or nothing when the caller left it to the call.
+std::optional<Array> checked_out(py::handle o, const char* which, const std::vector<py::ssize_t>& shape) {
+    if (o.is_none()) return std::nullopt;
+    auto shape_text = [](const std::vector<py::ssize_t>& s) {
+        std::string t;
+        for (std::size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+        return "(" + t + (s.size() == 1 ? ",)" : ")");
+    };
+    // No conversion here: a result written into a converted copy would never reach the caller.
+    if (!py::isinstance<py::array>(o))
+        throw py::type_error(fmt::format("{} must be a NumPy array, not {}", which, py::str(py::type::of(o).attr("__name__")).cast<std::string>()));
+    auto a = py::reinterpret_borrow<py::array>(o);
+    if (!a.dtype().is(py::dtype::of<double>()))
+        throw py::type_error(fmt::format("{} must have dtype float64, not {}", which, py::str(a.dtype()).cast<std::string>()));
+    std::vector<py::ssize_t> got(a.shape(), a.shape() + a.ndim());
+    if (got != shape)
+        throw py::value_error(fmt::format("{} has shape {}; this call writes shape {}", which, shape_text(got), shape_text(shape)));
+    if (!(a.flags() & py::array::c_style))
+        throw py::value_error(fmt::format("{} must be C-contiguous", which));
+    if (!a.writeable()) throw py::value_error(fmt::format("{} is read-only", which));
+    return Array(py::reinterpret_borrow<Array>(a));
+}
+
+/// The caller's out= as one entry per result (f, then the gradient, then the Hessian), each
+/// None or an array; checked for structure only, the arrays once the shape is known.
+std::vector<py::object> out_entries(const PyKernel& k, py::handle out) {
+    const std::size_t results = 1 + (k.grad ? 1 : 0) + (k.hess ? 1 : 0);
+    std::vector<py::object> entries;
+    if (py::isinstance<py::tuple>(out)) {
+        for (py::handle o : py::reinterpret_borrow<py::tuple>(out)) entries.push_back(py::reinterpret_borrow<py::object>(o));
+    } else if (results == 1) {
+        entries.push_back(py::reinterpret_borrow<py::object>(out));
+    } else {
+        throw py::type_error(fmt::format("out must be a tuple of {} arrays (f{}{}), one per result", results,
+                                         k.grad ? ", gradient" : "", k.hess ? ", Hessian" : ""));
+    }
+    if (entries.size() != results)
+        throw py::type_error(fmt::format("out must hold {} array{} (f{}{}), not {}", results, results == 1 ? "" : "s",
+                                         k.grad ? ", gradient" : "", k.hess ? ", Hessian" : "", entries.size()));
+    return entries;
+}
+
+/// True when [p, p + bytes) and [q, q + qbytes) share a byte.
+bool overlaps(const double* p, std::size_t bytes, const double* q, std::size_t qbytes) {
+    const auto a = reinterpret_cast<std::uintptr_t>(p), b = reinterpret_cast<std::uintptr_t>(q);
+    return bytes && qbytes && a < b + qbytes && b < a + bytes;
+}
+
 py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
     const std::size_t n = k.wrt.size();
+    // `out` is the output argument, as a ufunc's; a variable named out goes positionally.
+    py::object out_arg = py::none();
+    if (kwargs.contains("out")) {
+        out_arg = kwargs["out"];
+        PyDict_DelItemString(kwargs.ptr(), "out");
+    }
+    const std::vector<py::object> outs = out_arg.is_none() ? std::vector<py::object>{} : out_entries(k, out_arg);
     std::vector<py::object> given(n);
     if (args.size() > n)
         throw py::type_error(fmt::format("the kernel takes {} inputs ({} given)", n, args.size()));
@@ -91,7 +147,7 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
     for (std::size_t i = 0; i < n; ++i)
         if (!given[i]) throw py::type_error(fmt::format("missing input '{}'", k.wrt[i].name()));
     // All Python floats or ints: no arrays to make for the inputs (a tenth of a scalar call).
-    if (k.engine->point && std::all_of(given.begin(), given.end(), [](const py::object& o) {
+    if (outs.empty() && k.engine->point && std::all_of(given.begin(), given.end(), [](const py::object& o) {
             return PyFloat_CheckExact(o.ptr()) || PyLong_CheckExact(o.ptr());
         })) {
         std::vector<double> in(n);
@@ -131,6 +187,7 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
     // value; anything else (strided, or broadcast along some axes) is copied once.
     std::vector<BatchInput> columns(n);
     std::vector<py::object> keep;
+    std::vector<bool> in_place(n, false);
     for (std::size_t i = 0; i < n; ++i) {
         Array& a = arrays[i];
         if (a.size() == 1) {
@@ -146,26 +203,47 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
             columns[i] = BatchInput::column(c.data());
         } else {
             columns[i] = BatchInput::column(a.data());
+            in_place[i] = true;
         }
     }
 
     std::vector<py::ssize_t> fshape = shape;
     if (k.values > 1 || k.f.is(Op::List)) fshape.insert(fshape.begin(), static_cast<py::ssize_t>(k.values));
-    Array fvals(fshape);
     std::vector<py::ssize_t> gshape = shape, hshape = shape;
     gshape.insert(gshape.begin(), static_cast<py::ssize_t>(n));
     hshape.insert(hshape.begin(), {static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(n)});
-    std::optional<Array> gvals, hvals;
+    std::optional<Array> fvals, gvals, hvals;
+    if (!outs.empty()) {
+        static const char* const which[] = {"out[0]", "out[1]", "out[2]"};
+        const std::size_t gi = 1, hi = k.grad ? 2 : 1;
+        fvals = checked_out(outs[0], which[0], fshape);
+        if (k.grad) gvals = checked_out(outs[gi], which[gi], gshape);
+        if (k.hess) hvals = checked_out(outs[hi], which[hi], hshape);
+        // The kernel reads a block of points before it writes them: an output over an input
+        // read in place (or over another output) would be read after it was written.
+        std::vector<std::pair<const Array*, const char*>> written;
+        if (fvals) written.emplace_back(&*fvals, which[0]);
+        if (gvals) written.emplace_back(&*gvals, which[gi]);
+        if (hvals) written.emplace_back(&*hvals, which[hi]);
+        for (std::size_t w = 0; w < written.size(); ++w) {
+            const auto bytes = static_cast<std::size_t>(written[w].first->nbytes());
+            for (std::size_t i = 0; i < n; ++i)
+                if (in_place[i] && overlaps(written[w].first->data(), bytes, arrays[i].data(), static_cast<std::size_t>(arrays[i].nbytes())))
+                    throw py::value_error(fmt::format("{} shares memory with input '{}'", written[w].second, k.wrt[i].name()));
+            for (std::size_t v = 0; v < w; ++v)
+                if (overlaps(written[w].first->data(), bytes, written[v].first->data(), static_cast<std::size_t>(written[v].first->nbytes())))
+                    throw py::value_error(fmt::format("{} shares memory with {}", written[w].second, written[v].second));
+        }
+    }
+    if (!fvals) fvals.emplace(fshape);
+    if (k.grad && !gvals) gvals.emplace(gshape);
+    if (k.hess && !hvals) hvals.emplace(hshape);
     std::vector<double*> out;
-    for (std::size_t j = 0; j < k.values; ++j) out.push_back(fvals.mutable_data() + j * rows);
-    if (k.grad) {
-        gvals.emplace(gshape);
+    for (std::size_t j = 0; j < k.values; ++j) out.push_back(fvals->mutable_data() + j * rows);
+    if (k.grad)
         for (std::size_t j = 0; j < n; ++j) out.push_back(gvals->mutable_data() + j * rows);
-    }
-    if (k.hess) {
-        hvals.emplace(hshape);
+    if (k.hess)
         for (std::size_t j = 0; j < n * n; ++j) out.push_back(hvals->mutable_data() + j * rows);
-    }
     {
         // A long run stops on Ctrl-C; a short one does not pay for the handler.
         std::optional<InterruptScope> interrupt;
@@ -188,11 +266,9 @@ py::object call_kernel(const PyKernel& k, py::args args, py::kwargs kwargs) {
         }
     }
 
-    auto result = [&](Array& a) -> py::object {
-        if (a.ndim() == 0) return py::float_(*a.data());
-        return std::move(a);
-    };
-    py::object fo = result(fvals);
+    // A caller's 0-d out array comes back as itself, as a ufunc's does.
+    const bool f_given = !outs.empty() && !outs[0].is_none();
+    py::object fo = fvals->ndim() == 0 && !f_given ? py::object(py::float_(*fvals->data())) : py::object(std::move(*fvals));
     if (!k.grad && !k.hess) return fo;
     py::list parts;
     parts.append(fo);
@@ -249,7 +325,14 @@ A compiled function of the variables `wrt`: call it with one scalar or array per
 float64 (in place when contiguous float64). It returns f, and with grad=True a tuple
 (f, g) where g[i] is ∂f/∂wrt[i] (shape (n, *shape)), with hessian=True also H of shape
 (n, n, *shape). Scalar inputs give a float f. Calls release the GIL, and one kernel may be
-called from several threads at once.)doc")
+called from several threads at once.
+
+out=: arrays to write the results into instead of new ones, as a ufunc's out: a tuple with
+one entry per result, (f, g) or (f, g, H) (an array alone when f is the only result), each
+a C-contiguous, writeable float64 array of the result's shape, or None for a new one. The
+call returns those arrays. Reusing them saves touching fresh memory on every call. An out
+array may not share memory with an input or another out array. A variable named `out` is
+then given positionally.)doc")
         .def("__call__", &call_kernel)
         .def_property_readonly("wrt", [](const PyKernel& k) {
             py::tuple t(k.wrt.size());

@@ -163,3 +163,75 @@ def test_kernel_arguments_and_errors():
         symdiff.compile(symdiff.parse("x + y"), wrt="x")
     with pytest.raises(symdiff.Error, match="^unknown backend 'gpu': use jit or interp$"):
         symdiff.compile(symdiff.parse("x"), backend="gpu")
+
+
+def test_out_writes_into_the_callers_arrays():
+    k = symdiff.compile(symdiff.parse("(1-x)^2+100*(y-x^2)^2"))
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(-2, 2, (3, 50)), rng.uniform(-1, 3, (3, 50))
+    expected_v, expected_g = k(x, y)
+    v, g = np.full((3, 50), np.nan), np.full((2, 3, 50), np.nan)
+    got = k(x, y, out=(v, g))
+    assert got[0] is v and got[1] is g
+    assert np.array_equal(bits(v), bits(expected_v)) and np.array_equal(bits(g), bits(expected_g))
+    # None leaves that result to the call; a scalar point writes a 0-d f.
+    v0 = np.empty(())
+    got_v, got_g = k(0.5, 0.25, out=(v0, None))
+    assert got_v is v0 and float(v0) == k(0.5, 0.25)[0] and got_g.tolist() == k(0.5, 0.25)[1].tolist()
+    kf = symdiff.compile(symdiff.parse("x*y"), grad=False)
+    f = np.empty(4)
+    assert kf(np.arange(4.0), 2.0, out=f) is f and f.tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert kf(np.arange(4.0), 3.0, out=(f,)) is f and f.tolist() == [0.0, 3.0, 6.0, 9.0]
+    kh = symdiff.compile(symdiff.parse("x^2*y"), hessian=True)
+    h = np.empty((2, 2, 4))
+    _, _, got_h = kh(np.arange(4.0), 1.0, out=(None, None, h))
+    assert got_h is h and h[0, 0].tolist() == [2.0] * 4 and h[0, 1].tolist() == [0.0, 2.0, 4.0, 6.0]
+
+
+def test_out_is_checked():
+    k = symdiff.compile(symdiff.parse("(1-x)^2+100*(y-x^2)^2"))
+    x, y = np.linspace(0, 1, 10), np.linspace(1, 2, 10)
+    v, g = np.empty(10), np.empty((2, 10))
+    with pytest.raises(TypeError, match=r"^out must be a tuple of 2 arrays \(f, gradient\), one per result$"):
+        k(x, y, out=v)
+    with pytest.raises(TypeError, match=r"^out must hold 2 arrays \(f, gradient\), not 3$"):
+        k(x, y, out=(v, g, g))
+    with pytest.raises(TypeError, match="^out\\[1\\] must be a NumPy array, not list$"):
+        k(x, y, out=(v, [0.0] * 20))
+    with pytest.raises(TypeError, match="^out\\[0\\] must have dtype float64, not float32$"):
+        k(x, y, out=(np.empty(10, np.float32), g))
+    with pytest.raises(ValueError, match=r"^out\[1\] has shape \(10, 2\); this call writes shape \(2, 10\)$"):
+        k(x, y, out=(v, np.empty((10, 2))))
+    with pytest.raises(ValueError, match=r"^out\[0\] has shape \(11,\); this call writes shape \(10,\)$"):
+        k(x, y, out=(np.empty(11), g))
+    with pytest.raises(ValueError, match=r"^out\[1\] must be C-contiguous$"):
+        k(x, y, out=(v, np.empty((10, 2)).T))
+    ro = np.empty(10)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match=r"^out\[0\] is read-only$"):
+        k(x, y, out=(ro, g))
+    with pytest.raises(ValueError, match=r"^out\[0\] shares memory with input 'y'$"):
+        k(x, y, out=(y, g))
+    with pytest.raises(ValueError, match=r"^out\[1\] shares memory with out\[0\]$"):
+        both = np.empty(30)
+        k(x, y, out=(both[:10], both[5:25].reshape(2, 10)))
+    # A checked call wrote nothing.
+    before = g.copy()
+    with pytest.raises(ValueError):
+        k(x, y, out=(np.empty(3), g))
+    assert np.array_equal(bits(g), bits(before))
+
+
+def test_out_reuses_memory():
+    k = symdiff.compile(symdiff.parse("(1-x)^2+100*(y-x^2)^2"))
+    n = 1_000_000
+    x, y = np.linspace(-2, 2, n), np.linspace(-1, 3, n)
+    v, g = np.empty(n), np.empty((2, n))
+    k(x, y, out=(v, g))
+    tracemalloc.start()
+    try:
+        k(x, y, out=(v, g))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * n // 4
