@@ -217,6 +217,12 @@ std::string usage_message(const CLI::ParseError& e, CLI::App& app) {
         for (const CLI::Option* opt : cmd.get_options())
             positional = positional || opt->get_positional();
         if (&cmd == &app) return "unexpected argument '" + first + "' (symdiff --help lists the commands)";
+        if (first.size() > 1 && first[0] == '-') {
+            // A short option of another command (-O2 is compile's).
+            const std::string hint = did_you_mean(first, option_names(cmd));
+            return "unknown option '" + first + "' for " + cmd.get_name() +
+                   (hint.empty() ? " (" + label + " --help lists its options)" : hint);
+        }
         if (!positional) return cmd.get_name() + " takes no argument, got '" + first + "'";
         return cmd.get_name() + " takes one expression, and '" + first +
                "' is one argument too many (quote an expression that has spaces: \"x + y\")";

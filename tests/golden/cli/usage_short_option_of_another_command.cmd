@@ -1,0 +1,1 @@
+symdiff eval -O2 x
