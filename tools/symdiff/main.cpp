@@ -211,18 +211,19 @@ std::string usage_message(const CLI::ParseError& e, CLI::App& app) {
     auto option = [&](const std::string& name) -> const CLI::Option* { return cmd.get_option_no_throw(name); };
 
     if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
-        const std::vector<std::string> extra = cmd.remaining();
-        const std::string first = extra.empty() ? std::string() : extra.front();
+        std::vector<std::string> extra = cmd.remaining();
+        std::erase(extra, std::string("--"));
+        std::string first = extra.empty() ? std::string() : extra.front();
+        // An argument behind "--" is not kept in remaining(); CLI11's message still names it.
+        if (first.empty() && std::regex_search(what, m, std::regex(": (\\S+)"))) first = m[1];
         bool positional = false;
         for (const CLI::Option* opt : cmd.get_options())
             positional = positional || opt->get_positional();
         if (&cmd == &app) return "unexpected argument '" + first + "' (symdiff --help lists the commands)";
-        if (first.size() > 1 && first[0] == '-') {
-            // A short option of another command (-O2 is compile's).
-            const std::string hint = did_you_mean(first, option_names(cmd));
-            return "unknown option '" + first + "' for " + cmd.get_name() +
-                   (hint.empty() ? " (" + label + " --help lists its options)" : hint);
-        }
+        // A short option of another command (-O2 is compile's); "-3" and "--" are no options.
+        const std::string shorts = short_option_letters(app);
+        if (first.size() > 1 && first[0] == '-' && shorts.find(first[1]) != std::string::npos)
+            return "unknown option '" + first + "' for " + cmd.get_name() + " (" + label + " --help lists its options)";
         if (!positional) return cmd.get_name() + " takes no argument, got '" + first + "'";
         return cmd.get_name() + " takes one expression, and '" + first +
                "' is one argument too many (quote an expression that has spaces: \"x + y\")";

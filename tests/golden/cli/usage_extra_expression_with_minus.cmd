@@ -1,0 +1,1 @@
+symdiff eval x -y
