@@ -81,11 +81,13 @@ class Expr {
 public:
     /// A null handle; only is_null() and comparison may be called on it.
     Expr() = default;
-    Expr(const Context* ctx, NodeId id) : ctx_(ctx), id_(id) {}
+    Expr(Context* ctx, NodeId id) : ctx_(ctx), id_(id) {}
 
     bool is_null() const { return ctx_ == nullptr; }
     NodeId id() const { return id_; }
-    const Context& context() const { return *ctx_; }
+    /// The Context that owns the node, where passes make new nodes. A handle gives the right
+    /// to make nodes: making one never changes an existing node (see Context).
+    Context& context() const { return *ctx_; }
 
     Op op() const { return node().op; }
     /// Number of children.
@@ -114,7 +116,7 @@ public:
     const detail::Node& node() const;
 
 private:
-    const Context* ctx_ = nullptr;
+    Context* ctx_ = nullptr;
     NodeId id_ = 0;
 };
 
@@ -198,8 +200,10 @@ public:
     /// (a Num or Sym `like` is returned as it is). Passes use it to map over children.
     Expr rebuild(Expr like, std::span<const Expr> kids);
 
-    /// The Expr for an id of this Context.
-    Expr operator[](NodeId id) const { return Expr(this, id); }
+    /// The Expr for an id of this Context. Reading a const Context hands out Exprs that can
+    /// make nodes: interning only adds immutable nodes, so it is not a change any reader of
+    /// the existing ones can observe (the one place a const Context becomes mutable).
+    Expr operator[](NodeId id) const { return Expr(const_cast<Context*>(this), id); }
     /// Number of interned nodes.
     std::size_t size() const;
 
@@ -209,21 +213,15 @@ public:
 private:
     friend class Expr;
     struct Impl;
-    static constexpr unsigned kChunkBits = 14;
-    // At most 2^30 nodes (77 GB of them): the directory is then 512 KB of address space.
-    static constexpr unsigned kMaxChunks = 1u << (30 - kChunkBits);
     // Interns a node whose children are already canonical; the one place nodes are made.
     NodeId make_raw(Op op, std::span<const NodeId> kids, const Number& num = Number(),
                     const std::string* name = nullptr);
-    const detail::Node& node(NodeId id) const {
-        return chunks_[id >> kChunkBits][id & ((1u << kChunkBits) - 1)];
-    }
-    // Node storage: fixed-size chunks that never move, found through a directory allocated
-    // once at full size, so readers need no lock while makers append.
-    struct Free {
-        void operator()(detail::Node** p) const noexcept;
-    };
-    std::unique_ptr<detail::Node*[], Free> chunks_;
+    const detail::Node& node(NodeId id) const { return chunks_[id >> chunk_shift_][id & chunk_mask_]; }
+    // Node storage, read without a lock while makers append: blocks of nodes that never move,
+    // found through a directory that never moves (context.cpp owns both and their sizes).
+    detail::Node* const* chunks_ = nullptr;
+    unsigned chunk_shift_ = 0;
+    NodeId chunk_mask_ = 0;
     std::unique_ptr<Impl> impl_;
 };
 
@@ -260,9 +258,11 @@ inline bool is_reduction(Op op) {
            op == Op::RowMax;
 }
 
-/// Number of distinct nodes reachable from e (its size as a DAG).
-std::size_t dag_size(Expr e);
-/// The reachable nodes of the roots in increasing id order (a topological order: children first).
+/// Number of distinct nodes reachable from the roots (their size as one DAG).
+std::size_t dag_size(std::span<const Expr> roots);
+inline std::size_t dag_size(Expr e) { return dag_size(std::span<const Expr>(&e, 1)); }
+/// The reachable nodes of the roots in increasing id order (a topological order: children
+/// first). Passes walk it through dag.hpp's visitor, fold and mapper.
 std::vector<NodeId> topological_order(std::span<const Expr> roots);
 
 } // namespace symdiff

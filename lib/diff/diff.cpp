@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "symdiff/dag.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/print.hpp"
 
@@ -16,7 +17,6 @@ namespace symdiff {
 namespace {
 
 // Expr handles are const views; making nodes needs the owning Context.
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 bool is_zero(Expr e) { return e.is_number() && e.number().is_zero(); }
 
@@ -46,7 +46,7 @@ Order order_of(std::span<const Expr> roots) {
 } // namespace
 
 Expr local_partial(Expr e, std::size_t i) {
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     auto one = [&] { return c.integer(1); };
     auto sq = [&](Expr a) { return c.pow(a, c.integer(2)); };
     auto inv_sqrt = [&](Expr a) { return c.pow(a, c.rational(-1, 2)); };
@@ -399,7 +399,7 @@ private:
 // from outside the reduction, so it does not depend on i (reductions do not nest), and the
 // result stays a reduction node instead of one term per index.
 std::vector<Expr> reverse(Expr e, const Order& o, std::span<const Expr> wrt) {
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     const std::size_t n = o.ids.size();
     auto pos_of = [&](Expr v) { return v.id() < o.pos.size() ? o.pos[v.id()] : kNone; };
     std::vector<char> live(n, 0), leaf(n, 0);
@@ -504,10 +504,11 @@ bool contains(const std::vector<Expr>& v, Expr e) { return std::find(v.begin(), 
 // A symbol named k, k1, k2, ... that e does not use anywhere (free or bound), for the index of
 // the gradient's Vec: any name e uses could be captured or shadow one of its indices.
 Expr fresh_index(Expr e) {
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     std::unordered_set<std::string_view> used;
-    for (NodeId id : topological_order(std::span<const Expr>(&e, 1)))
-        if (c[id].is_symbol()) used.insert(c[id].name());
+    for_each_node(e, [&](Expr n) {
+        if (n.is_symbol()) used.insert(n.name());
+    });
     if (!used.count("k")) return c.symbol("k");
     for (int j = 1;; ++j) {
         char name[24];
@@ -583,7 +584,7 @@ std::vector<Expr> vectors_among(const Context& c, const Order& o, std::span<cons
 
 Expr diff(Expr e, Expr x) {
     require_symbol(x, "a derivative");
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     const Order o = order_of(std::span<const Expr>(&e, 1));
     if (contains(vector_symbols(c, o), x)) return vector_gradient(e, x);
     // d[k] is the derivative of the k-th node of the order; children come first, so one pass
@@ -673,7 +674,7 @@ std::vector<Expr> gradient(Expr e, std::span<const Expr> vars) {
     for (Expr v : vars) require_symbol(v, "a gradient");
     if (e.is(Op::List)) throw Error("the gradient is defined for a scalar expression; use the Jacobian for a list");
     if (e.is(Op::Vec)) throw Error("the gradient is defined for a scalar expression, not a vector [... for k = ...]");
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     const Order o = order_of(std::span<const Expr>(&e, 1));
     const std::vector<Expr> vectors = vector_symbols(c, o);
     std::vector<Expr> scalars;
@@ -693,7 +694,7 @@ Expr vector_gradient(Expr e, Expr x) {
         throw Error("the gradient by a vector is defined for a scalar expression, not a vector [... for k = ...]; "
                     "banded_hessian(f, " + x.name() + ") differentiates a gradient once more");
     if (e.is(Op::List)) throw Error("the gradient by a vector is defined for a scalar expression, not a list");
-    Context& c = ctx_of(e);
+    Context& c = e.context();
 
     // The part of e outside reductions, with every reduction over x and every x[j] read
     // outside them as a leaf: reverse mode over it gives each leaf's adjoint, a loop-invariant
@@ -762,7 +763,7 @@ Expr vector_gradient(Expr e, Expr x) {
 
 BandedHessian banded_hessian(Expr e, Expr x) {
     require_symbol(x, "a Hessian by a vector");
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     const Expr g = vector_gradient(e, x);
     const Expr k = g[0], element = g[3];
     std::vector<Expr> terms;
@@ -797,10 +798,9 @@ BandedHessian banded_hessian(Expr e, Expr x) {
                     reads.push_back(s);
                     continue;
                 }
-                if (s.is(Op::Sum) && depends_on(s, x))
-                    for (NodeId id : topological_order(std::span<const Expr>(&s, 1)))
-                        if (c[id].is(Op::At) && c[id][0] == x && depends_on(c[id][1], s[0]))
-                            throw Error("banded_hessian: the Hessian by " + x.name() + " is dense, not banded: d/d" +
+                if (s.is(Op::Sum) && depends_on(s, x) &&
+                    any_node(s, [&](Expr n) { return n.is(Op::At) && n[0] == x && depends_on(n[1], s[0]); }))
+                    throw Error("banded_hessian: the Hessian by " + x.name() + " is dense, not banded: d/d" +
                                         x.name() + "[" + k.name() + "] contains " + to_string(s) + ", a reduction over " +
                                         x.name() + " that couples every pair of its elements");
                 for (std::size_t i = 0; i < s.size(); ++i) stack.push_back(s[i]);
@@ -835,7 +835,7 @@ std::vector<std::vector<Expr>> jacobian(Expr e, std::span<const Expr> vars) {
     for (Expr v : vars) require_symbol(v, "a Jacobian");
     const Expr roots[] = {e};
     const Order o = order_of(roots);
-    for (Expr v : vectors_among(ctx_of(e), o, vars))
+    for (Expr v : vectors_among(e.context(), o, vars))
         vector_variable_error(v, "the Jacobian", "vector_gradient(f, " + v.name() + ") for each component (a Vec of the gather form)");
     std::vector<std::vector<Expr>> rows;
     if (!e.is(Op::List)) {
@@ -853,7 +853,7 @@ std::vector<std::vector<Expr>> hessian(Expr e, std::span<const Expr> vars) {
     for (Expr v : vars) require_symbol(v, "a Hessian");
     const Expr roots[] = {e};
     const Order o = order_of(roots);
-    for (Expr v : vectors_among(ctx_of(e), o, vars))
+    for (Expr v : vectors_among(e.context(), o, vars))
         vector_variable_error(v, "the Hessian", "banded_hessian(f, " + v.name() + "), its band as Vec diagonals");
     const std::vector<Expr> g = gradient(e, vars);
     const std::size_t m = vars.size();
@@ -872,7 +872,7 @@ Expr directional_derivative(Expr e, std::span<const Expr> vars, std::span<const 
     if (vars.size() != direction.size())
         throw Error("the direction has " + std::to_string(direction.size()) + " components but there are " +
                     std::to_string(vars.size()) + " variables");
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     const std::vector<Expr> g = gradient(e, vars);
     std::vector<Expr> dot, norm2;
     for (std::size_t i = 0; i < vars.size(); ++i) {

@@ -35,7 +35,7 @@ struct Term {
 class Reroller {
 public:
     Reroller(Expr f, std::span<const Expr> vars, const RerollOptions& options)
-        : f_(f), vars_(vars), options_(options), ctx_(const_cast<Context&>(f.context())) {}
+        : f_(f), vars_(vars), options_(options), ctx_(f.context()) {}
 
     std::optional<Rerolled> run() {
         if (!f_.is(Op::Add) || options_.min_terms < 2) return std::nullopt;

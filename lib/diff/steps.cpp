@@ -5,6 +5,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "symdiff/dag.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/diff.hpp"
 #include "symdiff/simplify.hpp"
@@ -13,7 +14,6 @@ namespace symdiff {
 
 namespace {
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 bool is_zero(Expr e) { return e.is_number() && e.number().is_zero(); }
 
@@ -23,7 +23,7 @@ constexpr int kPlaceholderDepth = 40;
 
 class Builder {
 public:
-    Builder(Derivation& d) : d_(d), c_(ctx_of(d.function)), x_(d.var) {}
+    Builder(Derivation& d) : d_(d), c_(d.function.context()), x_(d.var) {}
 
     void run() {
         Expr whole = derivative_of(d_.function);
@@ -52,9 +52,7 @@ public:
 private:
     bool depends(Expr u) {
         if (auto it = depends_.find(u.id()); it != depends_.end()) return it->second;
-        bool r = false;
-        for (NodeId id : topological_order(std::span<const Expr>(&u, 1)))
-            if (id == x_.id()) r = true;
+        const bool r = any_node(u, [&](Expr n) { return n == x_; });
         depends_.emplace(u.id(), r);
         return r;
     }
@@ -232,12 +230,7 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
 }
 
 bool is_vector_variable(Expr e, Expr x) {
-    const Context& c = e.context();
-    for (NodeId id : topological_order(std::span<const Expr>(&e, 1))) {
-        Expr n = c[id];
-        if ((n.is(Op::At) || n.is(Op::Len)) && n[0] == x) return true;
-    }
-    return false;
+    return any_node(e, [&](Expr n) { return (n.is(Op::At) || n.is(Op::Len)) && n[0] == x; });
 }
 
 } // namespace
@@ -247,7 +240,7 @@ Derivation derive_steps(Expr e, Expr x) {
     Derivation d;
     d.function = e;
     d.var = x;
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     const char* names[] = {"u", "v", "w", "t", "s", "g"};
     std::vector<Expr> used = free_symbols(e);
     for (const char* n : names) {

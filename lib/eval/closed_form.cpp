@@ -18,7 +18,6 @@ namespace {
 using boost::multiprecision::cpp_int;
 using boost::multiprecision::cpp_rational;
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 std::optional<std::int64_t> constant_integer(Expr e) {
     if (e.is_number() && e.number().is_integer()) return e.number().num();
@@ -48,7 +47,7 @@ std::optional<Poly> times(Context& c, const Poly& a, const Poly& b) {
 // polynomials are polynomials; anything else that depends on i (a function of i, x[i], a
 // guard, i in an exponent) is not.
 std::optional<Poly> polynomial_in(Expr body, Expr i) {
-    Context& c = ctx_of(body);
+    Context& c = body.context();
     const std::vector<NodeId> order = topological_order(std::span<const Expr>(&body, 1));
     std::unordered_map<NodeId, std::optional<Poly>> poly;
     std::unordered_map<NodeId, bool> dep;
@@ -178,7 +177,7 @@ Expr closed_form(Expr sum) {
     if (!lo || !hi || *hi < *lo) return Expr();
     const std::optional<Poly> p = polynomial_in(sum[3], sum[0]);
     if (!p) return Expr();
-    Context& c = ctx_of(sum);
+    Context& c = sum.context();
     const std::vector<cpp_int> s = power_sums(*lo, *hi, p->size() - 1);
     // Numeric coefficients: the exact total, rounded once.
     cpp_rational total = 0;
@@ -215,7 +214,7 @@ std::vector<Expr> closed_forms(std::span<const Expr> outputs) {
     bool any = false;
     for (NodeId id : order) any = any || outputs[0].context()[id].is(Op::Sum) || outputs[0].context()[id].is(Op::Vec);
     if (!any) return out;
-    Context& c = ctx_of(outputs[0]);
+    Context& c = outputs[0].context();
     std::unordered_map<NodeId, Expr> mapped;
     std::vector<Expr> kids;
     for (NodeId id : order) {

@@ -219,7 +219,7 @@ bool used_as_number(Expr e, std::string_view name, bool rows_read_numbers) {
         const auto [id, in_rows] = stack.back();
         stack.pop_back();
         if (!seen.insert((static_cast<std::uint64_t>(id) << 1) | (in_rows ? 1u : 0u)).second) continue;
-        const Expr x(&ctx, id);
+        const Expr x = ctx[id];
         if (x.is_symbol() && x.name() == name) {
             if (!in_rows || rows_read_numbers) return true;
             continue;
@@ -239,7 +239,7 @@ LoopBinding bind_loops(std::span<const Expr> outputs, std::span<const Assignment
                        std::string_view source) {
     LoopBinding b;
     if (outputs.empty()) return b;
-    Context& ctx = const_cast<Context&>(outputs.front().context());
+    Context& ctx = outputs.front().context();
     const Expr all = ctx.list(outputs);
     std::vector<Expr> sizes = size_symbols(all);
     const std::vector<Expr> indexed = vector_symbols(all);

@@ -100,7 +100,7 @@ GradientCheck check_gradient_loops(Expr f, std::span<const Expr> wrt_given, std:
                                    std::span<const Assignment> at, const DataSet* data, EvalBackend backend,
                                    std::string_view source) {
     if (f.is(Op::List)) throw Error("check takes a scalar expression, not a list");
-    Context& ctx = const_cast<Context&>(f.context());
+    Context& ctx = f.context();
     std::vector<Expr> wrt(wrt_given.begin(), wrt_given.end());
     if (wrt.empty()) wrt = default_parameters(f, variables, data);
     auto given = [&](Expr v) {

@@ -9,7 +9,6 @@ namespace symdiff::detail {
 
 namespace {
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 bool positive_number(Expr e) { return e.is_number() && e.number().value() > 0; }
 
@@ -82,7 +81,7 @@ struct ShiftedReduction {
 
 std::optional<ShiftedReduction> exp_reduction(Expr r) {
     if (!exp_reduction_shape(r)) return std::nullopt;
-    Context& ctx = ctx_of(r);
+    Context& ctx = r.context();
     const Expr body = r.is(Op::Sum) ? r[3] : r[0];
     std::vector<ExpSum::Term> terms;
     for (std::size_t k = 0, n = body.is(Op::Add) ? body.size() : 1; k < n; ++k) {
@@ -138,7 +137,7 @@ std::optional<ExpSum> exp_sum(Expr s) {
         }
     }
     if (!any_exp) return std::nullopt;
-    Context& ctx = ctx_of(s);
+    Context& ctx = s.context();
     auto exponent = [&](const ExpSum::Term& t) { return t.u.is_null() ? ctx.integer(0) : t.u; };
     r.max = exponent(r.terms[0]);
     for (std::size_t k = 1; k < r.terms.size(); ++k) r.max = ctx.call(Op::Max, {r.max, exponent(r.terms[k])});
@@ -153,7 +152,7 @@ std::optional<ExpSum> exp_sum(Expr s) {
 
 // ln(s) for a sum of exponentials: max + ln(shifted).
 Expr log_sum_exp(const ExpSum& s) {
-    Context& ctx = ctx_of(s.max);
+    Context& ctx = s.max.context();
     return s.max + ctx.call(Op::Log, {s.shifted});
 }
 
@@ -174,7 +173,7 @@ std::optional<Expr> divide_reduction(Expr r, Expr d);
 // goes into one exp(v) factor, or into every term of one sum factor. nullopt when there is no
 // factor to take it.
 std::optional<std::vector<Expr>> divide_factors(std::vector<Expr> fs, Expr d) {
-    Context& ctx = ctx_of(d);
+    Context& ctx = d.context();
     for (Expr& f : fs) {
         if (auto s = exp_sum(f)) {
             f = s->shifted;
@@ -243,7 +242,7 @@ bool reads_bare_symbol(Expr e) {
 // into every term of its body. d must be the same in every term: free of the sum's index, and
 // for data rows free of bare symbols (which could be columns, read in another row outside).
 std::optional<Expr> divide_reduction(Expr r, Expr d) {
-    Context& ctx = ctx_of(r);
+    Context& ctx = r.context();
     if (r.is(Op::Sum)) {
         if (depends_on(d, r[0])) return std::nullopt;
     } else if (r.is(Op::RowSum) || r.is(Op::RowMean)) {
@@ -268,9 +267,9 @@ std::optional<Expr> divide_sum(Expr a, Expr d) {
     for (std::size_t k = 0; k < a.size(); ++k) {
         auto fs = divide_factors(factors_of(a[k]), d);
         if (!fs) return std::nullopt;
-        terms.push_back(ctx_of(a).mul(*fs));
+        terms.push_back(a.context().mul(*fs));
     }
-    return ctx_of(a).add(terms);
+    return a.context().add(terms);
 }
 
 // A product with sums of exponentials S (or powers S^p) as factors: each becomes shifted^p
@@ -279,7 +278,7 @@ std::optional<Expr> divide_sum(Expr a, Expr d) {
 // exp(-b)*S*(...), is exp(m - b)*shifted*(...) rather than 0*inf). nullopt when no other
 // factor can take it.
 std::optional<Expr> stable_ratio(Expr mul, const std::vector<Expr>& kids) {
-    Context& ctx = ctx_of(mul);
+    Context& ctx = mul.context();
     std::vector<Expr> rest, sums;
     Expr d = ctx.integer(0);
     for (Expr f : kids) {
@@ -327,7 +326,7 @@ bool exp_bearing(Expr term) {
 // its ratios are shifted once, by stable_ratio.
 template <class Get>
 std::optional<Expr> distribute_exps(Expr mul, Get&& get) {
-    Context& ctx = ctx_of(mul);
+    Context& ctx = mul.context();
     std::vector<Expr> exps, others;
     std::optional<std::size_t> sum;
     for (std::size_t k = 0; k < mul.size(); ++k) {
@@ -373,7 +372,7 @@ std::optional<Expr> distribute_exps(Expr mul, Get&& get) {
 // added outside the logarithm, so that softmax cross-entropy -ln(exp(a)/(exp(a) + exp(b)))
 // never takes the logarithm of a ratio that underflowed.
 std::optional<Expr> stable_log_of_product(Expr log, const std::vector<Expr>& factors) {
-    Context& ctx = ctx_of(log);
+    Context& ctx = log.context();
     std::vector<Expr> outside, rest;
     for (Expr f : factors) {
         if (f.is(Op::Exp)) {
@@ -414,7 +413,7 @@ std::vector<Expr> stable_forms(std::span<const Expr> outputs) {
     }
     if (!any) return result;
 
-    Context& ctx = ctx_of(outputs[0]);
+    Context& ctx = outputs[0].context();
     std::unordered_map<NodeId, Expr> now; // the rewritten node, where it differs
     auto get = [&](Expr e) {
         auto it = now.find(e.id());

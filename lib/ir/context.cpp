@@ -58,7 +58,17 @@ std::string_view op_name(Op op) { return kOps[static_cast<std::size_t>(op)].name
 int op_arity(Op op) { return kOps[static_cast<std::size_t>(op)].arity; }
 OpKind op_kind(Op op) { return kOps[static_cast<std::size_t>(op)].kind; }
 
+// Node storage: chunks of 2^kChunkBits nodes that never move, found through a directory
+// allocated once at full size, so readers need no lock while makers append.
+constexpr unsigned kChunkBits = 14;
+// At most 2^30 nodes (77 GB of them): the directory is then 512 KB of address space.
+constexpr unsigned kMaxChunks = 1u << (30 - kChunkBits);
+
 struct Context::Impl {
+    struct Free {
+        void operator()(detail::Node** p) const noexcept { std::free(p); }
+    };
+    std::unique_ptr<detail::Node*[], Free> chunks{static_cast<detail::Node**>(std::calloc(kMaxChunks, sizeof(detail::Node*)))};
     std::mutex mu;
     // Held across the whole of symbol(), so two threads making the same new name agree on
     // one name string (and so one node); never taken while `mu` is held.
@@ -133,14 +143,13 @@ struct Context::Impl {
     }
 };
 
-Context::Context()
-    : chunks_(static_cast<detail::Node**>(std::calloc(kMaxChunks, sizeof(detail::Node*)))),
-      impl_(std::make_unique<Impl>()) {
-    if (!chunks_) throw std::bad_alloc();
+Context::Context() : impl_(std::make_unique<Impl>()) {
+    if (!impl_->chunks) throw std::bad_alloc();
+    chunks_ = impl_->chunks.get();
+    chunk_shift_ = kChunkBits;
+    chunk_mask_ = (NodeId{1} << kChunkBits) - 1;
     impl_->table.assign(1024, Impl::Slot{kEmpty, 0});
 }
-
-void Context::Free::operator()(detail::Node** p) const noexcept { std::free(p); }
 
 Context::~Context() = default;
 
@@ -200,10 +209,10 @@ NodeId Context::make_raw(Op op, std::span<const NodeId> kids, const Number& num,
     if (chunk >= kMaxChunks)
         throw Error("too many expression nodes in one context (the limit is " +
                     std::to_string(std::size_t{kMaxChunks} << kChunkBits) + ")");
-    if (!chunks_[chunk])
-        chunks_[chunk] = static_cast<detail::Node*>(im.take(sizeof(detail::Node) << kChunkBits));
+    if (!im.chunks[chunk])
+        im.chunks[chunk] = static_cast<detail::Node*>(im.take(sizeof(detail::Node) << kChunkBits));
     // Chunks are raw bytes; a node's life begins here (and needs no end: trivially destructible).
-    detail::Node& n = *new (&chunks_[chunk][id & ((1u << kChunkBits) - 1)]) detail::Node();
+    detail::Node& n = *new (&im.chunks[chunk][id & chunk_mask_]) detail::Node();
     n.op = op;
     n.size = static_cast<std::uint32_t>(kids.size());
     n.kids = im.store_kids(kids);
@@ -775,15 +784,14 @@ Expr Context::rebuild(Expr like, std::span<const Expr> kids) {
 #undef SYMDIFF_RAW
 
 namespace {
-Context& mutable_ctx(Expr e) { return const_cast<Context&>(e.context()); }
 } // namespace
 
-Expr operator+(Expr a, Expr b) { return mutable_ctx(a).add({a, b}); }
-Expr operator-(Expr a, Expr b) { return mutable_ctx(a).sub(a, b); }
-Expr operator*(Expr a, Expr b) { return mutable_ctx(a).mul({a, b}); }
-Expr operator/(Expr a, Expr b) { return mutable_ctx(a).div(a, b); }
-Expr operator-(Expr a) { return mutable_ctx(a).neg(a); }
-Expr pow(Expr base, Expr exponent) { return mutable_ctx(base).pow(base, exponent); }
+Expr operator+(Expr a, Expr b) { return a.context().add({a, b}); }
+Expr operator-(Expr a, Expr b) { return a.context().sub(a, b); }
+Expr operator*(Expr a, Expr b) { return a.context().mul({a, b}); }
+Expr operator/(Expr a, Expr b) { return a.context().div(a, b); }
+Expr operator-(Expr a) { return a.context().neg(a); }
+Expr pow(Expr base, Expr exponent) { return base.context().pow(base, exponent); }
 
 namespace {
 
@@ -844,7 +852,7 @@ bool depends_on(Expr e, Expr s) {
 
 Expr substitute(Expr e, std::span<const std::pair<Expr, Expr>> pairs) {
     if (pairs.empty()) return e;
-    Context& ctx = mutable_ctx(e);
+    Context& ctx = e.context();
     // A scope is the set of pairs still active (not shadowed by an enclosing binder).
     std::vector<std::vector<char>> scopes{std::vector<char>(pairs.size(), 1)};
     auto shadow = [&](unsigned s, Expr index) {
@@ -929,6 +937,6 @@ std::vector<NodeId> topological_order(std::span<const Expr> roots) {
     return out;
 }
 
-std::size_t dag_size(Expr e) { return topological_order(std::span<const Expr>(&e, 1)).size(); }
+std::size_t dag_size(std::span<const Expr> roots) { return topological_order(roots).size(); }
 
 } // namespace symdiff

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "print/layout.hpp"
+#include "symdiff/dag.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/print.hpp"
 
@@ -36,16 +37,13 @@ void check_size(const std::string& out) {
 
 void check_printable(Expr e) {
     if (e.height() > kMaxPrintHeight) throw Error("expression too deep to print");
-    std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
-    std::vector<std::uint64_t> tree(order.size());
-    const Context& ctx = e.context();
-    for (std::size_t i = 0; i < order.size(); ++i) {
+    // The size of e printed as a tree (shared nodes counted once per use), capped.
+    const std::uint64_t tree = fold_dag<std::uint64_t>(e, [](Expr, std::span<const std::uint64_t> kids) {
         std::uint64_t n = 1;
-        for (NodeId k : ctx[order[i]].child_ids())
-            n += tree[std::lower_bound(order.begin(), order.end(), k) - order.begin()];
-        tree[i] = std::min(n, kMaxPrintNodes + 1);
-    }
-    if (tree.back() > kMaxPrintNodes) throw Error("expression too large to print");
+        for (std::uint64_t k : kids) n += k;
+        return std::min(n, kMaxPrintNodes + 1);
+    });
+    if (tree > kMaxPrintNodes) throw Error("expression too large to print");
 }
 
 // Binding strength of what a Doc prints as; a child printed where at least `min` is needed
@@ -654,12 +652,8 @@ std::string to_json(Expr e) {
 
 // C has no loops in an expression: a vector or a reduction anywhere is refused up front.
 void check_c_printable(Expr e) {
-    const Context& ctx = e.context();
-    for (NodeId id : topological_order(std::span<const Expr>(&e, 1))) {
-        Op op = ctx[id].op();
-        if (is_reduction(op) || op == Op::At || op == Op::Len || op == Op::Guard)
-            throw Error("C output of sums and vectors is not supported; use `symdiff compile --emit c`");
-    }
+    if (any_node(e, [](Expr n) { return is_reduction(n.op()) || n.is(Op::At) || n.is(Op::Len) || n.is(Op::Guard); }))
+        throw Error("C output of sums and vectors is not supported; use `symdiff compile --emit c`");
 }
 
 } // namespace

@@ -99,15 +99,14 @@ private:
     std::size_t i_ = 0;
 };
 
-const Expr* bound(const Binding& b, const std::string& name) {
+const Expr* bound(const Captures& b, const std::string& name) {
     for (const auto& [n, e] : b)
         if (n == name) return &e;
     return nullptr;
 }
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
-bool bind(Binding& b, const std::string& name, Expr e) {
+bool bind(Captures& b, const std::string& name, Expr e) {
     if (const Expr* old = bound(b, name)) return *old == e;
     b.emplace_back(name, e);
     return true;
@@ -120,7 +119,7 @@ bool is_ac(Op op) { return op == Op::Add || op == Op::Mul; }
 // than kMaxWidth are not searched at all.
 constexpr std::size_t kMaxWidth = 48;
 
-bool match_ac(const Pattern& p, Expr e, Binding& b, std::vector<Expr>* rest) {
+bool match_ac(const Pattern& p, Expr e, Captures& b, std::vector<Expr>* rest) {
     const Pattern* rest_pat = nullptr;
     std::vector<const Pattern*> fixed;
     for (const Pattern& k : p.kids) {
@@ -137,7 +136,7 @@ bool match_ac(const Pattern& p, Expr e, Binding& b, std::vector<Expr>* rest) {
                 if (!used[i]) left.push_back(e[i]);
             if (rest_pat) {
                 if (left.empty()) return false;
-                Context& c = ctx_of(e);
+                Context& c = e.context();
                 Expr r = left.size() == 1 ? left[0] : (e.is(Op::Add) ? c.add(left) : c.mul(left));
                 return bind(b, rest_pat->name, r);
             }
@@ -162,7 +161,7 @@ bool match_ac(const Pattern& p, Expr e, Binding& b, std::vector<Expr>* rest) {
 
 Pattern read_pattern(std::string_view text) { return Reader(text).read(); }
 
-bool match_pattern(const Pattern& p, Expr e, Binding& b, std::vector<Expr>* rest) {
+bool match_pattern(const Pattern& p, Expr e, Captures& b, std::vector<Expr>* rest) {
     switch (p.kind) {
     case Pattern::Kind::Wild:
         return bind(b, p.name, e);
@@ -181,7 +180,7 @@ bool match_pattern(const Pattern& p, Expr e, Binding& b, std::vector<Expr>* rest
     return true;
 }
 
-Expr instantiate(const Pattern& p, Context& ctx, const Binding& b) {
+Expr instantiate(const Pattern& p, Context& ctx, const Captures& b) {
     switch (p.kind) {
     case Pattern::Kind::Wild:
     case Pattern::Kind::Rest: {

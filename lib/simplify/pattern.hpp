@@ -30,13 +30,14 @@ struct Pattern {
 /// Reads a pattern; throws symdiff::Error on malformed text (a bug in the rule table).
 Pattern read_pattern(std::string_view text);
 
-using Binding = std::vector<std::pair<std::string, Expr>>;
+/// What a match bound: each wildcard of the pattern with the expression it stands for.
+using Captures = std::vector<std::pair<std::string, Expr>>;
 
 /// Matches p against e. At the root (`root` true) an add/mul pattern may leave operands of e
 /// unmatched; they are returned in `rest`. Returns false if there is no match.
-bool match_pattern(const Pattern& p, Expr e, Binding& b, std::vector<Expr>* rest);
+bool match_pattern(const Pattern& p, Expr e, Captures& b, std::vector<Expr>* rest);
 
 /// Builds the expression of pattern p with the wildcards bound by b.
-Expr instantiate(const Pattern& p, Context& ctx, const Binding& b);
+Expr instantiate(const Pattern& p, Context& ctx, const Captures& b);
 
 } // namespace symdiff::detail

@@ -7,6 +7,7 @@
 // ((x^2 - 1)/(x - 1) -> x + 1) can make a value defined where it was not (0/0 at x = 1), the
 // one kind of change the constructors also make (x/x -> 1), as SymPy's cancel does.
 #include "rational.hpp"
+#include "symdiff/dag.hpp"
 
 #include <algorithm>
 #include <array>
@@ -22,7 +23,6 @@
 namespace symdiff::detail {
 namespace {
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 // Bounds that keep one attempt cheap: generators, terms of any polynomial met on the way,
 // the power a sum may be raised to, and the steps of one division.
@@ -387,7 +387,7 @@ Expr combine_fractions(Expr e) {
             else it->second = std::max(it->second, k);
         }
     if (den.size() > 4) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     Polys polys(c);
     std::vector<Poly> bases;
     for (const auto& [b, k] : den) {
@@ -638,7 +638,7 @@ bool small_tree(Expr e, std::size_t& budget) {
 Expr polynomial_form(Expr e) {
     std::size_t budget = 300;
     if (e.height() > 12 || !worth_a_polynomial(e) || !small_tree(e, budget)) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     Polys polys(c);
     auto p = polys.of(e);
     if (!p || p->empty()) return Expr();
@@ -736,7 +736,7 @@ Expr fraction_into_sum(Expr e) {
     if (!e.is(Op::Mul) || !e[0].is_number()) return Expr();
     const Number k = e[0].number();
     if (!k.is_exact() || k.is_decimal() || k.is_integer()) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     for (std::size_t i = 1; i < e.size(); ++i) {
         if (!e[i].is(Op::Add) || e[i].size() > kMaxSumTerms) continue;
         Polys polys(c);
@@ -761,7 +761,7 @@ Expr nested_fraction(Expr e) {
     if (!e.is(Op::Mul) || e.size() > kMaxSumTerms) return Expr();
     std::size_t budget = 300;
     if (e.height() > 12 || !small_tree(e, budget)) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     auto power_of = [&](Expr f, const Number& n) {
         // (a*b^k)^n as a^n*b^(k*n); n an integer here, so no sign is lost.
         if (!f.is(Op::Mul)) return c.pow(f, c.number(n));
@@ -840,7 +840,7 @@ Expr roots_over_denominator(Expr e) {
     if (bases.empty() || bases.size() > 3) return Expr();
     // Each base to the lowest power any term has it to, taken out of every term: the terms
     // left are integer powers, for polynomial_form and the fractions rule to combine.
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     std::vector<Expr> front;
     std::vector<Expr> terms(e.size());
     for (std::size_t i = 0; i < e.size(); ++i) terms[i] = e[i];
@@ -944,7 +944,7 @@ Expr roots_at(Expr e, bool top) {
     else
         return e;
     if (std::none_of(factors.begin(), factors.end(), is_root)) return e;
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     Number coef = Number::integer(1);
     std::vector<Expr> rest;
     std::map<std::int64_t, i128> radicands; // q -> product of leftovers under the q-th root
@@ -990,33 +990,12 @@ Expr roots_at(Expr e, bool top) {
 } // namespace
 
 Expr normalize_roots(Expr e) {
-    Context& c = ctx_of(e);
     // Cheap test first: most expressions have no root of a number at all.
-    const std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
-    bool any = false;
-    for (NodeId id : order) {
-        Expr n = c[id];
-        if (n.is(Op::Pow) && n[0].is_number() && n[1].is_number() && !n[1].number().is_integer()) {
-            any = true;
-            break;
-        }
-    }
-    if (!any) return e;
-    std::map<NodeId, Expr> done;
-    std::vector<Expr> kids;
-    for (NodeId id : order) {
-        Expr n = c[id];
-        kids.clear();
-        bool changed = false;
-        for (NodeId k : n.child_ids()) {
-            Expr m = done.at(k);
-            changed |= m.id() != k;
-            kids.push_back(m);
-        }
-        Expr cur = changed ? c.rebuild(n, kids) : n;
-        done.emplace(id, roots_at(cur, id == e.id()));
-    }
-    return done.at(e.id());
+    if (!any_node(e, [](Expr n) {
+            return n.is(Op::Pow) && n[0].is_number() && n[1].is_number() && !n[1].number().is_integer();
+        }))
+        return e;
+    return map_dag(e, [&](Expr rebuilt, Expr original) { return roots_at(rebuilt, original == e); });
 }
 
 } // namespace symdiff::detail

@@ -19,7 +19,6 @@ namespace symdiff::detail {
 
 namespace {
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 // Splits a product into its numeric coefficient and (base, exponent) factors.
 struct Factors {
@@ -56,7 +55,7 @@ std::int64_t positive_power(Expr exponent) {
 // and a factor made only of powers of variables stays inside too.
 Expr common_factor(Expr e) {
     if (!e.is(Op::Add) || e.size() > 64) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     std::vector<Factors> terms;
     for (std::size_t i = 0; i < e.size(); ++i) terms.push_back(factors_of(e[i]));
     std::vector<Expr> common;
@@ -103,7 +102,7 @@ Expr common_factor(Expr e) {
 // Pythagorean identity where the pattern rule's fixed coefficient 1 does not reach.
 Expr pythagorean_scaled(Expr e) {
     if (!e.is(Op::Add) || e.size() > 64) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     for (std::size_t i = 0; i < e.size(); ++i) {
         Factors fi = factors_of(e[i]);
         if (fi.powers.size() != 1 || !fi.powers[0].first.is(Op::Sin) || fi.powers[0].second.is_null() ||
@@ -127,7 +126,7 @@ Expr double_angle(Expr e) {
     if (!e.is(Op::Mul) || !e[0].is_number() || e.size() > 64) return Expr();
     const Number k = e[0].number();
     if (!k.is_integer() || k.num() % 2 != 0) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     for (std::size_t i = 1; i < e.size(); ++i) {
         const Op partner = e[i].is(Op::Sin) ? Op::Cos : e[i].is(Op::Sinh) ? Op::Cosh : Op::Num;
         if (partner == Op::Num) continue;
@@ -153,7 +152,7 @@ Expr root_of_power(Expr e) {
     const bool half_p = p.den() == 2 && !q.is_integer();
     const bool odd_p = p.is_integer() && p.num() % 2 != 0 && q.den() == 2;
     if (!half_p && !odd_p) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     return c.pow(e[0][0], c.number(p * q));
 }
 
@@ -172,7 +171,7 @@ Expr pythagorean_over_denominator(Expr e) {
     if (!square || !below) return Expr();
     Expr q = detail::combine_fractions(e);
     if (q.is_null() || !q.is(Op::Mul)) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     std::vector<Expr> fs;
     bool done = false;
     for (std::size_t i = 0; i < q.size(); ++i) {
@@ -194,7 +193,7 @@ Expr even_function(Expr e) {
     if (!(e.is(Op::Cos) || e.is(Op::Cosh) || e.is(Op::Abs))) return Expr();
     Expr a = e[0];
     if (!a.is(Op::Mul) || !a[0].is_number() || !a[0].number().is_negative()) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     return c.call(e.op(), {c.neg(a)});
 }
 
@@ -257,7 +256,7 @@ std::vector<Expr> outside_reductions(Expr e, std::size_t limit) {
 
 // e with the nodes `from` replaced by `to` outside reductions, rebuilt canonically.
 Expr replace_outside_reductions(Expr e, const std::vector<std::pair<Expr, Expr>>& reps) {
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     std::unordered_map<NodeId, Expr> done;
     std::vector<std::pair<Expr, bool>> stack{{e, false}};
     while (!stack.empty()) {
@@ -296,7 +295,7 @@ Expr replace_outside_reductions(Expr e, const std::vector<std::pair<Expr, Expr>>
 // only where it is cheaper.
 Expr sigmoid_complement(Expr e) {
     if (!e.is(Op::Add) || e.size() > 16) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     std::vector<Expr> sigmoids;
     for (Expr t : outside_reductions(e, 512))
         if (t.is(Op::Sigmoid)) sigmoids.push_back(t);
@@ -345,7 +344,7 @@ Expr sigmoid_complement(Expr e) {
 // keeps its textbook shape (and its common factor with s*(1 - s) elsewhere in a sum).
 Expr negate_difference(Expr e) {
     if (!e.is(Op::Mul) || !e[0].is_integer(-1)) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     std::size_t sums = 0, at = 0;
     for (std::size_t i = 1; i < e.size(); ++i)
         if (e[i].is(Op::Add)) {
@@ -365,7 +364,7 @@ Expr negate_difference(Expr e) {
 // Only a lone -1: -2*mean(x*(y - w*x - b)) keeps the tutorial's residual y - (w*x + b).
 Expr negate_into_reduction(Expr e) {
     if (!e.is(Op::Mul) || e.size() != 2 || !e[0].is_integer(-1) || !is_scalar_reduction(e[1])) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     Expr r = e[1], body = r[r.size() - 1];
     auto negated = [&](Expr sum) {
         std::vector<Expr> t;
@@ -522,10 +521,10 @@ Expr try_rule(std::size_t i, Expr e) {
     const Compiled& cr = compiled();
     if (cr.lhs[i].kind == Pattern::Kind::Node && cr.lhs[i].op != e.op()) return Expr();
     if (const std::uint64_t needs = cr.needs[i]; needs != 0 && (node_has(e) & needs) != needs) return Expr();
-    Binding b;
+    Captures b;
     std::vector<Expr> rest;
     if (!match_pattern(cr.lhs[i], e, b, &rest)) return Expr();
-    Context& c = ctx_of(e);
+    Context& c = e.context();
     Expr out = instantiate(cr.rhs[i], c, b);
     if (rest.empty()) return out;
     rest.push_back(out);

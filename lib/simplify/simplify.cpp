@@ -6,13 +6,13 @@
 
 #include "rational.hpp"
 #include "rules.hpp"
+#include "symdiff/dag.hpp"
 #include "symdiff/diagnostic.hpp"
 
 namespace symdiff {
 
 namespace {
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
 
 constexpr std::uint64_t kSaturated = std::numeric_limits<std::uint64_t>::max() / 4;
 // Rounds over the whole expression, and rewrites at one node per round: both are caps that
@@ -61,23 +61,7 @@ public:
     }
 
     Expr round(Expr e) {
-        Context& c = ctx_of(e);
-        std::unordered_map<NodeId, Expr> done;
-        const std::vector<NodeId> order = topological_order(std::span<const Expr>(&e, 1));
-        std::vector<Expr> kids;
-        for (NodeId id : order) {
-            Expr n = c[id];
-            kids.clear();
-            bool changed = false;
-            for (NodeId k : n.child_ids()) {
-                Expr m = done.at(k);
-                changed |= m.id() != k;
-                kids.push_back(m);
-            }
-            Expr cur = changed ? c.rebuild(n, kids) : n;
-            done.emplace(id, at_root(cur));
-        }
-        return done.at(e.id());
+        return map_dag(e, [&](Expr rebuilt, Expr) { return at_root(rebuilt); });
     }
 
 private:
@@ -100,11 +84,8 @@ Expr exact_value(Expr e, std::span<const std::pair<Expr, Expr>> values, std::siz
     if (dag_size(e) > max_nodes) return Expr();
     // A sum's exact value is no business of a printed line, and simplifying one over a huge
     // constant range (sum(i = 1..10^15, i)) must not be tried.
-    const Context& ec = e.context();
-    for (NodeId id : topological_order(std::span<const Expr>(&e, 1))) {
-        const Op op = ec[id].op();
-        if (is_reduction(op) || op == Op::At || op == Op::Len || op == Op::Guard) return Expr();
-    }
+    if (any_node(e, [](Expr n) { return is_reduction(n.op()) || n.is(Op::At) || n.is(Op::Len) || n.is(Op::Guard); }))
+        return Expr();
     for (const auto& [s, v] : values)
         if (v.is_null() || !free_symbols(v).empty()) return Expr();
     // Roots of constants in one normal form (6/sqrt(2) -> 3*sqrt(2)): not a rule of simplify,
@@ -117,25 +98,17 @@ Expr exact_value(Expr e, std::span<const std::pair<Expr, Expr>> values, std::siz
         if (!n.is_exact() || n.as_decimal().prints_as_decimal()) return Expr();
         return r;
     }
-    const Context& c = r.context();
-    for (NodeId id : topological_order(std::span<const Expr>(&r, 1))) {
-        Expr n = c[id];
+    const bool exact = for_each_node(r, [](Expr n) {
         switch (n.op()) {
-        case Op::Num:
-            if (!n.number().is_exact()) return Expr();
-            break;
+        case Op::Num: return n.number().is_exact();
         case Op::Pi:
         case Op::Add:
-        case Op::Mul:
-            break;
-        case Op::Pow:
-            if (!n[1].is_number()) return Expr();
-            break;
-        default:
-            return Expr();
+        case Op::Mul: return true;
+        case Op::Pow: return n[1].is_number();
+        default: return false;
         }
-    }
-    return r;
+    });
+    return exact ? r : Expr();
 }
 
 std::span<const RuleInfo> simplify_rules() {

@@ -2,11 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "symdiff/dag.hpp"
 #include "symdiff/expr.hpp"
 
 using namespace symdiff;
@@ -138,4 +140,53 @@ TEST_CASE("ir: a merged power that changes its base merges with that base", "[ir
     Expr e1 = c.e(), e2 = c.call(Op::Exp, {c.integer(2)});
     REQUIRE(c.mul({e1, e1, e2}) == c.call(Op::Exp, {c.integer(4)}));
     REQUIRE(c.mul({e1, c.integer(3), e2, e1}) == c.integer(3) * c.call(Op::Exp, {c.integer(4)}));
+}
+
+TEST_CASE("dag: the visitor, fold and mapper see each shared node once, children first", "[ir][dag]") {
+    Context c;
+    Expr x = c.symbol("x"), y = c.symbol("y");
+    Expr sx = c.call(Op::Sin, {x});
+    Expr s = sx * y;
+    Expr e = c.call(Op::Exp, {s}) + s * s; // s shared three ways
+    std::vector<NodeId> seen;
+    REQUIRE(for_each_node(e, [&](Expr n) { seen.push_back(n.id()); }));
+    REQUIRE(seen == topological_order(std::span<const Expr>(&e, 1)));
+    REQUIRE(seen.size() == dag_size(e));
+    // A visit that returns false ends the walk there.
+    std::size_t visits = 0;
+    REQUIRE_FALSE(for_each_node(e, [&](Expr n) { ++visits; return !n.is(Op::Mul); }));
+    REQUIRE(visits < seen.size());
+    REQUIRE(any_node(e, [&](Expr n) { return n == y; }));
+    REQUIRE_FALSE(any_node(e, [](Expr n) { return n.is(Op::Cos); }));
+    // The fold counts e as a tree (a shared node once per use), as a recursion would.
+    std::function<std::uint64_t(Expr)> tree_size = [&](Expr n) {
+        std::uint64_t k = 1;
+        for (std::size_t i = 0; i < n.size(); ++i) k += tree_size(n[i]);
+        return k;
+    };
+    std::size_t calls = 0;
+    const std::uint64_t tree = fold_dag<std::uint64_t>(e, [&](Expr, std::span<const std::uint64_t> kids) {
+        ++calls;
+        std::uint64_t n = 1;
+        for (std::uint64_t k : kids) n += k;
+        return n;
+    });
+    REQUIRE(calls == seen.size());
+    REQUIRE(tree == tree_size(e));
+    REQUIRE(tree > seen.size());
+    // The mapper: an identity keeps every node; a replacement rebuilds only the path above it.
+    REQUIRE(map_dag(e, [](Expr rebuilt, Expr) { return rebuilt; }) == e);
+    std::size_t rebuilt_nodes = 0;
+    const Expr z = c.symbol("z");
+    const Expr m = map_dag(e, [&](Expr rebuilt, Expr original) {
+        if (rebuilt != original) ++rebuilt_nodes;
+        return original == y ? z : rebuilt;
+    });
+    REQUIRE(m == c.call(Op::Exp, {sx * z}) + (sx * z) * (sx * z));
+    REQUIRE(m == substitute(e, std::vector<std::pair<Expr, Expr>>{{y, z}}));
+    // Rebuilt: exactly the nodes above y; sin(x) and the rest stay as they were.
+    std::size_t above_y = 0;
+    for_each_node(e, [&](Expr n) { above_y += n != y && depends_on(n, y); });
+    REQUIRE(rebuilt_nodes == above_y);
+    REQUIRE(above_y >= 3);
 }
