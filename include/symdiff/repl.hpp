@@ -41,18 +41,18 @@ struct ReplOptions {
     int plot_columns = 80, plot_rows = 24;
 };
 
-/// One session: its definitions (`f(x, y) = …`, `a = 3`), its output format and its own
+/// One REPL session: its definitions (`f(x, y) = …`, `a = 3`), its output format and its own
 /// Context. Not thread-safe; one thread drives it.
 ///
 /// Definitions are taken by value: a definition stores the expression its right side has at
 /// that moment (earlier definitions expanded), so redefining `a` later does not change a
 /// function defined from it. Redefinition is allowed and says what it replaced.
-class Session {
+class Repl {
 public:
-    explicit Session(ReplOptions options = {});
-    ~Session();
-    Session(const Session&) = delete;
-    Session& operator=(const Session&) = delete;
+    explicit Repl(ReplOptions options = {});
+    ~Repl();
+    Repl(const Repl&) = delete;
+    Repl& operator=(const Repl&) = delete;
 
     /// Runs one input: a statement, possibly spanning several lines. Bad input is reported in
     /// the reply, never thrown; the session stays usable after any error.

@@ -18,6 +18,7 @@
 #include "data/lines.hpp"
 #include "repl/help.hpp"
 #include "repl/scan.hpp"
+#include "symdiff/dag.hpp"
 #include "symdiff/data.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/diff.hpp"
@@ -93,7 +94,7 @@ std::string plural(std::size_t n, std::string_view word) {
 }
 
 // Diagnostics of a statement are positioned in its text; this one, thrown anywhere below,
-// is caught by Session::run.
+// is caught by Repl::run.
 [[noreturn]] void fail(std::string_view text, Span at, std::string message) {
     std::size_t length = std::max<std::size_t>(1, std::min<std::size_t>(at.size(), 60));
     throw Error(make_diagnostic(std::move(message), text, at.begin, length));
@@ -101,7 +102,7 @@ std::string plural(std::size_t n, std::string_view word) {
 
 } // namespace
 
-struct Session::Impl {
+struct Repl::Impl {
     ReplOptions options;
     Style style;
     Context ctx;
@@ -350,15 +351,12 @@ struct Session::Impl {
     // True when a list appears below anything but a list: `g(1, 2) + 1` for a list-valued g
     // (the parser refuses a written `[1, 2] + 1` itself).
     static bool has_list_inside(Expr e) {
-        Expr roots[] = {e};
-        const Context& c = e.context();
-        for (NodeId id : topological_order(roots)) {
-            Expr n = c[id];
-            if (n.is(Op::List)) continue;
-            for (NodeId k : n.child_ids())
-                if (c[k].is(Op::List)) return true;
-        }
-        return false;
+        return any_node(e, [](Expr n) {
+            if (n.is(Op::List)) return false;
+            for (std::size_t i = 0; i < n.size(); ++i)
+                if (n[i].is(Op::List)) return true;
+            return false;
+        });
     }
 
     // The definition when `all` is exactly a defined name.
@@ -629,10 +627,7 @@ struct Session::Impl {
     }
 
     static bool has_index_sum(Expr e) {
-        const Context& c = e.context();
-        for (NodeId id : topological_order(std::span<const Expr>(&e, 1)))
-            if (c[id].is(Op::Sum)) return true;
-        return false;
+        return any_node(e, [](Expr n) { return n.is(Op::Sum); });
     }
 
     // " = 6.283185307179586" for a constant definition that is not a plain number.
@@ -1070,14 +1065,14 @@ struct Session::Impl {
     }
 };
 
-Session::Session(ReplOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
-Session::~Session() = default;
+Repl::Repl(ReplOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Repl::~Repl() = default;
 
-ReplReply Session::run(std::string_view input) { return impl_->run(input); }
+ReplReply Repl::run(std::string_view input) { return impl_->run(input); }
 
-bool Session::incomplete(std::string_view input) { return repl::bracket_balance(input) > 0; }
+bool Repl::incomplete(std::string_view input) { return repl::bracket_balance(input) > 0; }
 
-std::vector<std::string> Session::completions(std::string_view prefix) const {
+std::vector<std::string> Repl::completions(std::string_view prefix) const {
     std::vector<std::string> out;
     auto offer = [&](std::string_view w) {
         if (w.size() >= prefix.size() && w.substr(0, prefix.size()) == prefix) out.emplace_back(w);
@@ -1094,12 +1089,12 @@ std::vector<std::string> Session::completions(std::string_view prefix) const {
     return out;
 }
 
-std::vector<std::string> Session::names() const {
+std::vector<std::string> Repl::names() const {
     std::vector<std::string> out;
     for (const Definition& d : impl_->defs) out.push_back(d.name);
     return out;
 }
 
-Format Session::format() const { return impl_->format; }
+Format Repl::format() const { return impl_->format; }
 
 } // namespace symdiff

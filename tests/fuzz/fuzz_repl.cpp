@@ -1,5 +1,5 @@
-// REPL statements: the input's lines run in one Session as the terminal front end feeds them
-// (a line with unclosed brackets is joined to the next, Session::incomplete); a reply may be
+// REPL statements: the input's lines run in one Repl as the terminal front end feeds them
+// (a line with unclosed brackets is joined to the next, Repl::incomplete); a reply may be
 // an error but never a crash or another exception. :load and :save are left out (they touch
 // files), and long runs are stopped after two seconds, as Ctrl-C stops them: minimize through
 // the interrupt poll, a long sum through the stop flag, which a watchdog thread sets.
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ReplOptions options;
     options.interrupted = [] { return stop != 0; };
     options.stop = &stop;
-    Session session(options);
+    Repl session(options);
     std::string pending;
     std::size_t begin = 0;
     while (begin < input.size()) {
@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!pending.empty()) pending += '\n';
         pending.append(input, begin, end - begin);
         begin = end + 1;
-        if (begin < input.size() && Session::incomplete(pending)) continue;
+        if (begin < input.size() && Repl::incomplete(pending)) continue;
         const ReplReply reply = session.run(pending);
         pending.clear();
         if (reply.quit) break;

@@ -1,4 +1,4 @@
-// The REPL: symdiff::Session statement by statement, the golden transcripts of
+// The REPL: symdiff::Repl statement by statement, the golden transcripts of
 // tests/golden/repl (each NAME.input piped through `symdiff repl --echo`, compared with
 // NAME.expected; SYMDIFF_UPDATE_GOLDEN=1 rewrites them), and 10,000 piped lines.
 //
@@ -28,7 +28,7 @@
 
 namespace fs = std::filesystem;
 using symdiff::ReplReply;
-using symdiff::Session;
+using symdiff::Repl;
 
 namespace {
 
@@ -52,7 +52,7 @@ struct Scratch {
 };
 
 // Runs statements one by one and returns what each printed (output, then errors).
-std::string run(Session& s, const std::string& input) {
+std::string run(Repl& s, const std::string& input) {
     ReplReply r = s.run(input);
     return r.output + r.errors;
 }
@@ -60,7 +60,7 @@ std::string run(Session& s, const std::string& input) {
 } // namespace
 
 TEST_CASE("repl: definitions, calls and values", "[repl]") {
-    Session s;
+    Repl s;
     CHECK(run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2") == "f(x, y) = (1 - x)^2 + 100*(y - x^2)^2\n");
     CHECK(run(s, "f(1, 2)") == "100\n");
     CHECK(run(s, "f") == "(1 - x)^2 + 100*(y - x^2)^2\n");
@@ -71,7 +71,7 @@ TEST_CASE("repl: definitions, calls and values", "[repl]") {
 }
 
 TEST_CASE("repl: derivatives and evaluation at a point", "[repl]") {
-    Session s;
+    Repl s;
     run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2");
     CHECK(run(s, "grad(f)") == "[-2*(1 - x) - 400*x*(y - x^2), 200*(y - x^2)]\n");
     CHECK(run(s, "grad(f)(0.5, 0.5)") == "[-51, 50]\n");
@@ -85,7 +85,7 @@ TEST_CASE("repl: derivatives and evaluation at a point", "[repl]") {
 }
 
 TEST_CASE("repl: a Hessian at a point is classified as hessian --at classifies it", "[repl]") {
-    Session s;
+    Repl s;
     run(s, "f(x, y) = x^2 - y^2");
     const std::string saddle = "[[2, 0],\n [0, -2]]\neigenvalues: -2, 2\npoint:       saddle (grad f = 0, eigenvalues of both signs)\n";
     CHECK(run(s, "hessian(f) at (0, 0)") == saddle);
@@ -104,7 +104,7 @@ TEST_CASE("repl: a Hessian at a point is classified as hessian --at classifies i
 }
 
 TEST_CASE("repl: redefinition is allowed and says what it replaced", "[repl]") {
-    Session s;
+    Repl s;
     run(s, "a = 3");
     run(s, "f(x) = a*x");
     ReplReply r = s.run("a = 4");
@@ -115,7 +115,7 @@ TEST_CASE("repl: redefinition is allowed and says what it replaced", "[repl]") {
 }
 
 TEST_CASE("repl: errors point into the line and the session goes on", "[repl]") {
-    Session s;
+    Repl s;
     ReplReply r = s.run("f(x) = f(x) + 1");
     CHECK_FALSE(r.ok());
     CHECK(r.errors == "error: 'f' is used in its own definition: recursive definitions are not supported (to "
@@ -129,18 +129,18 @@ TEST_CASE("repl: errors point into the line and the session goes on", "[repl]") 
 }
 
 TEST_CASE("repl: unfinished brackets ask for more", "[repl]") {
-    CHECK(Session::incomplete("f(1,"));
-    CHECK(Session::incomplete("[x, (y"));
-    CHECK_FALSE(Session::incomplete("f(1, 2)"));
-    CHECK_FALSE(Session::incomplete("f(1))"));
-    CHECK_FALSE(Session::incomplete("1 # a comment ("));
-    Session s;
+    CHECK(Repl::incomplete("f(1,"));
+    CHECK(Repl::incomplete("[x, (y"));
+    CHECK_FALSE(Repl::incomplete("f(1, 2)"));
+    CHECK_FALSE(Repl::incomplete("f(1))"));
+    CHECK_FALSE(Repl::incomplete("1 # a comment ("));
+    Repl s;
     run(s, "f(x, y) = x*y");
     CHECK(run(s, "f(2,\n 3)") == "6\n");
 }
 
 TEST_CASE("repl: completion offers commands, keywords, built-ins and names", "[repl]") {
-    Session s;
+    Repl s;
     run(s, "rosen(x, y) = (1-x)^2 + 100*(y-x^2)^2");
     CHECK(s.completions(":h") == std::vector<std::string>{":help"});
     CHECK(s.completions("gr") == std::vector<std::string>{"grad"});
@@ -169,7 +169,7 @@ TEST_CASE("repl: every function of the grammar reference is a reserved, complete
     REQUIRE(names.size() >= 40);
     for (const char* must : {"len", "sum", "mean", "softplus", "arctan2"})
         CHECK(std::find(names.begin(), names.end(), must) != names.end());
-    Session s;
+    Repl s;
     const std::string help = run(s, ":help");
     for (const std::string& name : names) {
         INFO(name);
@@ -185,7 +185,7 @@ TEST_CASE("repl: every function of the grammar reference is a reserved, complete
 }
 
 TEST_CASE("repl: sums over an index, means and len", "[repl]") {
-    Session s;
+    Repl s;
     CHECK(run(s, "sum(i = 1..4, i^2)") == "30\n");
     CHECK(run(s, "mean(i = 1..4, i^2)") == "7.5\n");
     CHECK(run(s, "f(n) = sum(i = 1..n, i)") == "f(n) = sum(i = 1..n, i)\n");
@@ -196,13 +196,13 @@ TEST_CASE("repl: :save writes what :load reads back", "[repl]") {
     Scratch dir("save");
     const std::string file = (dir.path / "defs.txt").string();
     {
-        Session s;
+        Repl s;
         run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2");
         run(s, "g = grad(f)");
         run(s, "a = 2*pi");
         CHECK(run(s, ":save " + file) == "saved 3 definitions to " + file + "\n");
     }
-    Session t;
+    Repl t;
     CHECK(run(t, ":load " + file) == "loaded " + file + ": 3 definitions\n");
     CHECK(t.names() == std::vector<std::string>{"f", "g", "a"});
     CHECK(run(t, "g(0.5, 0.5)") == "[-51, 50]\n");
@@ -213,7 +213,7 @@ TEST_CASE("repl: an interrupt stops a long minimise and the session goes on", "[
     int polls = 0;
     symdiff::ReplOptions o;
     o.interrupted = [&] { return ++polls > 3; };
-    Session s(o);
+    Repl s(o);
     run(s, "f(x, y) = (1-x)^2 + 100*(y-x^2)^2");
     ReplReply r = s.run("minimize f from (-1, 1) steps 1000000000");
     CHECK(r.ok());
@@ -225,9 +225,9 @@ TEST_CASE("repl: an interrupt stops a long sum and the session goes on", "[repl]
     volatile std::sig_atomic_t flag = 0;
     symdiff::ReplOptions o;
     o.stop = &flag;
-    Session s(o);
+    Repl s(o);
     // Not stopped: the value is the one the session without a flag (evaluate()) gives, to the bit.
-    Session plain;
+    Repl plain;
     CHECK(run(s, "sum(i = 1..1000, sin(i))") == run(plain, "sum(i = 1..1000, sin(i))"));
     CHECK(run(s, "sum(i = 1..1000, sin(i))") == "0.8139696340731666\n");
     flag = 1;

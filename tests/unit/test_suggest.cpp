@@ -93,7 +93,7 @@ TEST_CASE("suggest: an unknown function names the nearest built-in or definition
 }
 
 TEST_CASE("suggest: the REPL suggests commands and keeps its hint for statements", "[suggest][repl]") {
-    Session s;
+    Repl s;
     ReplReply r = s.run(":hlep");
     CHECK(r.errors == "error: unknown command ':hlep' (did you mean ':help'?)\n  :hlep\n  ^~~~~\n");
     r = s.run(":frmat text");
@@ -108,7 +108,7 @@ TEST_CASE("suggest: the REPL suggests commands and keeps its hint for statements
 }
 
 TEST_CASE("suggest: the REPL suggests methods and formats", "[suggest][repl]") {
-    Session s;
+    Repl s;
     s.run("f(x) = x^2");
     ReplReply r = s.run("minimize f from (1) method adma");
     CHECK(r.errors.starts_with("error: unknown method 'adma' (did you mean 'adam'?)\n"));

@@ -1,5 +1,5 @@
 // `symdiff repl` (and `symdiff` alone on a terminal): the interactive session. The statements
-// are symdiff::Session's (lib/repl); this file is the terminal around it: libedit for line
+// are symdiff::Repl's (lib/repl); this file is the terminal around it: libedit for line
 // editing, history in ~/.symdiff_history, tab completion, continuation lines, Ctrl-C and
 // Ctrl-D. Standard input that is not a terminal is read as a script instead.
 #include <histedit.h>
@@ -30,7 +30,7 @@
 namespace symdiff::cli {
 namespace {
 
-// Set by the signal handlers, read by the line reader and by Session's interrupt poll.
+// Set by the signal handlers, read by the line reader and by Repl's interrupt poll.
 volatile std::sig_atomic_t g_interrupted = 0;
 volatile std::sig_atomic_t g_resized = 0;
 
@@ -59,7 +59,7 @@ void show(const ReplReply& r) {
 // continues on the next, and a blank line ends an unfinished statement (reported as an
 // error). Errors do not stop the script; they make the exit status 1.
 void run_script(bool echo) {
-    Session session(ReplOptions{use_color(STDOUT_FILENO), {}, {}});
+    Repl session(ReplOptions{use_color(STDOUT_FILENO), {}, {}});
     std::string pending, line;
     std::size_t failed = 0;
     auto submit = [&] {
@@ -76,7 +76,7 @@ void run_script(bool echo) {
             continue;
         }
         pending += pending.empty() ? line : "\n" + line;
-        if (Session::incomplete(pending)) continue;
+        if (Repl::incomplete(pending)) continue;
         if (submit()) break;
     }
     if (!blank(pending)) submit();
@@ -86,7 +86,7 @@ void run_script(bool echo) {
 // ------------------------------------------------------------------ the terminal
 
 struct Terminal {
-    Session* session = nullptr;
+    Repl* session = nullptr;
     bool continuation = false;
     bool cancelled = false;
     bool color = false;
@@ -180,7 +180,7 @@ bool is_word_byte(char c) {
     return std::isalnum(u) || c == '_' || u >= 0x80;
 }
 
-// Tab: completes the word before the cursor from Session::completions; several candidates
+// Tab: completes the word before the cursor from Repl::completions; several candidates
 // insert their common prefix, or are listed when there is none to add.
 unsigned char complete(EditLine* el, int) {
     Terminal* t = terminal_of(el);
@@ -289,7 +289,7 @@ void run_terminal() {
         options.plot_columns = ws.ws_col;
         options.plot_rows = std::min<int>(ws.ws_row - 2, 40);
     }
-    Session session(std::move(options));
+    Repl session(std::move(options));
     Terminal term{&session, false, false, color};
 
     struct sigaction sa {};
@@ -348,7 +348,7 @@ void run_terminal() {
             // A blank line submits an unfinished statement, so its error is shown.
         } else {
             pending += pending.empty() ? line : "\n" + line;
-            if (Session::incomplete(pending)) continue;
+            if (Repl::incomplete(pending)) continue;
         }
         std::string entry = pending;
         for (char& c : entry)
