@@ -1,4 +1,5 @@
-// Rational functions over a common denominator, and exact roots of constants.
+// Rational functions over a common denominator and polynomial forms (roots.cpp: roots of
+// constants; printed_size.cpp: the length forms are compared by).
 //
 // combine_fractions works on polynomials over the rationals in a few generators: the symbols
 // and whatever other subexpressions (sin(x), sqrt(x)) appear, each an opaque unknown. Every
@@ -7,7 +8,8 @@
 // ((x^2 - 1)/(x - 1) -> x + 1) can make a value defined where it was not (0/0 at x = 1), the
 // one kind of change the constructors also make (x/x -> 1), as SymPy's cancel does.
 #include "rational.hpp"
-#include "symdiff/dag.hpp"
+#include "polys.hpp"
+#include "printed_size.hpp"
 
 #include <algorithm>
 #include <array>
@@ -22,211 +24,6 @@
 
 namespace symdiff::detail {
 namespace {
-
-
-// Bounds that keep one attempt cheap: generators, terms of any polynomial met on the way,
-// the power a sum may be raised to, and the steps of one division.
-constexpr std::size_t kMaxGens = 8;
-constexpr std::size_t kMaxTerms = 200;
-constexpr std::int64_t kMaxPower = 12;
-constexpr int kMaxDivisionSteps = 2000;
-constexpr std::size_t kMaxSumTerms = 32;
-
-std::size_t tokens(Expr e, std::size_t& budget); // printed tokens, about (defined below)
-
-using Mono = std::array<std::uint16_t, kMaxGens>; // exponent of each generator
-// Lexicographic order of Mono (std::array's <) is a monomial order, so the last entry of the
-// map is the leading term and exact division by leading terms is a test of divisibility.
-using Poly = std::map<Mono, Number>;
-
-class Polys {
-public:
-    explicit Polys(Context& c) : c_(c) {}
-    Context& context() const { return c_; }
-
-    // e as a polynomial, or nullopt (a double coefficient, too many terms or generators).
-    std::optional<Poly> of(Expr e) {
-        switch (e.op()) {
-        case Op::Num: {
-            if (!e.number().is_exact()) return std::nullopt;
-            return constant(e.number());
-        }
-        case Op::Add: {
-            Poly r;
-            for (std::size_t i = 0; i < e.size(); ++i) {
-                auto t = of(e[i]);
-                if (!t || !add_to(r, *t, Number::integer(1))) return std::nullopt;
-            }
-            return r;
-        }
-        case Op::Mul: {
-            Poly r = constant(Number::integer(1));
-            for (std::size_t i = 0; i < e.size(); ++i) {
-                auto f = of(e[i]);
-                if (!f) return std::nullopt;
-                auto p = times(r, *f);
-                if (!p) return std::nullopt;
-                r = std::move(*p);
-            }
-            return r;
-        }
-        case Op::Pow:
-            if (e[1].is_number() && e[1].number().is_integer() && e[1].number().num() > 1) {
-                const std::int64_t n = e[1].number().num();
-                if (!e[0].is(Op::Add)) {
-                    // A power of one term: its exponents scaled, no multiplying out.
-                    auto b = of(e[0]);
-                    if (!b || b->size() != 1) return std::nullopt;
-                    Mono m = b->begin()->first;
-                    const Number c = b->begin()->second;
-                    auto cn = Number::pow(c, e[1].number());
-                    if (!cn || !cn->is_exact()) return std::nullopt;
-                    for (auto& k : m) {
-                        if (k * n > 4096) return std::nullopt;
-                        k = static_cast<std::uint16_t>(k * n);
-                    }
-                    Poly p;
-                    p[m] = *cn;
-                    return p;
-                }
-                if (n > kMaxPower) return std::nullopt;
-                auto b = of(e[0]);
-                if (!b) return std::nullopt;
-                return power(*b, n);
-            }
-            break;
-        default:
-            break;
-        }
-        return generator(e);
-    }
-
-    static Poly constant(const Number& n) {
-        Poly p;
-        if (!n.is_zero()) p[Mono{}] = n.as_fraction();
-        return p;
-    }
-
-    // r += k * p; false when a coefficient leaves the exact range.
-    static bool add_to(Poly& r, const Poly& p, const Number& k) {
-        for (const auto& [m, c] : p) {
-            Number v = r.count(m) ? r[m] + k * c : k * c;
-            if (!v.is_exact()) return false;
-            if (v.is_zero()) r.erase(m);
-            else r[m] = v;
-        }
-        return r.size() <= kMaxTerms;
-    }
-
-    static std::optional<Poly> times(const Poly& a, const Poly& b) {
-        Poly r;
-        for (const auto& [ma, ca] : a)
-            for (const auto& [mb, cb] : b) {
-                Mono m{};
-                for (std::size_t i = 0; i < kMaxGens; ++i) {
-                    if (ma[i] + mb[i] > 4096) return std::nullopt;
-                    m[i] = static_cast<std::uint16_t>(ma[i] + mb[i]);
-                }
-                Number v = ca * cb;
-                if (auto it = r.find(m); it != r.end()) v = it->second + v;
-                if (!v.is_exact()) return std::nullopt;
-                if (v.is_zero()) r.erase(m);
-                else r[m] = v;
-                if (r.size() > kMaxTerms) return std::nullopt;
-            }
-        return r;
-    }
-
-    static std::optional<Poly> power(const Poly& b, std::int64_t n) {
-        Poly r = constant(Number::integer(1));
-        for (std::int64_t i = 0; i < n; ++i) {
-            auto p = times(r, b);
-            if (!p) return std::nullopt;
-            r = std::move(*p);
-        }
-        return r;
-    }
-
-    // a / b when b divides a exactly, else nullopt.
-    static std::optional<Poly> divide(Poly a, const Poly& b) {
-        if (b.empty()) return std::nullopt;
-        const auto& [mb, cb] = *b.rbegin();
-        Poly q;
-        for (int step = 0; !a.empty(); ++step) {
-            if (step > kMaxDivisionSteps) return std::nullopt;
-            const auto [ma, ca] = *a.rbegin();
-            Mono m{};
-            for (std::size_t i = 0; i < kMaxGens; ++i) {
-                if (ma[i] < mb[i]) return std::nullopt;
-                m[i] = static_cast<std::uint16_t>(ma[i] - mb[i]);
-            }
-            Number k = ca / cb;
-            if (!k.is_exact()) return std::nullopt;
-            q[m] = k;
-            Poly t;
-            t[m] = k;
-            auto kb = times(t, b);
-            if (!kb || !add_to(a, *kb, Number::integer(-1))) return std::nullopt;
-        }
-        return q;
-    }
-
-    bool generator_is_symbol(std::size_t i) const { return i < gens_.size() && gens_[i].is(Op::Sym); }
-
-    // About the tokens p prints in, without making its nodes (see tokens() below).
-    std::size_t estimate(const Poly& p) {
-        std::size_t n = p.size() > 1 ? p.size() - 1 : 0;
-        for (const auto& [m, c] : p) {
-            std::size_t factors = 0, t = 0;
-            for (std::size_t i = 0; i < gens_.size(); ++i)
-                if (m[i] > 0) {
-                    if (gen_tokens_.size() <= i) gen_tokens_.resize(i + 1, 0);
-                    if (gen_tokens_[i] == 0) {
-                        std::size_t budget = 400;
-                        gen_tokens_[i] = tokens(gens_[i], budget) + (gens_[i].is(Op::Add) ? 2 : 0);
-                    }
-                    t += gen_tokens_[i] + (m[i] > 1 ? 2 : 0);
-                    ++factors;
-                }
-            const bool unit = c.is_integer() && (c.num() == 1 || c.num() == -1);
-            if (!unit || factors == 0) {
-                t += c.is_integer() ? 1 : 3;
-                ++factors;
-            }
-            n += t + (factors > 1 ? factors - 1 : 0);
-        }
-        return n;
-    }
-
-    Expr to_expr(const Poly& p) {
-        std::vector<Expr> terms;
-        for (const auto& [m, c] : p) {
-            std::vector<Expr> fs{c_.number(c)};
-            for (std::size_t i = 0; i < gens_.size(); ++i)
-                if (m[i] > 0) fs.push_back(c_.pow(gens_[i], c_.integer(m[i])));
-            terms.push_back(c_.mul(fs));
-        }
-        return c_.add(terms);
-    }
-
-private:
-    std::optional<Poly> generator(Expr e) {
-        std::size_t i = std::find(gens_.begin(), gens_.end(), e) - gens_.begin();
-        if (i == gens_.size()) {
-            if (gens_.size() == kMaxGens) return std::nullopt;
-            gens_.push_back(e);
-        }
-        Mono m{};
-        m[i] = 1;
-        Poly p;
-        p[m] = Number::integer(1);
-        return p;
-    }
-
-    Context& c_;
-    std::vector<Expr> gens_;
-    std::vector<std::size_t> gen_tokens_;
-};
 
 // Univariate polynomials over the rationals, lowest degree first, for the GCD that finds the
 // factors a numerator shares with a denominator base that is not written factored
@@ -359,7 +156,6 @@ Quotient split(Expr t) {
     return q;
 }
 
-std::size_t printed_tokens(Expr e);
 void polynomial_candidates(Polys& polys, const Poly& p, std::vector<Expr>& out);
 
 } // namespace
@@ -478,109 +274,6 @@ Expr combine_fractions(Expr e) {
 
 namespace {
 
-// About the tokens of the printed form, counted as bench/forms/measure.py counts them (a
-// number, a name, or one operator or bracket), from the structure alone: printing itself walks
-// the whole context, too slow for every node of a large gradient. `budget` bounds the walk.
-std::size_t tokens(Expr e, std::size_t& budget);
-
-bool negative_term(Expr t) {
-    if (t.is_number()) return t.number().is_negative();
-    return t.is(Op::Mul) && t[0].is_number() && t[0].number().is_negative();
-}
-
-std::size_t number_tokens(const Number& n) {
-    const std::size_t sign = n.is_negative() ? 1 : 0;
-    if (n.is_exact() && !n.is_decimal() && n.den() != 1) return 3 + sign;
-    return 1 + sign;
-}
-
-// Tokens of f as a factor or a base: a sum in brackets.
-std::size_t wrapped(Expr f, std::size_t& budget) {
-    const std::size_t t = tokens(f, budget);
-    return f.is(Op::Add) || (f.is_number() && f.number().is_negative()) ? t + 2 : t;
-}
-
-std::size_t tokens(Expr e, std::size_t& budget) {
-    if (budget == 0) return 0;
-    --budget;
-    switch (e.op()) {
-    case Op::Num:
-        return number_tokens(e.number());
-    case Op::Add: {
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < e.size(); ++i) n += tokens(e[i], budget) + (i > 0 && !negative_term(e[i]) ? 1 : 0);
-        return n;
-    }
-    case Op::Mul: {
-        std::size_t top = 0, tops = 0, bottom = 0, bottoms = 0;
-        for (std::size_t i = 0; i < e.size(); ++i) {
-            Expr f = e[i];
-            if (i == 0 && f.is_number()) {
-                const Number& k = f.number();
-                if (k.is_integer() && (k.num() == 1 || k.num() == -1)) {
-                    top += k.num() == -1 ? 1 : 0;
-                } else if (k.is_exact() && !k.is_decimal() && k.den() != 1) {
-                    top += k.is_negative() ? 1 : 0;
-                    if (std::abs(k.num()) != 1) {
-                        ++top;
-                        ++tops;
-                    }
-                    ++bottom;
-                    ++bottoms;
-                } else {
-                    top += number_tokens(k);
-                    ++tops;
-                }
-                continue;
-            }
-            if (f.is(Op::Pow) && f[1].is_number() && f[1].number().is_negative()) {
-                // In the denominator as b, b^k or sqrt(b).
-                const Number k = -f[1].number();
-                if (k.is_integer() && k.num() == 1) bottom += wrapped(f[0], budget);
-                else if (k.is_exact() && k.num() == 1 && k.den() == 2) bottom += 3 + tokens(f[0], budget);
-                else bottom += wrapped(f[0], budget) + 1 + (k.is_integer() ? 1 : 5);
-                ++bottoms;
-                continue;
-            }
-            top += wrapped(f, budget);
-            ++tops;
-        }
-        std::size_t n = top + (tops > 1 ? tops - 1 : 0) + (tops == 0 ? 1 : 0);
-        if (bottoms > 0) n += 1 + bottom + (bottoms - 1) + (bottoms > 1 ? 2 : 0);
-        return n;
-    }
-    case Op::Pow: {
-        Expr b = e[0], x = e[1];
-        if (x.is_number() && x.number().is_exact() && x.number().den() == 2 && x.number().num() == 1)
-            return 3 + tokens(b, budget); // sqrt(b)
-        if (x.is_number() && x.number().is_negative() && x.number().is_exact()) {
-            // 1/b, 1/sqrt(b), 1/b^k
-            const Number k = -x.number();
-            if (k.is_integer() && k.num() == 1) return 2 + wrapped(b, budget);
-            if (k.num() == 1 && k.den() == 2) return 5 + tokens(b, budget);
-            return 2 + wrapped(b, budget) + (b.is(Op::Mul) || b.is(Op::Pow) ? 2 : 0) + 1 + (k.is_integer() ? 1 : 5);
-        }
-        std::size_t n = wrapped(b, budget) + (b.is(Op::Mul) || b.is(Op::Pow) ? 2 : 0) + 1;
-        if (x.is_number() && x.number().is_negative())
-            return 2 + n + tokens(x, budget) + 2; // 1/b^k, roughly
-        const bool atom = x.is_number() ? number_tokens(x.number()) == 1 : x.size() == 0;
-        return n + tokens(x, budget) + (atom ? 0 : 2);
-    }
-    default: {
-        if (e.size() == 0) return 1;
-        std::size_t n = 3 + (e.size() - 1);
-        for (std::size_t i = 0; i < e.size(); ++i) n += tokens(e[i], budget);
-        return n;
-    }
-    }
-}
-
-std::size_t printed_tokens(Expr e) {
-    std::size_t budget = 400;
-    const std::size_t n = tokens(e, budget);
-    return budget == 0 ? std::numeric_limits<std::size_t>::max() : n;
-}
-
 // Whether a sum or product has anything to multiply out or take in front: a sum among the
 // factors of a term (or of the product), or a factor every term of the sum shares. Looks
 // without making nodes, so most nodes are passed over at once.
@@ -621,16 +314,6 @@ bool worth_a_polynomial(Expr e) {
         if (all) return true;
     }
     return false;
-}
-
-// Whether e printed as a tree has at most `budget` nodes; stops counting past it, so printing
-// a shared DAG, exponential as a tree, is never tried.
-bool small_tree(Expr e, std::size_t& budget) {
-    if (budget == 0) return false;
-    --budget;
-    for (std::size_t i = 0; i < e.size(); ++i)
-        if (!small_tree(e[i], budget)) return false;
-    return true;
 }
 
 } // namespace
@@ -875,127 +558,6 @@ Expr roots_over_denominator(Expr e) {
         }
     }
     return best == e ? Expr() : best;
-}
-
-namespace {
-
-using i128 = __int128;
-constexpr i128 kExact = i128{1} << 53;
-
-// m^s for integers, or 0 when it passes the exact range.
-i128 ipow(i128 m, std::int64_t s) {
-    i128 r = 1;
-    for (std::int64_t i = 0; i < s; ++i) {
-        r *= m;
-        if (r > kExact) return 0;
-    }
-    return r;
-}
-
-// The largest t with t^q dividing m (trial division by small factors; m <= 2^53).
-i128 root_part(i128& m, std::int64_t q) {
-    i128 t = 1;
-    for (i128 p = 2; p <= 100000 && p * p <= m; ++p) {
-        const i128 pq = ipow(p, q);
-        if (pq == 0 || pq > m) {
-            if (p * p > m) break;
-            continue;
-        }
-        while (m % pq == 0) {
-            m /= pq;
-            t *= p;
-        }
-    }
-    return t;
-}
-
-// n^(p/q) for a positive integer n and 0 < p/q with q > 1: coefficient and leftover root.
-struct Root {
-    Number coef;
-    i128 radicand; // leftover^(1/q)
-    std::int64_t q;
-};
-
-std::optional<Root> integer_root(std::int64_t n, const Number& e) {
-    const std::int64_t p = e.num(), q = e.den();
-    const std::int64_t k = p >= 0 ? p / q : -((-p + q - 1) / q); // floor(p/q)
-    const std::int64_t s = p - k * q;                             // 0 < s < q
-    auto whole = Number::pow(Number::integer(n), Number::integer(k));
-    if (!whole || !whole->is_exact()) return std::nullopt;
-    i128 m = ipow(n, s);
-    if (m == 0) return std::nullopt;
-    const i128 t = root_part(m, q);
-    if (t > kExact) return std::nullopt;
-    return Root{*whole * Number::integer(static_cast<std::int64_t>(t)), m, q};
-}
-
-// A Mul or Pow whose factors include rational roots of rational constants, rewritten.
-Expr roots_at(Expr e, bool top) {
-    auto is_root = [](Expr f) {
-        return f.is(Op::Pow) && f[0].is_number() && f[0].number().is_exact() && !f[0].number().is_negative() &&
-               !f[0].number().is_zero() && f[1].is_number() && f[1].number().is_exact() &&
-               !f[1].number().is_integer() && f[1].number().den() <= 16;
-    };
-    std::vector<Expr> factors;
-    if (e.is(Op::Mul))
-        for (std::size_t i = 0; i < e.size(); ++i) factors.push_back(e[i]);
-    else if (e.is(Op::Pow))
-        factors.push_back(e);
-    else
-        return e;
-    if (std::none_of(factors.begin(), factors.end(), is_root)) return e;
-    Context& c = e.context();
-    Number coef = Number::integer(1);
-    std::vector<Expr> rest;
-    std::map<std::int64_t, i128> radicands; // q -> product of leftovers under the q-th root
-    auto take = [&](std::int64_t n, const Number& ex) {
-        auto r = integer_root(n, ex);
-        if (!r) return false;
-        coef = coef * r->coef;
-        i128& rad = radicands.try_emplace(r->q, 1).first->second;
-        rad *= r->radicand;
-        return rad <= kExact;
-    };
-    // Beside symbols a root in a denominator stays there ((2*x + 2*y)/sqrt(2) reads better
-    // than sqrt(2)*(2*x + 2*y)/2); a constant alone is written with a rational denominator.
-    // A power alone counts as a constant only as the whole expression: as a factor it is seen
-    // again with the product it is in.
-    const bool constant = (e.is(Op::Mul) || top) &&
-                          std::all_of(factors.begin(), factors.end(), [&](Expr f) { return f.is_number() || is_root(f); });
-    for (Expr f : factors) {
-        if (is_root(f) && !constant && (f[1].number().is_negative() || !f[0].number().is_integer())) {
-            rest.push_back(f);
-            continue;
-        }
-        if (!is_root(f)) {
-            if (f.is_number()) coef = coef * f.number();
-            else rest.push_back(f);
-            continue;
-        }
-        const Number& b = f[0].number();
-        const Number& ex = f[1].number();
-        // (n/d)^r = n^r * d^-r, each an integer root.
-        if (!take(b.num(), ex) || !take(b.den(), -ex)) return e;
-    }
-    for (auto& [q, m] : radicands) {
-        const i128 t = root_part(m, q);
-        coef = coef * Number::integer(static_cast<std::int64_t>(t));
-        if (m > 1) rest.push_back(c.pow(c.integer(static_cast<std::int64_t>(m)), c.rational(1, q)));
-    }
-    if (!coef.is_exact()) return e;
-    rest.push_back(c.number(coef));
-    return c.mul(rest);
-}
-
-} // namespace
-
-Expr normalize_roots(Expr e) {
-    // Cheap test first: most expressions have no root of a number at all.
-    if (!any_node(e, [](Expr n) {
-            return n.is(Op::Pow) && n[0].is_number() && n[1].is_number() && !n[1].number().is_integer();
-        }))
-        return e;
-    return map_dag(e, [&](Expr rebuilt, Expr original) { return roots_at(rebuilt, original == e); });
 }
 
 } // namespace symdiff::detail

@@ -1,4 +1,4 @@
-// Rational functions and exact constants for reading (lib/simplify/rational.cpp).
+// Rational functions and exact constants for reading (lib/simplify/rational.cpp, roots.cpp).
 #pragma once
 
 #include "symdiff/expr.hpp"
