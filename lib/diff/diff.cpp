@@ -1,4 +1,5 @@
-// Differentiation: the table of local partial derivatives, forward diff and reverse-mode gradients.
+// Differentiation: forward diff and reverse-mode gradients (partials.cpp: the table of local
+// partial derivatives; vectors.cpp: derivatives by a vector variable).
 #include "symdiff/diff.hpp"
 
 #include <algorithm>
@@ -11,22 +12,21 @@
 #include "symdiff/dag.hpp"
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/print.hpp"
+#include "diff/reverse.hpp"
 
 namespace symdiff {
 
+using detail::body_of;
+using detail::is_scalar_reduction;
+using detail::is_zero;
+using detail::require_symbol;
+using detail::rereduce;
+
 namespace {
 
-// Expr handles are const views; making nodes needs the owning Context.
-
-bool is_zero(Expr e) { return e.is_number() && e.number().is_zero(); }
 
 constexpr NodeId kNone = ~NodeId{0};
 
-void require_symbol(Expr x, const char* what) {
-    if (!x.is_symbol())
-        throw Error(std::string(what) + " must be taken with respect to a variable, not a " +
-                    std::string(op_name(x.op())));
-}
 
 // The reachable nodes of e (children first) and, for each id, its position in that order.
 struct Order {
@@ -44,141 +44,6 @@ Order order_of(std::span<const Expr> roots) {
 }
 
 } // namespace
-
-Expr local_partial(Expr e, std::size_t i) {
-    Context& c = e.context();
-    auto one = [&] { return c.integer(1); };
-    auto sq = [&](Expr a) { return c.pow(a, c.integer(2)); };
-    auto inv_sqrt = [&](Expr a) { return c.pow(a, c.rational(-1, 2)); };
-    const Expr u = e.size() > 0 ? e[0] : Expr();
-    switch (e.op()) {
-    case Op::Num:
-    case Op::Sym:
-    case Op::Pi:
-    case Op::List:
-        break;
-    case Op::At:
-    case Op::Len:
-        // An index is an integer and x[k] is a value read from x: nothing moves continuously.
-        return c.integer(0);
-    case Op::Guard:
-        // guard(k, lo, hi, u) is u inside its range and 0 outside; the range is integral.
-        return i == 3 ? c.guard(e[0], e[1], e[2], one()) : c.integer(0);
-    case Op::Sum:
-    case Op::RowSum:
-    case Op::RowMean:
-    case Op::Vec:
-        // Bounds and the index are integers. The body is a different value at every index, so
-        // no single factor times the body's derivative is the reduction's derivative: diff and
-        // gradient differentiate the body under the reduction instead.
-        if (e.size() == 4 && i < 3) return c.integer(0);
-        throw Error("'" + std::string(op_name(e.op())) +
-                    "' is linear in its body, with no local partial: its derivative is the same reduction over the body's derivative");
-    case Op::MaxOver:
-    case Op::RowMax:
-        // Made only for evaluation (eval/stable.hpp), never differentiated.
-        throw Error("'" + std::string(op_name(e.op())) + "' is an evaluation node and has no derivative");
-    case Op::Add:
-        // d/da (a + b + ...) = 1
-        return one();
-    case Op::Mul: {
-        // d/da (a*b*c) = b*c: the cofactor, the product of the other factors
-        std::vector<Expr> others;
-        others.reserve(e.size());
-        for (std::size_t j = 0; j < e.size(); ++j)
-            if (j != i) others.push_back(e[j]);
-        return c.mul(others);
-    }
-    case Op::Pow:
-        // d/df f^g = g*f^(g-1) (the power rule when g is constant)
-        if (i == 0) return c.mul({e[1], c.pow(e[0], c.add({e[1], c.integer(-1)}))});
-        // d/dg f^g = f^g*ln(f) (a^x -> a^x*ln(a)); with the line above this is the
-        // derivative of exp(g*ln(f)) wherever f > 0
-        return c.mul({e, c.call(Op::Log, {e[0]})});
-    case Op::Exp:
-        // exp' = exp
-        return e;
-    case Op::Log:
-        // ln'(u) = 1/u
-        return c.pow(u, c.integer(-1));
-    case Op::Sin:
-        // sin' = cos
-        return c.call(Op::Cos, {u});
-    case Op::Cos:
-        // cos' = -sin
-        return c.neg(c.call(Op::Sin, {u}));
-    case Op::Tan:
-        // tan' = sec^2 = 1/cos^2
-        return c.pow(c.call(Op::Cos, {u}), c.integer(-2));
-    case Op::Asin:
-        // asin'(u) = 1/sqrt(1 - u^2)
-        return inv_sqrt(c.sub(one(), sq(u)));
-    case Op::Acos:
-        // acos'(u) = -1/sqrt(1 - u^2)
-        return c.neg(inv_sqrt(c.sub(one(), sq(u))));
-    case Op::Atan:
-        // atan'(u) = 1/(1 + u^2)
-        return c.pow(c.add({one(), sq(u)}), c.integer(-1));
-    case Op::Atan2: {
-        // atan2(y, x): d/dy = x/(x^2 + y^2), d/dx = -y/(x^2 + y^2)
-        Expr r2inv = c.pow(c.add({sq(e[0]), sq(e[1])}), c.integer(-1));
-        return i == 0 ? c.mul({e[1], r2inv}) : c.mul({c.integer(-1), e[0], r2inv});
-    }
-    case Op::Sinh:
-        // sinh' = cosh
-        return c.call(Op::Cosh, {u});
-    case Op::Cosh:
-        // cosh' = sinh
-        return c.call(Op::Sinh, {u});
-    case Op::Tanh:
-        // tanh' = 1 - tanh^2
-        return c.sub(one(), sq(e));
-    case Op::Asinh:
-        // asinh'(u) = 1/sqrt(u^2 + 1)
-        return inv_sqrt(c.add({sq(u), one()}));
-    case Op::Acosh:
-        // acosh'(u) = 1/sqrt(u^2 - 1) (u > 1, where acosh is differentiable)
-        return inv_sqrt(c.sub(sq(u), one()));
-    case Op::Atanh:
-        // atanh'(u) = 1/(1 - u^2)
-        return c.pow(c.sub(one(), sq(u)), c.integer(-1));
-    case Op::Abs:
-        // |u|' = sign(u), 0 at u = 0 by the ML convention
-        return c.call(Op::Sign, {u});
-    case Op::Sign:
-    case Op::Heaviside:
-        // piecewise constant: 0 wherever the derivative exists, and 0 by convention at the jump
-        return c.integer(0);
-    case Op::Cbrt:
-        // cbrt'(u) = 1/(3*cbrt(u)^2), real for u < 0 too
-        return c.mul({c.rational(1, 3), c.pow(e, c.integer(-2))});
-    case Op::Erf:
-        // erf'(u) = 2/sqrt(pi)*exp(-u^2)
-        return c.mul({c.integer(2), inv_sqrt(c.pi()), c.call(Op::Exp, {c.neg(sq(u))})});
-    case Op::Sigmoid:
-        // s' = s*(1 - s)
-        return c.mul({e, c.sub(one(), e)});
-    case Op::Relu:
-        // relu' = heaviside (1 for u > 0, else 0: relu'(0) = 0)
-        return c.call(Op::Heaviside, {u});
-    case Op::Softplus:
-        // softplus(u) = ln(1 + exp(u)), softplus' = exp(u)/(1 + exp(u)) = sigmoid(u)
-        return c.call(Op::Sigmoid, {u});
-    case Op::Max: {
-        // max(a, b): d/da = 1 where a > b, 0 where a < b, and 1/2 at a tie (the gradient is
-        // shared, as PyTorch does), so that max(u, u) and ties along a whole region, where the
-        // two arguments agree with equal derivatives, still get u': (1 +- sign(a - b))/2.
-        Expr s = c.call(Op::Sign, {c.sub(e[0], e[1])});
-        return c.mul({c.rational(1, 2), i == 0 ? c.add({one(), s}) : c.sub(one(), s)});
-    }
-    case Op::Min: {
-        // min(a, b) = -max(-a, -b): d/da = (1 - sign(a - b))/2, d/db = (1 + sign(a - b))/2
-        Expr s = c.call(Op::Sign, {c.sub(e[0], e[1])});
-        return c.mul({c.rational(1, 2), i == 0 ? c.sub(one(), s) : c.add({one(), s})});
-    }
-    }
-    throw Error("'" + std::string(op_name(e.op())) + "' has no derivative with respect to its operands");
-}
 
 namespace {
 
@@ -207,22 +72,8 @@ Expr scaled_partial(Context& c, Expr node, std::size_t i, Expr a) {
     return c.mul({a, local_partial(node, i)});
 }
 
-bool is_scalar_reduction(Op op) { return op == Op::Sum || op == Op::RowSum || op == Op::RowMean; }
 
-Expr body_of(Expr r) { return r[r.size() - 1]; }
 
-// The reduction r (same index and bounds) over another body.
-Expr rereduce(Context& c, Expr r, Expr body) {
-    switch (r.op()) {
-    case Op::Sum: return c.sum(r[0], r[1], r[2], body);
-    case Op::RowSum: return c.row_sum(body);
-    case Op::RowMean: return c.row_mean(body);
-    case Op::Guard: return c.guard(r[0], r[1], r[2], body);
-    case Op::Vec: return c.vec(r[0], r[1], r[2], body);
-    default: break;
-    }
-    throw Error("'" + std::string(op_name(r.op())) + "' is not a reduction");
-}
 
 // Bounds and indices are integers and x[k] reads a value at an integer position, so only the
 // body of a reduction or guard, and every operand of the ordinary nodes, carries a derivative.
@@ -485,9 +336,6 @@ std::vector<Expr> reverse(Expr e, const Order& o, std::span<const Expr> wrt) {
     return out;
 }
 
-std::vector<Expr> reverse(Expr e, std::span<const Expr> wrt) {
-    return reverse(e, order_of(std::span<const Expr>(&e, 1)), wrt);
-}
 
 // The vector variables of o: x of some x[k] or len(x). Derivatives by them are vectors.
 std::vector<Expr> vector_symbols(const Context& c, const Order& o) {
@@ -500,72 +348,6 @@ std::vector<Expr> vector_symbols(const Context& c, const Order& o) {
 }
 
 bool contains(const std::vector<Expr>& v, Expr e) { return std::find(v.begin(), v.end(), e) != v.end(); }
-
-// A symbol named k, k1, k2, ... that e does not use anywhere (free or bound), for the index of
-// the gradient's Vec: any name e uses could be captured or shadow one of its indices.
-Expr fresh_index(Expr e) {
-    Context& c = e.context();
-    std::unordered_set<std::string_view> used;
-    for_each_node(e, [&](Expr n) {
-        if (n.is_symbol()) used.insert(n.name());
-    });
-    if (!used.count("k")) return c.symbol("k");
-    for (int j = 1;; ++j) {
-        char name[24];
-        std::snprintf(name, sizeof name, "k%d", j);
-        if (!used.count(name)) return c.symbol(name);
-    }
-}
-
-// The distinct x[m] nodes of e, a reduction body, in order of discovery. Throws if e uses x
-// bare or in an index, or holds a reduction over x (reductions do not nest); `where` names e
-// for the message.
-std::vector<Expr> reads_of(Expr e, Expr x, const char* where) {
-    std::vector<Expr> out;
-    std::unordered_set<NodeId> seen;
-    std::vector<Expr> stack{e};
-    while (!stack.empty()) {
-        Expr t = stack.back();
-        stack.pop_back();
-        if (!seen.insert(t.id()).second) continue;
-        if (t == x)
-            throw Error("'" + x.name() + "' is a vector variable (it is read as " + x.name() +
-                        "[...]) and cannot also be used as a number " + where);
-        if (t.is(Op::At) && t[0] == x) {
-            if (depends_on(t[1], x)) throw Error("the index of " + to_string(t) + " reads " + x.name() + " itself");
-            out.push_back(t);
-            continue;
-        }
-        if (t.is(Op::Len)) continue;
-        if (is_reduction(t.op()) && depends_on(t, x))
-            throw Error("reductions do not nest: " + to_string(t) + " over " + x.name() + " is " + where);
-        if (is_reduction(t.op())) continue;
-        for (std::size_t i = t.size(); i-- > 0;) stack.push_back(t[i]);
-    }
-    return out;
-}
-
-// One guarded part of a gradient element, guard(k, lo, hi, body), merged by range.
-struct Guarded {
-    Expr lo, hi;
-    std::vector<Expr> parts;
-};
-
-void add_guarded(std::vector<Guarded>& gs, Expr lo, Expr hi, Expr part) {
-    if (is_zero(part)) return;
-    for (Guarded& g : gs)
-        if (g.lo == lo && g.hi == hi) {
-            g.parts.push_back(part);
-            return;
-        }
-    gs.push_back({lo, hi, {part}});
-}
-
-Expr sum_of_guards(Context& c, Expr k, const std::vector<Guarded>& gs) {
-    std::vector<Expr> terms;
-    for (const Guarded& g : gs) terms.push_back(c.guard(k, g.lo, g.hi, c.add(g.parts)));
-    return terms.empty() ? c.integer(0) : c.add(terms);
-}
 
 std::vector<Expr> vectors_among(const Context& c, const Order& o, std::span<const Expr> vars) {
     const std::vector<Expr> vectors = vector_symbols(c, o);
@@ -581,6 +363,26 @@ std::vector<Expr> vectors_among(const Context& c, const Order& o, std::span<cons
 }
 
 } // namespace
+
+namespace detail {
+
+Expr rereduce(Context& c, Expr r, Expr body) {
+    switch (r.op()) {
+    case Op::Sum: return c.sum(r[0], r[1], r[2], body);
+    case Op::RowSum: return c.row_sum(body);
+    case Op::RowMean: return c.row_mean(body);
+    case Op::Guard: return c.guard(r[0], r[1], r[2], body);
+    case Op::Vec: return c.vec(r[0], r[1], r[2], body);
+    default: break;
+    }
+    throw Error("'" + std::string(op_name(r.op())) + "' is not a reduction");
+}
+
+std::vector<Expr> reverse(Expr e, std::span<const Expr> wrt) {
+    return symdiff::reverse(e, order_of(std::span<const Expr>(&e, 1)), wrt);
+}
+
+} // namespace detail
 
 Expr diff(Expr e, Expr x) {
     require_symbol(x, "a derivative");
@@ -686,149 +488,6 @@ std::vector<Expr> gradient(Expr e, std::span<const Expr> vars) {
     std::size_t j = 0;
     for (Expr v : vars) out.push_back(contains(vectors, v) ? vector_gradient(e, v) : g[j++]);
     return out;
-}
-
-Expr vector_gradient(Expr e, Expr x) {
-    require_symbol(x, "a gradient by a vector");
-    if (e.is(Op::Vec))
-        throw Error("the gradient by a vector is defined for a scalar expression, not a vector [... for k = ...]; "
-                    "banded_hessian(f, " + x.name() + ") differentiates a gradient once more");
-    if (e.is(Op::List)) throw Error("the gradient by a vector is defined for a scalar expression, not a list");
-    Context& c = e.context();
-
-    // The part of e outside reductions, with every reduction over x and every x[j] read
-    // outside them as a leaf: reverse mode over it gives each leaf's adjoint, a loop-invariant
-    // expression (1 for f = sum(...)).
-    std::vector<Expr> leaves;
-    {
-        std::unordered_set<NodeId> seen;
-        std::vector<Expr> stack{e};
-        while (!stack.empty()) {
-            Expr t = stack.back();
-            stack.pop_back();
-            if (!seen.insert(t.id()).second) continue;
-            if (t == x)
-                throw Error("'" + x.name() + "' is a vector variable (it is read as " + x.name() +
-                            "[...]) and cannot also be used as a number");
-            if (t.is(Op::At) && t[0] == x) {
-                if (depends_on(t[1], x)) throw Error("the index of " + to_string(t) + " reads " + x.name() + " itself");
-                leaves.push_back(t);
-                continue;
-            }
-            if (t.is(Op::Len)) continue;
-            if (t.is(Op::Vec) || t.is(Op::List)) throw Error("the gradient by a vector is defined for a scalar expression");
-            if (is_scalar_reduction(t.op())) {
-                if (depends_on(t, x)) leaves.push_back(t);
-                continue;
-            }
-            for (std::size_t i = t.size(); i-- > 0;) stack.push_back(t[i]);
-        }
-    }
-    const Expr k = fresh_index(e);
-    std::vector<Guarded> parts;
-    const std::vector<Expr> adjoints = reverse(e, leaves);
-    for (std::size_t l = 0; l < leaves.size(); ++l) {
-        const Expr leaf = leaves[l], a = adjoints[l];
-        if (is_zero(a)) continue;
-        if (leaf.is(Op::At)) {
-            // x[j] outside reductions: one element of the gradient
-            add_guarded(parts, leaf[1], leaf[1], a);
-            continue;
-        }
-        const Expr body = body_of(leaf);
-        const std::vector<Expr> reads = reads_of(body, x, "inside a reduction over it");
-        const std::vector<Expr> partials = reverse(body, reads);
-        for (std::size_t r = 0; r < reads.size(); ++r) {
-            const Expr p = partials[r], idx = reads[r][1];
-            if (is_zero(p)) continue;
-            if (!leaf.is(Op::Sum) || !depends_on(idx, leaf[0])) {
-                // x[j] at a fixed j, read by every term (or every row): one element, the
-                // whole reduction of the partial
-                add_guarded(parts, idx, idx, c.mul({a, rereduce(c, leaf, p)}));
-                continue;
-            }
-            // x[i + c] is read at k = i + c, so for k in lo + c .. hi + c the term is the
-            // partial at i = k - c: the gather form, one guarded term per offset.
-            const Expr i = leaf[0];
-            const Expr off = c.sub(idx, i);
-            if (!off.is_number() || !off.number().is_integer())
-                throw Error("the index of " + to_string(reads[r]) + " inside the sum over " + i.name() + " is not " +
-                            i.name() + " + c for a constant integer c");
-            const std::pair<Expr, Expr> at_k[] = {{i, c.sub(k, off)}};
-            add_guarded(parts, c.add({leaf[1], off}), c.add({leaf[2], off}), c.mul({a, substitute(p, at_k)}));
-        }
-    }
-    return c.vec(k, c.integer(1), c.len(x), sum_of_guards(c, k, parts));
-}
-
-BandedHessian banded_hessian(Expr e, Expr x) {
-    require_symbol(x, "a Hessian by a vector");
-    Context& c = e.context();
-    const Expr g = vector_gradient(e, x);
-    const Expr k = g[0], element = g[3];
-    std::vector<Expr> terms;
-    if (element.is(Op::Add)) {
-        for (std::size_t i = 0; i < element.size(); ++i) terms.push_back(element[i]);
-    } else if (!is_zero(element)) {
-        terms.push_back(element);
-    }
-    std::vector<std::vector<Guarded>> diagonals(1);
-    for (Expr t : terms) {
-        Expr coef = c.integer(1), guard = t;
-        if (t.is(Op::Mul) && t.size() == 2 && t[0].is_number()) {
-            coef = t[0];
-            guard = t[1];
-        }
-        if (!guard.is(Op::Guard) || guard[0] != k) throw Error("the gradient element " + to_string(t) + " is not a guarded term");
-        const Expr lo = guard[1], hi = guard[2], body = c.mul({coef, guard[3]});
-        // The elements the term reads, inside reductions too. A sum whose body reads x at its
-        // own index, x[i + c], depends on every element: then each x[k] couples with every
-        // other one. A reduction that reads fixed elements x[j] only (a mean over data rows
-        // of x[1]*u + x[2]) is an ordinary function of those elements.
-        std::vector<Expr> reads;
-        {
-            std::unordered_set<NodeId> seen;
-            std::vector<Expr> stack{body};
-            while (!stack.empty()) {
-                Expr s = stack.back();
-                stack.pop_back();
-                if (!seen.insert(s.id()).second) continue;
-                if (s == x) throw Error("'" + x.name() + "' is a vector variable and cannot also be used as a number");
-                if (s.is(Op::At) && s[0] == x) {
-                    reads.push_back(s);
-                    continue;
-                }
-                if (s.is(Op::Sum) && depends_on(s, x) &&
-                    any_node(s, [&](Expr n) { return n.is(Op::At) && n[0] == x && depends_on(n[1], s[0]); }))
-                    throw Error("banded_hessian: the Hessian by " + x.name() + " is dense, not banded: d/d" +
-                                        x.name() + "[" + k.name() + "] contains " + to_string(s) + ", a reduction over " +
-                                        x.name() + " that couples every pair of its elements");
-                for (std::size_t i = 0; i < s.size(); ++i) stack.push_back(s[i]);
-            }
-        }
-        const std::vector<Expr> partials = reverse(body, reads);
-        for (std::size_t r = 0; r < reads.size(); ++r) {
-            if (is_zero(partials[r])) continue;
-            const Expr m = reads[r][1];
-            // the offset of x[m] from the row k: m - k, or m - lo where the term holds at k = lo only
-            Expr d = c.sub(m, k);
-            if (!(d.is_number() && d.number().is_integer()) && lo == hi) d = c.sub(m, lo);
-            if (!(d.is_number() && d.number().is_integer()))
-                throw Error("banded_hessian: the Hessian by " + x.name() + " is not banded: d/d" + x.name() + "[" +
-                            k.name() + "] depends on " + to_string(reads[r]) + ", which is at no fixed offset from " +
-                            x.name() + "[" + k.name() + "]");
-            // Below the diagonal the entry is the mirror of one above it (the Hessian is symmetric).
-            if (d.number().is_negative()) continue;
-            const auto off = static_cast<std::size_t>(d.number().num());
-            if (diagonals.size() <= off) diagonals.resize(off + 1);
-            add_guarded(diagonals[off], lo, hi, partials[r]);
-        }
-    }
-    BandedHessian h{x, {}};
-    for (std::size_t d = 0; d < diagonals.size(); ++d)
-        h.diagonals.push_back(c.vec(k, c.integer(1), c.sub(c.len(x), c.integer(static_cast<std::int64_t>(d))),
-                                    sum_of_guards(c, k, diagonals[d])));
-    return h;
 }
 
 std::vector<std::vector<Expr>> jacobian(Expr e, std::span<const Expr> vars) {
