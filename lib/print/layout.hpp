@@ -61,4 +61,11 @@ struct Layout {
 /// it (the C format) it stays one constant.
 Layout make_layout(Expr e, bool split_rationals);
 
+/// Throws symdiff::Error when e is too deep or, printed as a tree, too large to print.
+void check_printable(Expr e);
+/// Throws symdiff::Error when a printed form has passed the size limit.
+void check_size(const std::string& out);
+/// The JSON form of e (stored.cpp); check_printable first.
+std::string to_json(Expr e);
+
 } // namespace symdiff::detail

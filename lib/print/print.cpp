@@ -1,5 +1,5 @@
-// The printers. Infix formats walk the display tree of layout.hpp; JSON and s-expressions walk
-// the DAG as stored. Every walk keeps its own stack of pending pieces on the heap, so the depth
+// The printers. Infix formats walk the display tree of layout.hpp; JSON and s-expressions
+// (stored.cpp) walk the DAG as stored. Every walk keeps its own stack of pending pieces on the heap, so the depth
 // of an expression costs memory, never native stack.
 #include <algorithm>
 #include <bit>
@@ -20,6 +20,8 @@ namespace {
 using detail::Doc;
 using detail::DocKind;
 using detail::Layout;
+using detail::check_printable;
+using detail::check_size;
 
 constexpr std::uint32_t kNoDoc = ~std::uint32_t{0};
 
@@ -30,21 +32,6 @@ constexpr std::uint32_t kMaxPrintHeight = 100000;
 // format, whose formulas repeat their argument.
 constexpr std::uint64_t kMaxPrintNodes = std::uint64_t{1} << 25;
 constexpr std::size_t kMaxPrintBytes = std::size_t{1} << 28;
-
-void check_size(const std::string& out) {
-    if (out.size() > kMaxPrintBytes) throw Error("expression too large to print");
-}
-
-void check_printable(Expr e) {
-    if (e.height() > kMaxPrintHeight) throw Error("expression too deep to print");
-    // The size of e printed as a tree (shared nodes counted once per use), capped.
-    const std::uint64_t tree = fold_dag<std::uint64_t>(e, [](Expr, std::span<const std::uint64_t> kids) {
-        std::uint64_t n = 1;
-        for (std::uint64_t k : kids) n += k;
-        return std::min(n, kMaxPrintNodes + 1);
-    });
-    if (tree > kMaxPrintNodes) throw Error("expression too large to print");
-}
 
 // Binding strength of what a Doc prints as; a child printed where at least `min` is needed
 // and binding less gets parentheses.
@@ -565,91 +552,6 @@ private:
     std::vector<Piece> stack_;
 };
 
-std::string json_escape(std::string_view s) {
-    std::string r;
-    for (unsigned char ch : s) {
-        if (ch == '"' || ch == '\\') {
-            r += '\\';
-            r += static_cast<char>(ch);
-        } else if (ch < 0x20) {
-            static const char hex[] = "0123456789abcdef";
-            r += "\\u00";
-            r += hex[ch >> 4];
-            r += hex[ch & 15];
-        } else {
-            r += static_cast<char>(ch);
-        }
-    }
-    return r;
-}
-
-std::string json_value(double v) { return std::isfinite(v) ? shortest_double(v) : "null"; }
-
-// A walk of the stored DAG as a tree: an Expr or a literal per pending piece.
-struct RawPiece {
-    std::string text;
-    Expr e;
-};
-
-// sep(e, i) is the text before child i of e.
-template <class Atom, class Open, class Sep, class Close>
-std::string walk_stored(Expr root, Atom atom, Open open, Sep sep, Close close) {
-    std::string out;
-    std::vector<RawPiece> stack{{{}, root}};
-    while (!stack.empty()) {
-        RawPiece p = std::move(stack.back());
-        stack.pop_back();
-        check_size(out);
-        if (p.e.is_null()) {
-            out += p.text;
-            continue;
-        }
-        Expr e = p.e;
-        if (op_kind(e.op()) == OpKind::Atom) {
-            out += atom(e);
-            continue;
-        }
-        out += open(e);
-        stack.push_back({close(e), Expr()});
-        for (std::size_t i = e.size(); i-- > 0;) {
-            stack.push_back({{}, e[i]});
-            std::string before = sep(e, i);
-            if (!before.empty()) stack.push_back({std::move(before), Expr()});
-        }
-    }
-    return out;
-}
-
-// The JSON members of the children of an op whose children are not alike ("args" otherwise).
-const char* const* json_fields(Op op) {
-    static const char* const at[] = {"vector", "index"};
-    static const char* const loop[] = {"index", "lo", "hi", "body"};
-    if (op == Op::At) return at;
-    if (binds_index(op) || op == Op::Guard) return loop;
-    return nullptr;
-}
-
-std::string to_json(Expr e) {
-    auto atom = [](Expr a) -> std::string {
-        switch (a.op()) {
-        case Op::Num:
-            return "{\"num\":\"" + a.number().to_string() + "\",\"value\":" + json_value(a.number().value()) + "}";
-        case Op::Sym: return "{\"sym\":\"" + json_escape(a.name()) + "\"}";
-        default: return "{\"const\":\"pi\",\"value\":3.141592653589793}";
-        }
-    };
-    auto open = [](Expr n) {
-        return "{\"op\":\"" + std::string(op_name(n.op())) + (json_fields(n.op()) ? "\"," : "\",\"args\":[");
-    };
-    auto sep = [](Expr n, std::size_t i) {
-        const char* const* fields = json_fields(n.op());
-        if (!fields) return std::string(i > 0 ? "," : "");
-        return std::string(i > 0 ? "," : "") + "\"" + fields[i] + "\":";
-    };
-    auto close = [](Expr n) { return std::string(json_fields(n.op()) ? "}" : "]}"); };
-    return walk_stored(e, atom, open, sep, close);
-}
-
 // C has no loops in an expression: a vector or a reduction anywhere is refused up front.
 void check_c_printable(Expr e) {
     if (any_node(e, [](Expr n) { return is_reduction(n.op()) || n.is(Op::At) || n.is(Op::Len) || n.is(Op::Guard); }))
@@ -657,6 +559,25 @@ void check_c_printable(Expr e) {
 }
 
 } // namespace
+
+namespace detail {
+
+void check_size(const std::string& out) {
+    if (out.size() > kMaxPrintBytes) throw Error("expression too large to print");
+}
+
+void check_printable(Expr e) {
+    if (e.height() > kMaxPrintHeight) throw Error("expression too deep to print");
+    // The size of e printed as a tree (shared nodes counted once per use), capped.
+    const std::uint64_t tree = fold_dag<std::uint64_t>(e, [](Expr, std::span<const std::uint64_t> kids) {
+        std::uint64_t n = 1;
+        for (std::uint64_t k : kids) n += k;
+        return std::min(n, kMaxPrintNodes + 1);
+    });
+    if (tree > kMaxPrintNodes) throw Error("expression too large to print");
+}
+
+} // namespace detail
 
 std::optional<Format> format_from_name(std::string_view name) {
     if (name == "text") return Format::Text;
@@ -680,25 +601,9 @@ std::string_view format_name(Format f) {
 
 std::string to_string(Expr e, Format format) {
     check_printable(e);
-    if (format == Format::Json) return to_json(e);
+    if (format == Format::Json) return detail::to_json(e);
     if (format == Format::C) check_c_printable(e);
     Layout layout = detail::make_layout(e, format != Format::C);
     return InfixPrinter(layout, format).run();
 }
-
-std::string to_sexpr(Expr e) {
-    check_printable(e);
-    auto atom = [](Expr a) -> std::string {
-        switch (a.op()) {
-        case Op::Num: return a.number().to_string();
-        case Op::Sym: return a.name();
-        default: return std::string(op_name(a.op()));
-        }
-    };
-    auto open = [](Expr n) { return "(" + std::string(op_name(n.op())) + (n.size() ? " " : ""); };
-    auto sep = [](Expr, std::size_t i) { return std::string(i > 0 ? " " : ""); };
-    auto close = [](Expr) { return std::string(")"); };
-    return walk_stored(e, atom, open, sep, close);
-}
-
 } // namespace symdiff
