@@ -1,4 +1,4 @@
-// The built-in names of the language (lib/parse/builtins.cpp): the functions with how each
+// The built-in names of the language (defined in lib/parse/names.cpp): the functions with how each
 // lowers, the constants, and the natural order of variable names.
 #pragma once
 
