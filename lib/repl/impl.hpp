@@ -44,10 +44,10 @@ struct Result {
     std::vector<Expr> params;
     /// A Hessian: the function and variables it is of, so that at a point the REPL can
     /// classify it as `hessian --at` does (second_derivative_test).
-    Expr hessian_of;
-    std::vector<Expr> hessian_vars;
+    Expr hessian_of = {};
+    std::vector<Expr> hessian_vars = {};
     /// Lines printed after the value: the eigenvalues and the kind of point.
-    std::string note;
+    std::string note = {};
 };
 
 struct Definition {
