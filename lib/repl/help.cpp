@@ -13,7 +13,7 @@ constexpr std::string_view kCommands[] = {":help", ":vars", ":format", ":load", 
 constexpr std::string_view kKeywords[] = {"diff", "grad", "hessian", "jacobian", "steps",   "check", "minimize",
                                           "at",   "from", "method",  "lr",       "tol",     "plot"};
 
-// Kept in step with the function table of lib/parse/lower.cpp and the constants it knows.
+// Kept in step with the function table of lib/parse/names.cpp and the constants it knows.
 constexpr std::string_view kBuiltins[] = {
     "exp",   "ln",      "log",     "log2",      "log10",   "sqrt",    "pow",     "cbrt",    "abs",     "fabs",    "sign",
     "sin",   "cos",     "tan",     "sec",       "csc",     "cot",     "asin",    "acos",    "atan",
