@@ -50,48 +50,19 @@ struct MinimizeOptions {
     std::string plot_range;
 };
 
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> parts;
-    std::size_t b = 0;
-    for (;;) {
-        const std::size_t e = s.find(sep, b);
-        parts.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
-        if (e == std::string::npos) return parts;
-        b = e + 1;
-    }
-}
-
-std::string trim(std::string s) {
-    const auto b = s.find_first_not_of(" \t");
-    const auto e = s.find_last_not_of(" \t");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-// A constant expression such as -1, 2.5 or pi/2.
-double constant_value(Context& ctx, const std::string& text, const std::string& what) {
-    Expr e;
-    try {
-        e = parse_expr(ctx, text);
-    } catch (const Error& err) {
-        throw Error(fmt::format("{}: '{}' is not a number: {}", what, text, err.what()));
-    }
-    if (!free_symbols(e).empty()) throw Error(fmt::format("{}: '{}' is not a constant", what, text));
-    return evaluate(e, {});
-}
-
 // --from "x=-1,y=1;x=2,y=0" (or --from repeated): one point per ';'-separated group, every
 // variable given exactly once.
 std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<std::string>& from,
                                               std::span<const Expr> vars, const Parsed& parsed) {
     std::vector<std::vector<double>> points;
     for (const std::string& arg : from) {
-        for (const std::string& group : split(arg, ';')) {
+        for (std::string_view group : split(arg, ';')) {
             if (trim(group).empty()) continue;
             std::vector<double> p(vars.size(), 0.0);
             std::vector<bool> given(vars.size(), false);
-            const std::vector<std::string> items = split(group, ',');
+            const std::vector<std::string_view> items = split(group, ',');
             for (std::size_t k = 0; k < items.size(); ++k) {
-                const std::string& item = items[k];
+                const std::string_view item = items[k];
                 const auto eq = item.find('=');
                 if (eq == std::string::npos) {
                     // Without a name it would continue a vector's values (x=1,2,3), and these
@@ -101,10 +72,10 @@ std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<st
                     const auto before = k == 0 ? std::string::npos : items[k - 1].find('=');
                     throw UsageError(continuation_error(
                         "--from", trim(group), k + 1, trim(item),
-                        before == std::string::npos ? std::string() : trim(items[k - 1].substr(0, before)),
+                        before == std::string::npos ? std::string_view() : trim(items[k - 1].substr(0, before)),
                         before == std::string::npos ? ContinuationError::First : ContinuationError::Scalar));
                 }
-                const std::string name = trim(item.substr(0, eq));
+                const std::string name(trim(item.substr(0, eq)));
                 std::size_t i = 0;
                 while (i < vars.size() && vars[i].name() != name) ++i;
                 if (i == vars.size()) {
@@ -132,15 +103,7 @@ std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<st
     return points;
 }
 
-std::vector<double> learning_rates(Context& ctx, const std::string& text) {
-    std::vector<double> rates;
-    for (const std::string& item : split(text, ',')) {
-        const double v = constant_value(ctx, trim(item), "--lr");
-        if (!(v > 0) || !std::isfinite(v)) throw UsageError(fmt::format("--lr must be positive, got '{}'", trim(item)));
-        rates.push_back(v);
-    }
-    return rates;
-}
+std::vector<double> learning_rates(Context& ctx, const std::string& text) { return positive_numbers(ctx, text, "--lr"); }
 
 symdiff::Options optimiser_options(const MinimizeOptions& m) {
     symdiff::Options o;
@@ -298,11 +261,6 @@ void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool 
 // --- functions of vectors and data: the same runs over a Loss, reported without printing
 // every coordinate of a 100,000-element vector.
 
-struct LoopStart {
-    std::vector<double> x;          // scalars, then each vector's elements
-    std::vector<std::size_t> lengths; // of each vector parameter
-    std::vector<SizeBinding> sizes; // sizes given in --from
-};
 
 struct LoopRun {
     std::size_t point;
@@ -316,7 +274,6 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     if (f.is(Op::List) || f.is(Op::Vec)) throw Error("minimize takes a scalar expression, not a list");
     const std::vector<Expr> sizes = size_symbols(f);
     const std::vector<Expr> vector_vars = vector_symbols(f);
-    auto is_size = [&](Expr s) { return std::find(sizes.begin(), sizes.end(), s) != sizes.end(); };
     const std::vector<Expr> params = m.common.wrt.empty()
                                          ? default_parameters(f, in.parsed.variables, data ? &*data : nullptr)
                                          : wrt_variables(ctx, m.common, in);
@@ -330,47 +287,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     std::string names;
     for (Expr v : params) names += (names.empty() ? "" : ", ") + v.name();
 
-    std::vector<LoopStart> points;
-    for (const std::string& arg : m.from) {
-        for (const std::string& group : split(arg, ';')) {
-            if (trim(group).empty()) continue;
-            const std::vector<Binding> items = parse_assignments(ctx, group, "--from");
-            check_list_values(items, f, true); // columns are not variables of --from
-            LoopStart p;
-            for (const Binding& b : items) {
-                const Expr s = ctx.symbol(b.name);
-                if (std::find(params.begin(), params.end(), s) == params.end()) {
-                    if (is_size(s) && !b.is_vector) {
-                        p.sizes.push_back(SizeBinding{s, b.value});
-                        continue;
-                    }
-                    throw Error(fmt::format("--from gives '{}', which is not a variable of the expression ({})", b.name,
-                                            names));
-                }
-            }
-            auto find = [&](Expr v) -> const Binding* {
-                for (const Binding& b : items)
-                    if (b.name == v.name()) return &b;
-                throw UsageError(fmt::format("--from '{}' does not give a value to '{}'", trim(group), v.name()));
-            };
-            for (Expr v : scalars) {
-                const Binding* b = find(v);
-                if (b->is_vector)
-                    throw Error(fmt::format("--from gives a vector to '{}', which the expression uses as a number", v.name()));
-                p.x.push_back(b->value);
-            }
-            for (Expr v : vectors) {
-                const Binding* b = find(v);
-                if (!b->is_vector)
-                    throw Error(fmt::format("'{}' is a vector: give its start with --from '{}=[...]' (e.g. {}=[-1.2,1]*500)",
-                                            v.name(), v.name(), v.name()));
-                p.x.insert(p.x.end(), b->elements.begin(), b->elements.end());
-                p.lengths.push_back(b->elements.size());
-            }
-            points.push_back(std::move(p));
-        }
-    }
-    if (points.empty()) throw UsageError("--from needs at least one point, e.g. --from 'x=[-1.2,1]*500'");
+    const std::vector<StartPoint> points = parse_start_points(ctx, m.from, f, params, "--from");
     const auto rates = learning_rates(ctx, m.lr);
     symdiff::Options base = optimiser_options(m);
     base.trace_every = 0; // a trace row per step of 100,000 coordinates is too much: see LoopRun::trace
@@ -394,7 +311,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     std::vector<plot::RunPath> paths; // for --plot: f at each step (a vector's path is not drawn)
     for (std::size_t pi = 0; pi < points.size(); ++pi) {
         if (InterruptScope::status() != 0 && !runs.empty()) break;
-        const LoopStart& p = points[pi];
+        const StartPoint& p = points[pi];
         std::vector<VectorParameter> vp;
         for (std::size_t j = 0; j < vectors.size(); ++j) vp.push_back(VectorParameter{vectors[j], p.lengths[j]});
         {
@@ -452,7 +369,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     if (!m.picture.path.empty()) draw_picture(plot::descent_figure(f, {}, paths), m.picture);
 
     // The point as text: scalars by value, vectors by their first elements and norm.
-    auto point_text = [&](std::span<const double> x, const LoopStart& p) {
+    auto point_text = [&](std::span<const double> x, const StartPoint& p) {
         std::string s;
         for (std::size_t i = 0; i < scalars.size(); ++i)
             s += (i ? ", " : "") + scalars[i].name() + "=" + number_text(x[i]);
@@ -467,7 +384,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         }
         return s;
     };
-    auto point_json = [&](std::span<const double> x, const LoopStart& p) {
+    auto point_json = [&](std::span<const double> x, const StartPoint& p) {
         JsonObject o;
         for (std::size_t i = 0; i < scalars.size(); ++i) o.number(scalars[i].name(), x[i]);
         std::size_t at = scalars.size();
@@ -483,7 +400,7 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         std::string list = "[";
         for (std::size_t i = 0; i < runs.size(); ++i) {
             const Report& r = runs[i].report;
-            const LoopStart& p = points[runs[i].point];
+            const StartPoint& p = points[runs[i].point];
             JsonObject j;
             j.raw("start", point_json(r.start, p))
                 .number("lr", runs[i].lr)
@@ -522,8 +439,9 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         print_line(fmt::format("steps:    {} ({} evaluations)", r.steps, r.evaluations));
         print_line("stopped:  " + r.message);
         print_line(fmt::format("time:     {:.3g} s", r.seconds));
-        for (const std::string& line : split(format_assessment(runs[0].verdict), '\n'))
-            if (!line.empty()) print_line(line);
+        const std::string assessment = format_assessment(runs[0].verdict);
+        for (std::string_view line : split(assessment, '\n'))
+            if (!line.empty()) print_line(std::string(line));
         return;
     }
     std::vector<std::vector<std::string>> rows;

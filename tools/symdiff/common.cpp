@@ -3,6 +3,7 @@
 
 #include "symdiff/simplify.hpp"
 #include "symdiff/suggest.hpp"
+#include "symdiff/values.hpp"
 
 #include <fmt/format.h>
 
@@ -22,40 +23,6 @@
 namespace symdiff::cli {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view space = " \t\r\n";
-    auto b = s.find_first_not_of(space);
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(space) - b + 1);
-}
-
-// Splits at commas outside brackets, so that `--at y=atan2(1,2),x=1` keeps the call whole.
-std::vector<std::string_view> split_top_level(std::string_view s) {
-    std::vector<std::string_view> parts;
-    int depth = 0;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == '(' || c == '[') ++depth;
-        else if ((c == ')' || c == ']') && depth > 0) --depth;
-        else if (c == ',' && depth == 0) {
-            parts.push_back(s.substr(start, i - start));
-            start = i + 1;
-        }
-    }
-    parts.push_back(s.substr(start));
-    return parts;
-}
-
-bool is_name_byte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-
-// A name as the parser takes it: letters (any non-ASCII byte counts, for Greek), digits and
-// '_', not starting with a digit. The parser has the last word on the value.
-bool looks_like_name(std::string_view s) {
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return is_name_byte(static_cast<unsigned char>(c)); });
-}
-
 std::vector<Binding> parse_at(Context& ctx, const std::vector<std::string>& raw) {
     std::vector<Binding> out;
     for (const std::string& arg : raw) {
@@ -71,207 +38,7 @@ std::vector<Binding> parse_at(Context& ctx, const std::vector<std::string>& raw)
 }
 
 
-// A constant expression's value, or an error in the words of `what`.
-Expr constant_expr(Context& ctx, std::string_view text, std::string_view what) {
-    Expr v;
-    try {
-        v = parse_expr(ctx, text, ParseOptions{});
-    } catch (const Error& e) {
-        Diagnostic d = e.diagnostic();
-        d.message = fmt::format("in the value of {}: {}", what, d.message);
-        throw Error(std::move(d));
-    }
-    auto free = free_symbols(v);
-    if (!free.empty())
-        throw Error(fmt::format("the value of {} must be a constant, but it uses '{}'", what, free.front().name()));
-    if (v.is(Op::List))
-        throw Error(fmt::format("the value of {} must be a number, not a list (a vector is written [a, b, c])", what));
-    if (uses_loops(v)) throw Error(fmt::format("the value of {} must be a number", what));
-    return v;
-}
-
-double constant(Context& ctx, std::string_view text, std::string_view what) {
-    return evaluate(constant_expr(ctx, text, what), {});
-}
-
-// The largest vector a value may spell out: 8 bytes each, a gigabyte.
-constexpr std::size_t kMaxElements = std::size_t{1} << 27;
-
 } // namespace
-
-namespace {
-
-// Where `..` of a range `a..b` or `a..b:n` is: outside brackets, in a value not in brackets.
-std::size_t range_dots(std::string_view text) {
-    if (!text.empty() && text.front() == '[') return std::string_view::npos;
-    int depth = 0;
-    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-        if (text[i] == '(' || text[i] == '[') ++depth;
-        else if (text[i] == ')' || text[i] == ']') --depth;
-        else if (depth == 0 && text[i] == '.' && text[i + 1] == '.') return i;
-    }
-    return std::string_view::npos;
-}
-
-// `a..b:n`: n evenly spaced points from a to b, both included; `a..b` with integer ends:
-// every integer from a to b. Point k is (a*(n-1-k) + b*k)/(n-1), so the ends are exact and
-// 0..1:11 gives 0.3 rather than 3*0.1.
-Binding parse_range(Context& ctx, Binding b, std::string_view text, std::size_t dots, std::string_view what) {
-    std::string_view rest = text.substr(dots + 2);
-    std::size_t colon = rest.rfind(':');
-    const double lo = constant(ctx, trim(text.substr(0, dots)), what);
-    const double hi = constant(ctx, trim(rest.substr(0, colon)), what);
-    if (!std::isfinite(lo) || !std::isfinite(hi))
-        throw Error(fmt::format("the range of {} must have finite ends, not {}..{}", what, number_text(lo), number_text(hi)));
-    double n = 0;
-    if (colon == std::string_view::npos) {
-        if (lo != std::trunc(lo) || hi != std::trunc(hi))
-            throw Error(fmt::format("the range {} of {} needs a number of points, as in {}=-3..3:13 (13 points); "
-                                    "without one its ends must be integers",
-                                    text, what, b.name));
-        n = std::fabs(hi - lo) + 1;
-    } else {
-        n = constant(ctx, trim(rest.substr(colon + 1)), what);
-        if (!(n >= 1 && n == std::trunc(n)))
-            throw Error(fmt::format("the number of points of the range {} of {} must be a positive integer, not {}", text,
-                                    what, number_text(n)));
-        if (n == 1 && lo != hi)
-            throw Error(fmt::format("the range {} of {} has one point but two different ends", text, what));
-    }
-    if (n > static_cast<double>(kMaxElements))
-        throw Error(fmt::format("the range {} of {} has more than {} points", text, what, kMaxElements));
-    const auto count = static_cast<std::size_t>(n);
-    b.is_vector = true;
-    b.elements.resize(count);
-    if (count == 1) {
-        b.elements[0] = lo;
-        return b;
-    }
-    const double last = static_cast<double>(count - 1);
-    for (std::size_t k = 0; k < count; ++k) {
-        const double t = static_cast<double>(k);
-        b.elements[k] = (lo * (last - t) + hi * t) / last;
-    }
-    return b;
-}
-
-} // namespace
-
-Binding parse_value(Context& ctx, std::string_view name, std::string_view text, std::string_view what) {
-    Binding b;
-    b.name = std::string(name);
-    text = trim(text);
-    if (std::size_t dots = range_dots(text); dots != std::string_view::npos)
-        return parse_range(ctx, std::move(b), text, dots, what);
-    if (text.empty() || text.front() != '[') {
-        b.exact = constant_expr(ctx, text, what);
-        b.value = evaluate(b.exact, {});
-        return b;
-    }
-    // The matching bracket, then nothing or `*count`.
-    int depth = 0;
-    std::size_t close = std::string_view::npos;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '[' || text[i] == '(') ++depth;
-        else if ((text[i] == ']' || text[i] == ')') && --depth == 0) {
-            close = i;
-            break;
-        }
-    }
-    if (close == std::string_view::npos || text[close] != ']')
-        throw Error(fmt::format("the vector value of {} has no closing ']'", what));
-    std::size_t times = 1;
-    std::string_view rest = trim(text.substr(close + 1));
-    if (!rest.empty()) {
-        if (rest.front() != '*')
-            throw Error(fmt::format("after the vector of {} only '*count' may follow, not '{}'", what, rest));
-        const double t = constant(ctx, trim(rest.substr(1)), what);
-        if (!(t >= 1 && t == std::trunc(t) && t <= static_cast<double>(kMaxElements)))
-            throw Error(fmt::format("the repetition count of {} must be a positive integer, not {}", what,
-                                    number_text(t)));
-        times = static_cast<std::size_t>(t);
-    }
-    std::vector<double> items;
-    std::string_view inside = trim(text.substr(1, close - 1));
-    if (inside.empty()) throw Error(fmt::format("the vector value of {} is empty", what));
-    for (std::string_view item : split_top_level(inside)) {
-        if (trim(item).empty()) throw Error(fmt::format("the vector value of {} has an empty item", what));
-        items.push_back(constant(ctx, trim(item), what));
-    }
-    if (items.size() * times > kMaxElements)
-        throw Error(fmt::format("the vector value of {} has more than {} elements", what, kMaxElements));
-    b.is_vector = true;
-    Activity building(fmt::format("making the vector value of {} ({} elements, {} MB)", what, items.size() * times,
-                                  items.size() * times * sizeof(double) >> 20));
-    b.elements.reserve(items.size() * times);
-    for (std::size_t t = 0; t < times; ++t) b.elements.insert(b.elements.end(), items.begin(), items.end());
-    return b;
-}
-
-std::string continuation_error(std::string_view option, std::string_view list, std::size_t item,
-                               std::string_view text, std::string_view name, ContinuationError kind) {
-    const std::string where = fmt::format("{}: '{}' (item {} of '{}') has no name", option, text, item, list);
-    switch (kind) {
-    case ContinuationError::First: return fmt::format("{} expects name=value, got '{}'", option, text);
-    case ContinuationError::Scalar:
-        return fmt::format("{}, so it continues the values of '{}', but '{}' is a scalar: give it one value, and "
-                           "the next variable as name=value",
-                           where, name, name);
-    case ContinuationError::Bracketed:
-        return fmt::format("{}, so it continues the values of '{}', which are already given in brackets: put them "
-                           "all inside [...]",
-                           where, name);
-    }
-    return where;
-}
-
-std::vector<Binding> parse_assignments(Context& ctx, std::string_view text, std::string_view option) {
-    std::vector<Binding> out;
-    const std::string_view list = trim(text);
-    std::size_t index = 0;
-    for (std::string_view item : split_top_level(text)) {
-        ++index;
-        item = trim(item);
-        auto eq = item.find('=');
-        if (eq == std::string_view::npos) {
-            // x=-1.2,1,0.5: an item without a name continues the vector of the name before it.
-            if (out.empty() || item.empty())
-                throw UsageError(item.empty() ? fmt::format("{} expects name=value, got '{}'", option, item)
-                                              : continuation_error(option, list, index, item, {},
-                                                                   ContinuationError::First));
-            Binding& b = out.back();
-            if (b.is_vector && b.scalar_error.empty())
-                throw UsageError(continuation_error(option, list, index, item, b.name, ContinuationError::Bracketed));
-            if (!item.empty() && item.front() == '[')
-                throw UsageError(fmt::format("{} {}: a vector in brackets cannot continue a list of values, got '{}'",
-                                             option, b.name, item));
-            if (!b.is_vector) {
-                b.is_vector = true;
-                b.elements.push_back(b.value);
-                b.scalar_error = continuation_error(option, list, index, item, b.name, ContinuationError::Scalar);
-            }
-            if (b.elements.size() >= kMaxElements)
-                throw Error(fmt::format("the vector value of {} {} has more than {} elements", option, b.name,
-                                        kMaxElements));
-            b.elements.push_back(constant(ctx, item, fmt::format("{} {}", option, b.name)));
-            continue;
-        }
-        std::string name(trim(item.substr(0, eq)));
-        std::string_view value = trim(item.substr(eq + 1));
-        if (!looks_like_name(name))
-            throw UsageError(fmt::format("{} expects name=value, and '{}' is not a variable name", option, name));
-        if (std::any_of(out.begin(), out.end(), [&](const Binding& b) { return b.name == name; }))
-            throw UsageError(fmt::format("{} gives '{}' twice", option, name));
-        if (value.empty()) throw UsageError(fmt::format("{} {}= needs a value", option, name));
-        out.push_back(parse_value(ctx, name, value, fmt::format("{} {}", option, name)));
-    }
-    return out;
-}
-
-void check_list_values(std::span<const Binding> values, Expr e, bool rows_read_numbers) {
-    for (const Binding& b : values)
-        if (!b.scalar_error.empty() && used_as_number(e, b.name, rows_read_numbers)) throw UsageError(b.scalar_error);
-}
 
 namespace {
 
@@ -726,26 +493,6 @@ CLI::Option* add_count_option(CLI::App* cmd, const std::string& name, std::uint6
     };
     return cmd->add_option(name, value, help)->check(CLI::Validator(check, "N", "count"))->type_name("N");
 }
-
-Activity::Activity(std::string what) : what_(std::move(what)), exceptions_(std::uncaught_exceptions()) {}
-
-namespace {
-std::string& failed_activity() {
-    static std::string what;
-    return what;
-}
-} // namespace
-
-Activity::~Activity() {
-    if (std::uncaught_exceptions() > exceptions_ && failed_activity().empty()) {
-        try {
-            failed_activity() = what_;
-        } catch (...) {
-        }
-    }
-}
-
-const std::string& Activity::failed() { return failed_activity(); }
 
 void refuse_input_as_output(const std::string& option, const std::string& output,
                             std::span<const std::pair<std::string, std::string>> inputs) {

@@ -31,15 +31,13 @@
 #include "symdiff/output.hpp"
 #include "symdiff/parse.hpp"
 #include "symdiff/print.hpp"
+#include "symdiff/values.hpp"
 
 namespace symdiff::cli {
 
 /// Wrong use of the program that CLI11 cannot see, such as `--at x` without a value:
 /// main prints "error: <what>" and exits with status 2.
-class UsageError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+using symdiff::UsageError;
 
 /// The exit statuses of the program (README "Exit status and errors"): 128 + the signal for
 /// a run stopped by Ctrl-C (SIGINT) or SIGTERM.
@@ -89,22 +87,7 @@ public:
 CLI::Option* add_count_option(CLI::App* cmd, const std::string& name, std::uint64_t& value, const std::string& help,
                               std::uint64_t max = std::numeric_limits<std::uint64_t>::max());
 
-/// What the program is doing, for the message of an allocation failure: while one lives, an
-/// exception leaving its scope records `what` (the innermost one), and main's "out of memory"
-/// names it.
-class Activity {
-public:
-    explicit Activity(std::string what);
-    ~Activity();
-    Activity(const Activity&) = delete;
-    Activity& operator=(const Activity&) = delete;
-    /// The innermost activity an exception left, or empty.
-    static const std::string& failed();
-
-private:
-    std::string what_;
-    int exceptions_;
-};
+using symdiff::Activity;
 
 /// A UsageError if `output` (given to `option`) is the same file as one of the inputs:
 /// {option, path} pairs, such as {"--data", "d.csv"}. "-" and paths that do not exist are
@@ -184,34 +167,7 @@ std::string exact_line(const Input& in, Expr e, double value, Format format);
 /// The scalar --at bindings as evaluate() takes them (vectors left out).
 Bindings bindings(const Input& in);
 
-/// A value of --at, --from or --init: a constant expression (`-1.2`, `pi/2`), or a vector
-/// `[a, b, c]` whose items are constant expressions, optionally repeated: `[-1.2, 1]*500` is
-/// the 1000 elements -1.2, 1, -1.2, 1, ... Throws symdiff::Error naming `what` ("--at x").
-Binding parse_value(Context& ctx, std::string_view name, std::string_view text, std::string_view what);
-
-/// Splits `x=1,y=[1,2]*3` at the commas outside brackets into name=value items and parses
-/// each value with parse_value. An item without '=' continues the values of the name before
-/// it, which makes that name a vector: `x=-1.2,1,0.5,y=2` is x = [-1.2, 1, 0.5] and y = 2.
-/// A malformed item, a name given twice, a list that starts without a name, or a continuation
-/// after a vector in brackets is a UsageError (the messages of continuation_error).
-std::vector<Binding> parse_assignments(Context& ctx, std::string_view text, std::string_view option);
-
-/// Why an item without a name (`1` in `x=0,1`) cannot continue a list of values.
-enum class ContinuationError : std::uint8_t {
-    First,     ///< it is the first item: there is no name before it
-    Scalar,    ///< the name before it is a scalar of the expression
-    Bracketed, ///< the name before it already has a vector in brackets
-};
-/// The message for item `item` (1-based, text `text`) of `list` given to `option`, continuing
-/// (First: "--from expects name=value, got '1'", as for any item without a name)
-/// `name`: "--from: '1' (item 2 of 'm=0,1') has no name, so it continues the values of 'm',
-/// but 'm' is a scalar: ...".
-std::string continuation_error(std::string_view option, std::string_view list, std::size_t item,
-                               std::string_view text, std::string_view name, ContinuationError kind);
-/// Throws the Binding's scalar_error (a UsageError) for the first list without brackets given
-/// to a name that e uses as a number (used_as_number). read_input checks --at this way, with
-/// rows_read_numbers false: it does not know --data.
-void check_list_values(std::span<const Binding> values, Expr e, bool rows_read_numbers);
+// parse_value, parse_assignments, continuation_error and check_list_values: values.hpp.
 
 // --- data and vectors (docs/reductions.md)
 

@@ -357,12 +357,12 @@ int main(int argc, char** argv) {
     ::signal(SIGXFSZ, SIG_IGN);
     try {
         status = run(argc, argv);
+    } catch (const UsageError& e) { // before symdiff::Error, which it is
+        print_error(e.what());
+        status = kUsage;
     } catch (const symdiff::Error& e) {
         std::fputs(e.diagnostic().render().c_str(), stderr);
         status = kBadInput;
-    } catch (const UsageError& e) {
-        print_error(e.what());
-        status = kUsage;
     } catch (const CommandVerdict& v) {
         status = v.status;
     } catch (const std::bad_alloc&) {
