@@ -285,6 +285,31 @@ TEST_CASE("jit: fast-math is opt-in and stays close", "[jit]") {
     CHECK(b == Approx(a).epsilon(1e-12));
 }
 
+// The closeness above holds without the flags too; this fails if fast_math sets none. x*x - y*y
+// at x = y is exactly 0 in exact code; `fast` includes `contract`, so on a CPU with FMA one
+// product is fused and the result is the other's rounding error, not 0.
+TEST_CASE("jit: fast_math sets LLVM's fast flags: x*x - y*y is fused, not 0", "[jit]") {
+    Context ctx;
+    Expr x = ctx.symbol("x"), y = ctx.symbol("y");
+    const Expr in[] = {x, y};
+    std::vector<Expr> outs{x * x - y * y};
+    const JitOptions fast_options{.opt_level = 3, .fast_math = true};
+    CompiledFunction exact = compile(outs, in);
+    CompiledFunction fast = compile(outs, in, fast_options);
+    const double args[] = {0.1, 0.1};
+    double a = -1, b = -1;
+    exact(args, &a);
+    fast(args, &b);
+    CHECK(a == 0.0);
+    if (__builtin_cpu_supports("fma")) {
+        CHECK(b != 0.0);
+        CHECK(std::fabs(b) < 1e-17);
+    }
+    std::vector<KernelSpec> ks{{"k", outs}};
+    CHECK(emit_llvm_ir(ks, in, fast_options).find("fmul fast double") != std::string::npos);
+    CHECK(emit_llvm_ir(ks, in, JitOptions{.opt_level = 3}).find("fast") == std::string::npos);
+}
+
 TEST_CASE("jit: emitted IR and assembly name the kernels and their attributes", "[jit]") {
     Rosenbrock r;
     const Expr vars[] = {r.x, r.y};

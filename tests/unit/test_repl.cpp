@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -318,50 +317,6 @@ TEST_CASE("repl: golden transcripts", "[repl][golden]") {
         INFO("golden " << input.filename().string() << " (SYMDIFF_UPDATE_GOLDEN=1 rewrites it)\n" << actual);
         CHECK(matches(slurp(expected_path), actual));
     }
-}
-
-// 10,000 lines through the program: each statement prints one line, flushed as it is done,
-// so the time at which the 1,000th and the 10,000th lines arrive measures the first and the
-// last 1,000 statements. Only a generous ratio is asserted: a session that slows down as it
-// grows (a quadratic walk over its definitions, say) fails it, a busy machine does not.
-TEST_CASE("repl: 10,000 piped lines do not slow down", "[repl][scale]") {
-    Scratch dir("scale");
-    const fs::path script = dir.path / "session.txt";
-    {
-        std::ofstream out(script);
-        for (int i = 0; i < 10000; ++i) {
-            switch (i % 5) {
-            // 2,000 distinct definitions: the session grows all along.
-            case 0: out << "f" << i << "(x, y) = (1-x)^2 + " << i % 97 << "*(y-x^2)^2\n"; break;
-            case 1: out << "f" << i - 1 << "(0.5, " << i % 7 << ")\n"; break;
-            case 2: out << "grad(f" << i - 2 << ")(1, 2)\n"; break;
-            case 3: out << "diff(sin(x)^" << i % 13 + 1 << "*exp(y), x)\n"; break;
-            default: out << "(" << i << " + 1)*2\n"; break;
-            }
-        }
-    }
-    std::string command = "HOME='" + dir.path.string() + "' '" + std::string(SYMDIFF_CLI) + "' repl <'" +
-                          script.string() + "' 2>&1";
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::vector<clock::time_point> at; // arrival time of each output line
-    std::string line;
-    int c;
-    while ((c = std::fgetc(pipe)) != EOF) {
-        if (c == '\n') at.push_back(clock::now());
-    }
-    int status = ::pclose(pipe);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-    REQUIRE(at.size() == 10000);
-    auto seconds = [](clock::duration d) { return std::chrono::duration<double>(d).count(); };
-    const double first = seconds(at[999] - start);
-    const double last = seconds(at[9999] - at[8999]);
-    std::printf("repl scale: first 1,000 lines %.3f s, last 1,000 lines %.3f s (ratio %.2f)\n", first, last,
-                last / first);
-    CHECK(last < 5 * first + 0.5);
 }
 
 #endif // SYMDIFF_CLI
