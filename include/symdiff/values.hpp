@@ -98,6 +98,18 @@ std::string continuation_error(std::string_view what, std::string_view list, std
 void check_list_values(std::span<const Assignment> values, Expr e, bool rows_read_numbers);
 
 
+// --- an optimiser's options
+
+/// How the caller names the three choices set_optimiser_choices reads ("--method", "method").
+struct ChoiceNames {
+    std::string_view method, momentum_form, schedule;
+};
+/// Sets o.method, o.momentum_form and o.schedule from their names (`adam`, `velocity`,
+/// `exp:0.99`). An unknown name is a UsageError: "unknown <method> 'x' (gd, momentum, ...)",
+/// "<momentum_form> is accumulate or velocity, not 'x'", "<schedule> is constant, ... not 'x'".
+void set_optimiser_choices(Options& o, std::string_view method, std::string_view momentum_form,
+                           std::string_view schedule, const ChoiceNames& names);
+
 // --- start points of an optimiser
 
 /// A start point of a function of vectors or data: the scalar parameters' values, then each

@@ -326,6 +326,23 @@ void check_list_values(std::span<const Assignment> values, Expr e, bool rows_rea
         if (!b.scalar_error.empty() && used_as_number(e, b.name, rows_read_numbers)) throw UsageError(b.scalar_error);
 }
 
+void set_optimiser_choices(Options& o, std::string_view method, std::string_view momentum_form,
+                           std::string_view schedule, const ChoiceNames& names) {
+    const auto m = method_from_name(method);
+    if (!m)
+        throw UsageError(fmt::format("unknown {} '{}' (gd, momentum, nesterov, adam, rmsprop, lbfgs, newton)", names.method,
+                                     method));
+    o.method = *m;
+    const auto form = momentum_form_from_name(momentum_form);
+    if (!form) throw UsageError(fmt::format("{} is accumulate or velocity, not '{}'", names.momentum_form, momentum_form));
+    o.momentum_form = *form;
+    const auto s = Schedule::parse(schedule);
+    if (!s)
+        throw UsageError(fmt::format("{} is constant, step:GAMMA:EVERY, exp:GAMMA or inv:GAMMA, not '{}'",
+                                     names.schedule, schedule));
+    o.schedule = *s;
+}
+
 std::vector<StartPoint> parse_start_points(Context& ctx, std::span<const std::string> texts, Expr f,
                                            std::span<const Expr> params, std::string_view what) {
     const std::vector<Expr> sizes = size_symbols(f);

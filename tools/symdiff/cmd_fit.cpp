@@ -112,15 +112,7 @@ std::string join(const std::vector<std::string>& names) {
 symdiff::FitOptions fit_options(const FitCliOptions& m) {
     symdiff::FitOptions f;
     symdiff::Options& o = f.optimiser;
-    o.method = *method_from_name(m.method);
-    auto form = momentum_form_from_name(m.momentum_form);
-    if (!form) throw UsageError(fmt::format("--momentum-form is accumulate or velocity, not '{}'", m.momentum_form));
-    o.momentum_form = *form;
-    auto schedule = Schedule::parse(m.schedule);
-    if (!schedule)
-        throw UsageError(fmt::format("--schedule is constant, step:GAMMA:EVERY, exp:GAMMA or inv:GAMMA, not '{}'",
-                                     m.schedule));
-    o.schedule = *schedule;
+    set_optimiser_choices(o, m.method, m.momentum_form, m.schedule, kChoiceNames);
     if (!(m.lr > 0) || !std::isfinite(m.lr)) throw UsageError(fmt::format("--lr must be positive, got {}", number_text(m.lr)));
     o.lr = m.lr;
     o.momentum = m.momentum;

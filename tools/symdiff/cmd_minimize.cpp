@@ -103,23 +103,9 @@ std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<st
     return points;
 }
 
-std::vector<double> learning_rates(Context& ctx, const std::string& text) { return positive_numbers(ctx, text, "--lr"); }
-
 symdiff::Options optimiser_options(const MinimizeOptions& m) {
     symdiff::Options o;
-    auto method = method_from_name(m.method);
-    if (!method)
-        throw UsageError(fmt::format("unknown --method '{}' (gd, momentum, nesterov, adam, rmsprop, lbfgs, newton)",
-                                     m.method));
-    o.method = *method;
-    auto form = momentum_form_from_name(m.momentum_form);
-    if (!form) throw UsageError(fmt::format("--momentum-form is accumulate or velocity, not '{}'", m.momentum_form));
-    o.momentum_form = *form;
-    auto schedule = Schedule::parse(m.schedule);
-    if (!schedule)
-        throw UsageError(fmt::format("--schedule is constant, step:GAMMA:EVERY, exp:GAMMA or inv:GAMMA, not '{}'",
-                                     m.schedule));
-    o.schedule = *schedule;
+    set_optimiser_choices(o, m.method, m.momentum_form, m.schedule, kChoiceNames);
     o.max_steps = m.steps;
     o.grad_tol = m.tol;
     o.f_tol = m.ftol;
@@ -222,6 +208,49 @@ std::string json_point(std::span<const Expr> vars, std::span<const double> x) {
     return s + "}";
 }
 
+// One run of the JSON report, its start and end points given as JSON.
+std::string json_run(const std::string& start, double lr, const std::string& end, const Report& r,
+                     const Assessment& a) {
+    JsonObject j;
+    j.raw("start", start)
+        .number("lr", lr)
+        .raw("end", end)
+        .number("f_start", r.f_start)
+        .number("f", r.f)
+        .number("grad_norm", r.grad_norm)
+        .raw("steps", std::to_string(r.steps))
+        .raw("evaluations", std::to_string(r.evaluations))
+        .string("stopped", stop_reason_name(r.reason))
+        .string("message", r.message)
+        .string("verdict", verdict_name(a.verdict))
+        .number("seconds", r.seconds);
+    if (a.point) j.raw("point", json_curvature(*a.point));
+    return j.str();
+}
+
+// Rows of cells, each column as wide as its widest cell, two spaces apart.
+void print_aligned(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(rows.front().size(), 0);
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+        }
+        print_line(line);
+    }
+}
+
+// A table's verdict cell: the verdict, and why a diverged or interrupted run stopped.
+std::string verdict_text(const Report& r, const Assessment& a) {
+    std::string verdict(verdict_name(a.verdict));
+    if (r.reason == StopReason::Diverged) verdict += " (" + r.message.substr(r.message.find(':') + 2) + ")";
+    if (r.reason == StopReason::Interrupted) verdict += " (" + r.message + ")";
+    return verdict;
+}
+
 void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool show_start) {
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> head;
@@ -238,29 +267,14 @@ void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool 
         row.push_back(number_text(r.report.f));
         row.push_back(number_text(r.report.grad_norm));
         row.push_back(std::to_string(r.report.steps));
-        std::string verdict(verdict_name(r.verdict.verdict));
-        if (r.report.reason == StopReason::Diverged)
-            verdict += " (" + r.report.message.substr(r.report.message.find(':') + 2) + ")";
-        if (r.report.reason == StopReason::Interrupted) verdict += " (" + r.report.message + ")";
-        row.push_back(verdict);
+        row.push_back(verdict_text(r.report, r.verdict));
         rows.push_back(std::move(row));
     }
-    std::vector<std::size_t> width(head.size(), 0);
-    for (const auto& row : rows)
-        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            line += row[c];
-            if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
-        }
-        print_line(line);
-    }
+    print_aligned(rows);
 }
 
 // --- functions of vectors and data: the same runs over a Loss, reported without printing
 // every coordinate of a 100,000-element vector.
-
 
 struct LoopRun {
     std::size_t point;
@@ -269,10 +283,122 @@ struct LoopRun {
     Assessment verdict;
 };
 
+// The report of run_minimize_loops: one run as lines, several as a table, or JSON.
+struct LoopReport {
+    const MinimizeOptions& m;
+    const Input& in;
+    const std::optional<DataSet>& data;
+    std::span<const Expr> params, scalars, vectors;
+    std::span<const StartPoint> points;
+    std::span<const LoopRun> runs;
+    const Loss& first;
+    bool many;
+
+    // The point as text: scalars by value, vectors by their first elements and norm.
+    std::string point_text(std::span<const double> x, const StartPoint& p) const {
+        std::string s;
+        for (std::size_t i = 0; i < scalars.size(); ++i)
+            s += (i ? ", " : "") + scalars[i].name() + "=" + number_text(x[i]);
+        std::size_t at = scalars.size();
+        for (std::size_t j = 0; j < vectors.size(); ++j) {
+            const auto v = x.subspan(at, p.lengths[j]);
+            double n2 = 0;
+            for (double e : v) n2 += e * e;
+            s += (s.empty() ? "" : ", ") + vectors[j].name() + "=" + vector_summary(v, 10) + " |" + vectors[j].name() +
+                 "| = " + number_text(std::sqrt(n2));
+            at += p.lengths[j];
+        }
+        return s;
+    }
+
+    std::string point_json(std::span<const double> x, const StartPoint& p) const {
+        JsonObject o;
+        for (std::size_t i = 0; i < scalars.size(); ++i) o.number(scalars[i].name(), x[i]);
+        std::size_t at = scalars.size();
+        for (std::size_t j = 0; j < vectors.size(); ++j) {
+            o.raw(vectors[j].name(), json_numbers(x.subspan(at, p.lengths[j])));
+            at += p.lengths[j];
+        }
+        return o.str();
+    }
+
+    void print() const {
+        if (m.common.format == Format::Json) return print_json();
+        if (runs.size() == 1 && !many) return print_one();
+        print_table();
+    }
+
+    void print_json() const {
+        std::string list = "[";
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            const Report& r = runs[i].report;
+            const StartPoint& p = points[runs[i].point];
+            list += (i ? ", " : "") +
+                    json_run(point_json(r.start, p), runs[i].lr, point_json(r.x, p), r, runs[i].verdict);
+        }
+        list += "]";
+        JsonObject sizes_json;
+        for (const SizeBinding& s : first.sizes()) sizes_json.number(s.symbol.name(), s.value);
+        JsonObject json = json_header("minimize", in);
+        if (data) json.raw("data", json_data(m.data, *data));
+        json.string("method", m.method).raw("wrt", json_names(params)).raw("sizes", sizes_json.str()).raw("runs", list);
+        print_line(json.str());
+    }
+
+    void print_one() const {
+        std::string size_text;
+        for (const SizeBinding& s : first.sizes())
+            size_text += (size_text.empty() ? "" : ", ") + s.symbol.name() + " = " + number_text(s.value);
+        const Report& r = runs[0].report;
+        print_line("method:   " + std::string(method_name(r.method)));
+        if (!size_text.empty()) print_line("sizes:    " + size_text);
+        print_line("start:    " + point_text(r.start, points.front()) + "  f = " + number_text(r.f_start));
+        print_line("end:      " + point_text(r.x, points.front()));
+        print_line("f:        " + number_text(r.f));
+        print_line("|grad f|: " + number_text(r.grad_norm));
+        print_line(fmt::format("steps:    {} ({} evaluations)", r.steps, r.evaluations));
+        print_line("stopped:  " + r.message);
+        print_line(fmt::format("time:     {:.3g} s", r.seconds));
+        const std::string assessment = format_assessment(runs[0].verdict);
+        for (std::string_view line : split(assessment, '\n'))
+            if (!line.empty()) print_line(std::string(line));
+    }
+
+    void print_table() const {
+        std::vector<std::vector<std::string>> rows;
+        std::vector<std::string> head;
+        if (points.size() > 1) head.push_back("start");
+        head.push_back("lr");
+        for (Expr v : scalars) head.push_back(v.name());
+        for (Expr v : vectors) head.push_back("|" + v.name() + "|");
+        for (const char* h : {"f", "|grad f|", "steps", "verdict"}) head.push_back(h);
+        rows.push_back(head);
+        for (const LoopRun& run : runs) {
+            const Report& r = run.report;
+            std::vector<std::string> row;
+            if (points.size() > 1) row.push_back(std::to_string(run.point + 1));
+            row.push_back(number_text(run.lr));
+            for (std::size_t i = 0; i < scalars.size(); ++i) row.push_back(number_text(r.x[i]));
+            std::size_t at = scalars.size();
+            for (std::size_t len : points[run.point].lengths) {
+                double n2 = 0;
+                for (std::size_t k = 0; k < len; ++k) n2 += r.x[at + k] * r.x[at + k];
+                row.push_back(number_text(std::sqrt(n2)));
+                at += len;
+            }
+            row.push_back(number_text(r.f));
+            row.push_back(number_text(r.grad_norm));
+            row.push_back(std::to_string(r.steps));
+            row.push_back(verdict_text(r, run.verdict));
+            rows.push_back(std::move(row));
+        }
+        print_aligned(rows);
+    }
+};
+
 void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in, const std::optional<DataSet>& data) {
     const Expr f = in.parsed.expr;
     if (f.is(Op::List) || f.is(Op::Vec)) throw Error("minimize takes a scalar expression, not a list");
-    const std::vector<Expr> sizes = size_symbols(f);
     const std::vector<Expr> vector_vars = vector_symbols(f);
     const std::vector<Expr> params = m.common.wrt.empty()
                                          ? default_parameters(f, in.parsed.variables, data ? &*data : nullptr)
@@ -284,11 +410,8 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         if (std::find(vector_vars.begin(), vector_vars.end(), p) != vector_vars.end()) vectors.push_back(p);
         else scalars.push_back(p);
     }
-    std::string names;
-    for (Expr v : params) names += (names.empty() ? "" : ", ") + v.name();
-
     const std::vector<StartPoint> points = parse_start_points(ctx, m.from, f, params, "--from");
-    const auto rates = learning_rates(ctx, m.lr);
+    const auto rates = positive_numbers(ctx, m.lr, "--lr");
     symdiff::Options base = optimiser_options(m);
     base.trace_every = 0; // a trace row per step of 100,000 coordinates is too much: see LoopRun::trace
     if (base.method == Method::Newton)
@@ -365,126 +488,55 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
         }
     }
     if (trace) trace->commit();
-    // The picture first: the report below returns from several places.
     if (!m.picture.path.empty()) draw_picture(plot::descent_figure(f, {}, paths), m.picture);
 
-    // The point as text: scalars by value, vectors by their first elements and norm.
-    auto point_text = [&](std::span<const double> x, const StartPoint& p) {
-        std::string s;
-        for (std::size_t i = 0; i < scalars.size(); ++i)
-            s += (i ? ", " : "") + scalars[i].name() + "=" + number_text(x[i]);
-        std::size_t at = scalars.size();
-        for (std::size_t j = 0; j < vectors.size(); ++j) {
-            const auto v = x.subspan(at, p.lengths[j]);
-            double n2 = 0;
-            for (double e : v) n2 += e * e;
-            s += (s.empty() ? "" : ", ") + vectors[j].name() + "=" + vector_summary(v, 10) + " |" + vectors[j].name() +
-                 "| = " + number_text(std::sqrt(n2));
-            at += p.lengths[j];
-        }
-        return s;
-    };
-    auto point_json = [&](std::span<const double> x, const StartPoint& p) {
-        JsonObject o;
-        for (std::size_t i = 0; i < scalars.size(); ++i) o.number(scalars[i].name(), x[i]);
-        std::size_t at = scalars.size();
-        for (std::size_t j = 0; j < vectors.size(); ++j) {
-            o.raw(vectors[j].name(), json_numbers(x.subspan(at, p.lengths[j])));
-            at += p.lengths[j];
-        }
-        return o.str();
-    };
+    LoopReport{m, in, data, params, scalars, vectors, points, runs, losses.front(), many}.print();
+}
 
-    const Loss& first = losses.front();
+// --plot: the runs' paths, in the window of --plot-range if given.
+void draw_runs(Context& ctx, const MinimizeOptions& m, Expr f, std::span<const Expr> vars,
+               const std::vector<plot::RunPath>& paths) {
+    std::optional<std::pair<plot::Range, plot::Range>> view;
+    if (!m.plot_range.empty()) {
+        // The window of the paths' panel, one range per variable (of one or two).
+        const std::vector<plot::Range> ranges = plot::parse_ranges(ctx, m.plot_range, "--plot-range");
+        auto find = [&](Expr v) -> plot::Range {
+            for (const plot::Range& r : ranges)
+                if (r.variable == v) return r;
+            throw UsageError(fmt::format("--plot-range gives no range to '{}'", v.name()));
+        };
+        if (vars.size() > 2) throw UsageError("--plot-range: the paths are drawn for one or two variables only");
+        view.emplace(find(vars[0]), vars.size() == 2 ? find(vars[1]) : find(vars[0]));
+    }
+    draw_picture(plot::descent_figure(f, vars, paths, view), m.picture);
+}
+
+// The report: JSON, one run's lines, or a table of runs.
+void print_runs(const MinimizeOptions& m, const Input& in, std::span<const Expr> vars, const std::vector<Run>& runs,
+                bool many, bool show_start) {
     if (m.common.format == Format::Json) {
         std::string list = "[";
         for (std::size_t i = 0; i < runs.size(); ++i) {
             const Report& r = runs[i].report;
-            const StartPoint& p = points[runs[i].point];
-            JsonObject j;
-            j.raw("start", point_json(r.start, p))
-                .number("lr", runs[i].lr)
-                .raw("end", point_json(r.x, p))
-                .number("f_start", r.f_start)
-                .number("f", r.f)
-                .number("grad_norm", r.grad_norm)
-                .raw("steps", std::to_string(r.steps))
-                .raw("evaluations", std::to_string(r.evaluations))
-                .string("stopped", stop_reason_name(r.reason))
-                .string("message", r.message)
-                .string("verdict", verdict_name(runs[i].verdict.verdict))
-                .number("seconds", r.seconds);
-            if (runs[i].verdict.point) j.raw("point", json_curvature(*runs[i].verdict.point));
-            list += (i ? ", " : "") + j.str();
+            list += (i ? ", " : "") +
+                    json_run(json_point(vars, r.start), runs[i].lr, json_point(vars, r.x), r, runs[i].verdict);
         }
         list += "]";
-        JsonObject sizes_json;
-        for (const SizeBinding& s : first.sizes()) sizes_json.number(s.symbol.name(), s.value);
-        JsonObject json = json_header("minimize", in);
-        if (data) json.raw("data", json_data(m.data, *data));
-        json.string("method", m.method).raw("wrt", json_names(params)).raw("sizes", sizes_json.str()).raw("runs", list);
-        return print_line(json.str());
-    }
-    std::string size_text;
-    for (const SizeBinding& s : first.sizes())
-        size_text += (size_text.empty() ? "" : ", ") + s.symbol.name() + " = " + number_text(s.value);
-    if (runs.size() == 1 && !many) {
-        const Report& r = runs[0].report;
-        print_line("method:   " + std::string(method_name(r.method)));
-        if (!size_text.empty()) print_line("sizes:    " + size_text);
-        print_line("start:    " + point_text(r.start, points.front()) + "  f = " + number_text(r.f_start));
-        print_line("end:      " + point_text(r.x, points.front()));
-        print_line("f:        " + number_text(r.f));
-        print_line("|grad f|: " + number_text(r.grad_norm));
-        print_line(fmt::format("steps:    {} ({} evaluations)", r.steps, r.evaluations));
-        print_line("stopped:  " + r.message);
-        print_line(fmt::format("time:     {:.3g} s", r.seconds));
-        const std::string assessment = format_assessment(runs[0].verdict);
-        for (std::string_view line : split(assessment, '\n'))
-            if (!line.empty()) print_line(std::string(line));
+        print_line(json_header("minimize", in)
+                       .string("method", m.method)
+                       .raw("wrt", json_names(vars))
+                       .raw("runs", list)
+                       .str());
         return;
     }
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> head;
-    if (points.size() > 1) head.push_back("start");
-    head.push_back("lr");
-    for (Expr v : scalars) head.push_back(v.name());
-    for (Expr v : vectors) head.push_back("|" + v.name() + "|");
-    for (const char* h : {"f", "|grad f|", "steps", "verdict"}) head.push_back(h);
-    rows.push_back(head);
-    for (const LoopRun& run : runs) {
-        const Report& r = run.report;
-        std::vector<std::string> row;
-        if (points.size() > 1) row.push_back(std::to_string(run.point + 1));
-        row.push_back(number_text(run.lr));
-        for (std::size_t i = 0; i < scalars.size(); ++i) row.push_back(number_text(r.x[i]));
-        std::size_t at = scalars.size();
-        for (std::size_t len : points[run.point].lengths) {
-            double n2 = 0;
-            for (std::size_t k = 0; k < len; ++k) n2 += r.x[at + k] * r.x[at + k];
-            row.push_back(number_text(std::sqrt(n2)));
-            at += len;
-        }
-        row.push_back(number_text(r.f));
-        row.push_back(number_text(r.grad_norm));
-        row.push_back(std::to_string(r.steps));
-        std::string verdict(verdict_name(run.verdict.verdict));
-        if (r.reason == StopReason::Diverged) verdict += " (" + r.message.substr(r.message.find(':') + 2) + ")";
-        if (r.reason == StopReason::Interrupted) verdict += " (" + r.message + ")";
-        row.push_back(verdict);
-        rows.push_back(std::move(row));
+    if (runs.size() == 1 && !many) {
+        std::vector<std::string> names;
+        for (Expr v : vars) names.push_back(v.name());
+        std::fputs(format_report(runs[0].report, names).c_str(), stdout);
+        std::fputs(format_assessment(runs[0].verdict).c_str(), stdout);
+        return;
     }
-    std::vector<std::size_t> width(head.size(), 0);
-    for (const auto& row : rows)
-        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            line += row[c];
-            if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
-        }
-        print_line(line);
-    }
+    print_table(vars, runs, show_start);
 }
 
 void run_minimize(const MinimizeOptions& m) {
@@ -502,7 +554,7 @@ void run_minimize(const MinimizeOptions& m) {
             throw Error(fmt::format("'{}' is a variable of the expression but not of --wrt", v.name()));
     }
     const auto points = start_points(ctx, m.from, vars, in.parsed);
-    const auto rates = learning_rates(ctx, m.lr);
+    const auto rates = positive_numbers(ctx, m.lr, "--lr");
     symdiff::Options base = optimiser_options(m);
     std::optional<Objective> compiled;
     {
@@ -573,58 +625,8 @@ void run_minimize(const MinimizeOptions& m) {
         }
     }
     if (trace) trace->commit();
-    if (!m.picture.path.empty()) {
-        std::optional<std::pair<plot::Range, plot::Range>> view;
-        if (!m.plot_range.empty()) {
-            // The window of the paths' panel, one range per variable (of one or two).
-            const std::vector<plot::Range> ranges = plot::parse_ranges(ctx, m.plot_range, "--plot-range");
-            auto find = [&](Expr v) -> plot::Range {
-                for (const plot::Range& r : ranges)
-                    if (r.variable == v) return r;
-                throw UsageError(fmt::format("--plot-range gives no range to '{}'", v.name()));
-            };
-            if (vars.size() > 2) throw UsageError("--plot-range: the paths are drawn for one or two variables only");
-            view.emplace(find(vars[0]), vars.size() == 2 ? find(vars[1]) : find(vars[0]));
-        }
-        draw_picture(plot::descent_figure(in.parsed.expr, vars, paths, view), m.picture);
-    }
-
-    if (m.common.format == Format::Json) {
-        std::string list = "[";
-        for (std::size_t i = 0; i < runs.size(); ++i) {
-            const Report& r = runs[i].report;
-            JsonObject j;
-            j.raw("start", json_point(vars, r.start))
-                .number("lr", runs[i].lr)
-                .raw("end", json_point(vars, r.x))
-                .number("f_start", r.f_start)
-                .number("f", r.f)
-                .number("grad_norm", r.grad_norm)
-                .raw("steps", std::to_string(r.steps))
-                .raw("evaluations", std::to_string(r.evaluations))
-                .string("stopped", stop_reason_name(r.reason))
-                .string("message", r.message)
-                .string("verdict", verdict_name(runs[i].verdict.verdict))
-                .number("seconds", r.seconds);
-            if (runs[i].verdict.point) j.raw("point", json_curvature(*runs[i].verdict.point));
-            list += (i ? ", " : "") + j.str();
-        }
-        list += "]";
-        print_line(json_header("minimize", in)
-                       .string("method", m.method)
-                       .raw("wrt", json_names(vars))
-                       .raw("runs", list)
-                       .str());
-        return;
-    }
-    if (runs.size() == 1 && !many) {
-        std::vector<std::string> names;
-        for (Expr v : vars) names.push_back(v.name());
-        std::fputs(format_report(runs[0].report, names).c_str(), stdout);
-        std::fputs(format_assessment(runs[0].verdict).c_str(), stdout);
-        return;
-    }
-    print_table(vars, runs, points.size() > 1);
+    if (!m.picture.path.empty()) draw_runs(ctx, m, in.parsed.expr, vars, paths);
+    print_runs(m, in, vars, runs, many, points.size() > 1);
 }
 
 } // namespace

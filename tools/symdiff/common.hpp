@@ -168,6 +168,8 @@ std::string exact_line(const Input& in, Expr e, double value, Format format);
 Bindings bindings(const Input& in);
 
 // parse_value, parse_assignments, continuation_error and check_list_values: values.hpp.
+/// The options minimize and fit name the optimiser's choices by.
+inline constexpr ChoiceNames kChoiceNames{"--method", "--momentum-form", "--schedule"};
 
 // --- data and vectors (docs/reductions.md)
 
