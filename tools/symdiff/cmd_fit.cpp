@@ -142,24 +142,12 @@ constexpr std::uint64_t kMaxThreads = 4096;
 // Every coordinate of a small model in the trace; a large vector would make each row enormous.
 constexpr std::size_t kTraceMaxCoordinates = 100;
 
-void run_fit(FitCliOptions& m) {
-    Context ctx;
-    m.common.wrt = m.params; // declared, for the juxtaposition rule
-    // The columns and the names of --init are declared too: `wx + b` fits w and b unless the
-    // file has a column `wx` or --init gives `wx` a value.
-    const std::optional<DataSet> data = load_data(m.data);
-    std::vector<std::string> declared = data->names;
-    for (std::string& name : assignment_names(m.init)) declared.push_back(std::move(name));
-    Input in = read_input(ctx, m.common, declared);
+// The parameters: as given by --params, or every variable that is not a column or a size.
+std::vector<Expr> fit_parameters(Context& ctx, const FitCliOptions& m, const Input& in, const DataSet& data) {
     const Expr f = in.parsed.expr;
-    if (f.is(Op::List) || f.is(Op::Vec)) throw Error("fit takes a loss that is a number, not a list");
-    const std::vector<std::string>& columns = data->names;
-    if (data->rows() == 0) throw Error(fmt::format("{} has a header but no rows: there is nothing to fit", m.data.path));
-    const std::vector<Expr> sizes = size_symbols(f);
+    const std::vector<std::string>& columns = data.names;
     std::vector<std::string> variables;
     for (Expr v : in.parsed.variables) variables.push_back(v.name());
-
-    // The parameters: as given, or every variable that is not a column or a size.
     std::vector<Expr> params;
     if (!m.params.empty()) {
         for (const std::string& name : m.params) {
@@ -175,7 +163,7 @@ void run_fit(FitCliOptions& m) {
             params.push_back(s);
         }
     } else {
-        params = default_parameters(f, in.parsed.variables, &*data);
+        params = default_parameters(f, in.parsed.variables, &data);
         // `Y` beside a column `y` is a slip, not a parameter to fit to a loss of 0.
         for (Expr v : params)
             if (auto column = slip_of(v.name(), columns))
@@ -187,9 +175,13 @@ void run_fit(FitCliOptions& m) {
     if (params.empty())
         throw Error(fmt::format("the loss has no parameters to fit: its variables ({}) are all columns of {}",
                                 join(variables), m.data.path));
-    std::vector<std::string> param_names;
-    for (Expr p : params) param_names.push_back(p.name());
-    // Whatever is left must be a column or a size: a misspelt column would otherwise be fitted.
+    return params;
+}
+
+// Whatever is left must be a column or a size: a misspelt column would otherwise be fitted.
+void check_leftovers(const FitCliOptions& m, const Input& in, const std::vector<std::string>& columns,
+                     const std::vector<Expr>& params, const std::vector<std::string>& param_names,
+                     const std::vector<Expr>& sizes) {
     for (Expr v : in.parsed.variables) {
         if (std::find(params.begin(), params.end(), v) != params.end() || contains(columns, v.name())) continue;
         if (std::find(sizes.begin(), sizes.end(), v) != sizes.end()) continue;
@@ -201,8 +193,12 @@ void run_fit(FitCliOptions& m) {
                                       ? "; did you mean '" + *nearest_name(v.name(), columns) + "'?"
                                       : std::string()));
     }
+}
 
-    // Start values: 0 for scalars, --init for everything given (vectors need it for their length).
+// Start values: 0 for scalars, --init for everything given (vectors need it for their length).
+std::vector<Binding> init_values(Context& ctx, const FitCliOptions& m, const Input& in,
+                                 const std::vector<std::string>& param_names) {
+    const Expr f = in.parsed.expr;
     std::vector<Binding> init;
     for (const std::string& arg : m.init) {
         std::vector<Binding> given = parse_assignments(ctx, arg, "--init");
@@ -218,6 +214,127 @@ void run_fit(FitCliOptions& m) {
             init.push_back(std::move(b));
         }
     }
+    return init;
+}
+
+// What will be fitted: the loss, the data and the parameters.
+void print_fit_header(const FitCliOptions& m, Expr f, const DataSet& data, const std::vector<std::string>& param_names) {
+    print_line("fit:      " + to_string(f, m.common.format));
+    print_line(fmt::format("data:     {} ({} rows; columns {})", m.data.path, data.rows(), join(data.names)));
+    print_line(fmt::format("params:   {} ({})", join(param_names),
+                           m.params.empty() ? "the names that are not columns; --params chooses" : "--params"));
+}
+
+// The report of a fit: JSON, or lines with the loss curve.
+struct FitPrinter {
+    const FitCliOptions& m;
+    const Input& in;
+    const DataSet& data;
+    Expr f;
+    std::span<const Expr> params, scalars;
+    std::span<const VectorParameter> vectors;
+    const Loss& loss;
+    const FitReport& r;
+
+    std::vector<std::string> param_names() const {
+        std::vector<std::string> names;
+        for (Expr p : params) names.push_back(p.name());
+        return names;
+    }
+
+    // The scalars by name; each vector as one entry.
+    std::string fitted_text(std::span<const double> x) const {
+        std::string s;
+        for (std::size_t i = 0; i < scalars.size(); ++i)
+            s += (i ? ", " : "") + scalars[i].name() + "=" + number_text(x[i]);
+        std::size_t at = scalars.size();
+        for (const VectorParameter& v : vectors) {
+            s += (s.empty() ? "" : ", ") + v.symbol.name() + "=" + vector_summary(x.subspan(at, v.length));
+            at += v.length;
+        }
+        return s;
+    }
+
+    std::string fitted_json(std::span<const double> x) const {
+        JsonObject o;
+        for (std::size_t i = 0; i < scalars.size(); ++i) o.number(scalars[i].name(), x[i]);
+        std::size_t at = scalars.size();
+        for (const VectorParameter& v : vectors) {
+            o.raw(v.symbol.name(), json_numbers(x.subspan(at, v.length)));
+            at += v.length;
+        }
+        return o.str();
+    }
+
+    void print(bool text, bool header_first) const {
+        const Report& rep = r.report;
+        const bool full = r.batches_per_epoch == 1;
+        if (!text) {
+            JsonObject j = json_header("fit", in);
+            j.raw("expr", json_expr(f))
+                .raw("data", json_data(m.data, data))
+                .raw("params", json_names(params))
+                .string("method", m.method)
+                .number("lr", m.lr)
+                .raw("epochs", std::to_string(m.epochs))
+                .raw("batch", full ? std::string("null") : std::to_string(r.batch))
+                .raw("batches_per_epoch", std::to_string(r.batches_per_epoch))
+                .raw("seed", std::to_string(m.seed))
+                .raw("threads", std::to_string(r.threads))
+                .string("backend", m.backend)
+                .raw("start", fitted_json(rep.start))
+                .raw("fitted", fitted_json(rep.x))
+                .number("loss_start", rep.f_start)
+                .number("loss", rep.f)
+                .number("grad_norm", rep.grad_norm)
+                .raw("curve", json_numbers(r.curve))
+                .raw("epochs_run", std::to_string(r.epochs_run))
+                .raw("updates", std::to_string(rep.steps))
+                .raw("evaluations", std::to_string(rep.evaluations))
+                .string("stopped", stop_reason_name(rep.reason))
+                .string("message", rep.message)
+                .number("seconds", rep.seconds);
+            return print_line(j.str());
+        }
+        if (!header_first) print_fit_header(m, f, data, param_names());
+        std::string how = m.method == "lbfgs" ? fmt::format("lbfgs, at most {} iterations, ", m.epochs)
+                                              : fmt::format("{}, lr {}, {} epochs, ", m.method, number_text(m.lr), m.epochs);
+        how += full ? "full batch" : fmt::format("batches of {} ({} updates per epoch, seed {})", r.batch, r.batches_per_epoch, m.seed);
+        print_line("method:   " + how);
+        print_line(fmt::format("start:    {}  loss = {}", fitted_text(rep.start), number_text(rep.f_start)));
+        print_line("fitted:   " + fitted_text(rep.x));
+        print_line("loss:     " + number_text(rep.f));
+        print_line("|grad|:   " + number_text(rep.grad_norm));
+        print_line("epoch  loss");
+        for (std::size_t e : curve_epochs(r.curve.size() - 1))
+            print_line(fmt::format("{:<6} {}", e, number_text(r.curve[e])));
+        std::string threads = fmt::format("{} thread{}", r.threads, r.threads == 1 ? "" : "s");
+        if (r.threads == 1 && !loss.serial_reason().empty()) threads += " (" + loss.serial_reason() + ")";
+        print_line(fmt::format("updates:  {} ({} evaluations), {}", rep.steps, rep.evaluations, threads));
+        print_line("stopped:  " + rep.message);
+        print_line(fmt::format("time:     {:.3g} s", rep.seconds));
+    }
+};
+
+void run_fit(FitCliOptions& m) {
+    Context ctx;
+    m.common.wrt = m.params; // declared, for the juxtaposition rule
+    // The columns and the names of --init are declared too: `wx + b` fits w and b unless the
+    // file has a column `wx` or --init gives `wx` a value.
+    const std::optional<DataSet> data = load_data(m.data);
+    std::vector<std::string> declared = data->names;
+    for (std::string& name : assignment_names(m.init)) declared.push_back(std::move(name));
+    Input in = read_input(ctx, m.common, declared);
+    const Expr f = in.parsed.expr;
+    if (f.is(Op::List) || f.is(Op::Vec)) throw Error("fit takes a loss that is a number, not a list");
+    const std::vector<std::string>& columns = data->names;
+    if (data->rows() == 0) throw Error(fmt::format("{} has a header but no rows: there is nothing to fit", m.data.path));
+    const std::vector<Expr> sizes = size_symbols(f);
+    const std::vector<Expr> params = fit_parameters(ctx, m, in, *data);
+    std::vector<std::string> param_names;
+    for (Expr p : params) param_names.push_back(p.name());
+    check_leftovers(m, in, columns, params, param_names, sizes);
+    const std::vector<Binding> init = init_values(ctx, m, in, param_names);
     const LossParameters lp = loss_parameters(f, params, init);
     const std::vector<Expr>& scalars = lp.scalars;
     const std::vector<VectorParameter>& vectors = lp.vectors;
@@ -265,12 +382,7 @@ void run_fit(FitCliOptions& m) {
         fo.on_epoch = CallbackRef(write_epoch);
     }
     const bool text = m.common.format != Format::Json;
-    auto print_header = [&] {
-        print_line("fit:      " + to_string(f, m.common.format));
-        print_line(fmt::format("data:     {} ({} rows; columns {})", m.data.path, data->rows(), join(columns)));
-        print_line(fmt::format("params:   {} ({})", join(param_names),
-                               m.params.empty() ? "the names that are not columns; --params chooses" : "--params"));
-    };
+    auto print_header = [&] { print_fit_header(m, f, *data, param_names); };
     // What will be fitted, before a run that may be long: a name read as a parameter that was
     // meant otherwise shows here first. A trace on standard output keeps the report in one piece.
     const bool header_first = text && m.trace != "-";
@@ -291,73 +403,7 @@ void run_fit(FitCliOptions& m) {
         draw_fit(ctx, m, *data, f, scalars, rep.x, r.curve, declared);
     }
 
-    // The scalars by name; each vector as one entry.
-    auto fitted_text = [&](std::span<const double> x) {
-        std::string s;
-        for (std::size_t i = 0; i < scalars.size(); ++i)
-            s += (i ? ", " : "") + scalars[i].name() + "=" + number_text(x[i]);
-        std::size_t at = scalars.size();
-        for (const VectorParameter& v : vectors) {
-            s += (s.empty() ? "" : ", ") + v.symbol.name() + "=" + vector_summary(x.subspan(at, v.length));
-            at += v.length;
-        }
-        return s;
-    };
-    auto fitted_json = [&](std::span<const double> x) {
-        JsonObject o;
-        for (std::size_t i = 0; i < scalars.size(); ++i) o.number(scalars[i].name(), x[i]);
-        std::size_t at = scalars.size();
-        for (const VectorParameter& v : vectors) {
-            o.raw(v.symbol.name(), json_numbers(x.subspan(at, v.length)));
-            at += v.length;
-        }
-        return o.str();
-    };
-    const bool full = r.batches_per_epoch == 1;
-    if (!text) {
-        JsonObject j = json_header("fit", in);
-        j.raw("expr", json_expr(f))
-            .raw("data", json_data(m.data, *data))
-            .raw("params", json_names(params))
-            .string("method", m.method)
-            .number("lr", m.lr)
-            .raw("epochs", std::to_string(m.epochs))
-            .raw("batch", full ? std::string("null") : std::to_string(r.batch))
-            .raw("batches_per_epoch", std::to_string(r.batches_per_epoch))
-            .raw("seed", std::to_string(m.seed))
-            .raw("threads", std::to_string(r.threads))
-            .string("backend", m.backend)
-            .raw("start", fitted_json(rep.start))
-            .raw("fitted", fitted_json(rep.x))
-            .number("loss_start", rep.f_start)
-            .number("loss", rep.f)
-            .number("grad_norm", rep.grad_norm)
-            .raw("curve", json_numbers(r.curve))
-            .raw("epochs_run", std::to_string(r.epochs_run))
-            .raw("updates", std::to_string(rep.steps))
-            .raw("evaluations", std::to_string(rep.evaluations))
-            .string("stopped", stop_reason_name(rep.reason))
-            .string("message", rep.message)
-            .number("seconds", rep.seconds);
-        return print_line(j.str());
-    }
-    if (!header_first) print_header();
-    std::string how = m.method == "lbfgs" ? fmt::format("lbfgs, at most {} iterations, ", m.epochs)
-                                          : fmt::format("{}, lr {}, {} epochs, ", m.method, number_text(m.lr), m.epochs);
-    how += full ? "full batch" : fmt::format("batches of {} ({} updates per epoch, seed {})", r.batch, r.batches_per_epoch, m.seed);
-    print_line("method:   " + how);
-    print_line(fmt::format("start:    {}  loss = {}", fitted_text(rep.start), number_text(rep.f_start)));
-    print_line("fitted:   " + fitted_text(rep.x));
-    print_line("loss:     " + number_text(rep.f));
-    print_line("|grad|:   " + number_text(rep.grad_norm));
-    print_line("epoch  loss");
-    for (std::size_t e : curve_epochs(r.curve.size() - 1))
-        print_line(fmt::format("{:<6} {}", e, number_text(r.curve[e])));
-    std::string threads = fmt::format("{} thread{}", r.threads, r.threads == 1 ? "" : "s");
-    if (r.threads == 1 && !loss.serial_reason().empty()) threads += " (" + loss.serial_reason() + ")";
-    print_line(fmt::format("updates:  {} ({} evaluations), {}", rep.steps, rep.evaluations, threads));
-    print_line("stopped:  " + rep.message);
-    print_line(fmt::format("time:     {:.3g} s", rep.seconds));
+    FitPrinter{m, in, *data, f, params, scalars, vectors, loss, r}.print(text, header_first);
 }
 
 } // namespace
