@@ -82,4 +82,10 @@ Parsed parse(Context& ctx, std::string_view text, const ParseOptions& options = 
 /// Convenience: parse(ctx, text, options).expr.
 Expr parse_expr(Context& ctx, std::string_view text, const ParseOptions& options = {});
 
+/// The free symbols of e in natural order (see Parsed), by first appearance in the text that
+/// prints e (to_string): the default variables of an expression built without text (the
+/// Python module's operators), by the one rule parse() gives Parsed::variables to its text.
+/// Beyond 100,000 nodes, the order free_symbols() meets them in stands in for the text's.
+std::vector<Expr> natural_variables(Expr e);
+
 } // namespace symdiff

@@ -11,6 +11,8 @@
 
 #include "parse/lowering.hpp"
 #include "symdiff/diagnostic.hpp"
+#include "symdiff/parse.hpp"
+#include "symdiff/print.hpp"
 #include "symdiff/suggest.hpp"
 
 namespace symdiff::detail {
@@ -436,3 +438,43 @@ void Lowering::note_vector(Expr s, std::string_view token, bool indexed) {
 }
 
 } // namespace symdiff::detail::lowering
+
+namespace symdiff {
+
+std::vector<Expr> natural_variables(Expr e) {
+    std::vector<Expr> names = free_symbols(e);
+    // First appearance in the text that prints e, so that a built `w*x + b` is a function of
+    // w, x, b as its text would be; the walk's order (canonical, not the printed one) is the
+    // fallback for a DAG too large to print cheaply.
+    if (names.size() > 1 && dag_size(e) <= 100000) {
+        std::string text;
+        try {
+            text = to_string(e);
+        } catch (const Error&) {
+        }
+        std::unordered_map<std::string_view, std::size_t> at;
+        auto name_char = [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+        };
+        for (std::size_t i = 0; i < text.size();) {
+            if (!name_char(text[i])) {
+                ++i;
+                continue;
+            }
+            std::size_t j = i;
+            while (j < text.size() && name_char(text[j])) ++j;
+            // A run from a digit is a number (1e-5's "1e"), not a name.
+            if (!std::isdigit(static_cast<unsigned char>(text[i]))) at.emplace(std::string_view(text).substr(i, j - i), i);
+            i = j;
+        }
+        auto first = [&](Expr v) {
+            const auto it = at.find(v.name());
+            return it == at.end() ? text.size() : it->second;
+        };
+        std::stable_sort(names.begin(), names.end(), [&](Expr a, Expr b) { return first(a) < first(b); });
+    }
+    detail::natural_order(names);
+    return names;
+}
+
+} // namespace symdiff

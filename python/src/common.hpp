@@ -20,6 +20,7 @@
 
 #include "symdiff/diagnostic.hpp"
 #include "symdiff/expr.hpp"
+#include "symdiff/parse.hpp"
 
 namespace symdiff::python {
 
@@ -39,6 +40,10 @@ struct PyContext {
 struct PyExpr {
     ContextPtr ctx;
     Expr e;
+    /// The variables of the text e was parsed from (Parsed::variables), for an Expr that
+    /// parse() returned; null for one built otherwise, whose order natural_variables() gives.
+    /// Both orders are the library's one rule (parse.hpp), applied to the text or the tree.
+    std::shared_ptr<const std::vector<Expr>> order;
 };
 
 /// Thrown for parse errors so that the translator raises symdiff.ParseError.
@@ -58,12 +63,13 @@ ContextPtr context_of(py::args args);
 
 /// A symbol given as an Expr symbol or a name.
 Expr expect_symbol(const ContextPtr& ctx, py::handle x);
-/// Variables from None (the expression's variables in natural order), a string of names
-/// ("x y" or "x, y"), one symbol, or a sequence of names and symbols.
+/// Variables from None (the expression's variables in natural order, natural_variables()),
+/// a string of names ("x y" or "x, y"), one symbol, or a sequence of names and symbols.
 std::vector<Expr> variables_arg(const ContextPtr& ctx, Expr f, py::handle wrt);
-/// The free symbols of e in natural order: names compared with their digit runs as numbers
-/// (x2 before x10), the order SymPy's sorted free_symbols gives for plain names.
-std::vector<Expr> natural_variables(Expr e);
+/// As above, where None gives variables_of(f).
+std::vector<Expr> variables_arg(const PyExpr& f, py::handle wrt);
+/// The default variables of f: its text's order if parse() made it, else natural_variables().
+std::vector<Expr> variables_of(const PyExpr& f);
 
 py::object wrap(const ContextPtr& ctx, Expr e);
 

@@ -66,7 +66,7 @@ py::list wrap_matrix(const ContextPtr& ctx, const std::vector<std::vector<Expr>>
 /// The variable of a one-variable derivative when none is named: the only one, as the CLI's
 /// diff chooses it.
 Expr only_variable(const PyExpr& f) {
-    std::vector<Expr> vars = natural_variables(f.e);
+    std::vector<Expr> vars = variables_of(f);
     if (vars.size() > 1) {
         std::string names;
         for (Expr v : vars) names += (names.empty() ? "" : ", ") + v.name();
@@ -118,7 +118,12 @@ py::object parse_text(const std::string& text, py::handle variables, const Conte
         if (n.is_product()) hint += fmt::format(" (declare it with variables=['{}'] to read it as one variable)", n.name);
         notes.append(hint);
     }
-    return py::make_tuple(wrap(ctx, parsed.expr), notes, wrap_all(ctx, parsed.variables, false));
+    std::vector<Expr> free = free_symbols(parsed.expr);
+    PyExpr expr{ctx, parsed.expr, nullptr};
+    // Declared names the text does not use are not variables of the expression.
+    if (free.size() == parsed.variables.size())
+        expr.order = std::make_shared<const std::vector<Expr>>(parsed.variables);
+    return py::make_tuple(py::cast(std::move(expr)), notes, wrap_all(ctx, parsed.variables, false));
 }
 
 py::object value_object(const Value& v) {
@@ -334,9 +339,11 @@ prints; Jupyter shows the LaTeX form.)doc")
         .def_property_readonly("is_symbol", [](const PyExpr& s) { return s.e.is_symbol(); })
         .def_property_readonly("is_number", [](const PyExpr& s) { return s.e.is_number(); })
         .def_property_readonly("is_list", [](const PyExpr& s) { return s.e.is(Op::List); })
-        .def_property_readonly("variables", [](const PyExpr& s) { return wrap_all(s.ctx, natural_variables(s.e), false); },
-                               "The free variables in natural order (x2 before x10): the default wrt of every "
-                               "derivative, kernel and optimiser.")
+        .def_property_readonly("variables", [](const PyExpr& s) { return wrap_all(s.ctx, variables_of(s), false); },
+                               "The free variables in natural order, as the symdiff program orders them: first "
+                               "appearance, with x1, x2, ..., x10 together where the first of them appears (in the "
+                               "text for an Expr from parse(), else in the text str() prints). The "
+                               "default wrt of every derivative, kernel and optimiser.")
         .def_property_readonly("context", [](const PyExpr& s) { return PyContext{s.ctx}; })
         .def_property_readonly("dag_size", [](const PyExpr& s) { return dag_size(s.e); },
                                "Distinct nodes reachable from this expression.")
@@ -345,14 +352,14 @@ prints; Jupyter shows the LaTeX form.)doc")
              "diff(*vars, order=1, simplify=True): the derivative by vars in turn (by the only variable "
              "when none is named), simplified as the CLI prints it.")
         .def("grad", [](const PyExpr& s, py::handle wrt, bool simplified) {
-            return wrap_all(s.ctx, gradient(s.e, variables_arg(s.ctx, s.e, wrt)), simplified);
+            return wrap_all(s.ctx, gradient(s.e, variables_arg(s, wrt)), simplified);
         }, py::arg("wrt") = py::none(), py::arg("simplify") = true,
-             "The gradient as a list of expressions, by wrt (default: the variables in natural order).")
+             "The gradient as a list of expressions, by wrt (default: f.variables).")
         .def("hessian", [](const PyExpr& s, py::handle wrt, bool simplified) {
-            return wrap_matrix(s.ctx, hessian(s.e, variables_arg(s.ctx, s.e, wrt)), simplified);
+            return wrap_matrix(s.ctx, hessian(s.e, variables_arg(s, wrt)), simplified);
         }, py::arg("wrt") = py::none(), py::arg("simplify") = true, "The Hessian as a list of rows.")
         .def("jacobian", [](const PyExpr& s, py::handle wrt, bool simplified) {
-            return wrap_matrix(s.ctx, jacobian(s.e, variables_arg(s.ctx, s.e, wrt)), simplified);
+            return wrap_matrix(s.ctx, jacobian(s.e, variables_arg(s, wrt)), simplified);
         }, py::arg("wrt") = py::none(), py::arg("simplify") = true,
              "The Jacobian of a list expression (a scalar is one row), as a list of rows.")
         .def("steps", [](const PyExpr& s, py::handle wrt, const std::string& format) {

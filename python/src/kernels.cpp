@@ -282,7 +282,7 @@ PyKernel make_kernel(const PyExpr& f, py::handle wrt, bool grad, bool hess, cons
     PyKernel k;
     k.ctx = f.ctx;
     k.f = f.e;
-    k.wrt = variables_arg(f.ctx, f.e, wrt);
+    k.wrt = variables_arg(f, wrt);
     k.grad = grad;
     k.hess = hess;
     k.backend = backend;
@@ -353,12 +353,12 @@ then given positionally.)doc")
     m.def("compile", [](py::handle f, py::handle wrt, bool grad, bool hess, const std::string& backend, int opt_level,
                         unsigned threads) {
         const ContextPtr ctx = context_of(py::make_tuple(f));
-        PyExpr e{ctx, expect_expr(ctx, f, "f")};
+        // An Expr keeps its parse order; a number becomes a constant.
+        const PyExpr e = py::isinstance<PyExpr>(f) ? f.cast<PyExpr>() : PyExpr{ctx, expect_expr(ctx, f, "f"), nullptr};
         return make_kernel(e, wrt, grad, hess, backend, opt_level, threads);
     }, py::arg("f"), py::arg("wrt") = py::none(), py::arg("grad") = true, py::arg("hessian") = false,
           py::arg("backend") = "jit", py::arg("opt_level") = 2, py::arg("threads") = 1, R"doc(
-Compiles f (and its gradient, and its Hessian) over the variables wrt (default: f's variables
-in natural order) into a Kernel. backend="jit" makes native code with LLVM; backend="interp"
+Compiles f (and its gradient, and its Hessian) over the variables wrt (default: f.variables) into a Kernel. backend="jit" makes native code with LLVM; backend="interp"
 runs the reference interpreter, with the same numbers bit for bit. Both evaluate f and its
 derivatives in one fused loop over the points (symdiff/batch.hpp). threads: workers that share
 the points of one call (1: the calling thread; 0: every core); the numbers do not depend on it.)doc");

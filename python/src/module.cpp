@@ -46,42 +46,15 @@ void raise_diagnostic(PyObject* type, const Diagnostic& d) {
     PyErr_SetObject(type, exc.ptr());
 }
 
-/// Natural order of names: runs of digits compare as numbers.
-bool natural_less(const std::string& a, const std::string& b) {
-    std::size_t i = 0, j = 0;
-    while (i < a.size() && j < b.size()) {
-        const bool da = std::isdigit(static_cast<unsigned char>(a[i])), db = std::isdigit(static_cast<unsigned char>(b[j]));
-        if (da && db) {
-            std::size_t ei = i, ej = j;
-            while (ei < a.size() && std::isdigit(static_cast<unsigned char>(a[ei]))) ++ei;
-            while (ej < b.size() && std::isdigit(static_cast<unsigned char>(b[ej]))) ++ej;
-            // Without leading zeros, a longer run is a larger number.
-            std::string_view ra(a.data() + i, ei - i), rb(b.data() + j, ej - j);
-            while (ra.size() > 1 && ra.front() == '0') ra.remove_prefix(1);
-            while (rb.size() > 1 && rb.front() == '0') rb.remove_prefix(1);
-            if (ra.size() != rb.size()) return ra.size() < rb.size();
-            if (ra != rb) return ra < rb;
-            i = ei;
-            j = ej;
-            continue;
-        }
-        if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
-        ++i;
-        ++j;
-    }
-    if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
-    return a < b;
-}
-
 } // namespace
 
-std::vector<Expr> natural_variables(Expr e) {
-    std::vector<Expr> vars = free_symbols(e);
-    std::stable_sort(vars.begin(), vars.end(), [](Expr a, Expr b) { return natural_less(a.name(), b.name()); });
-    return vars;
+std::vector<Expr> variables_of(const PyExpr& f) {
+    // The text's order when f came from parse() and still has exactly those variables.
+    if (f.order) return *f.order;
+    return natural_variables(f.e);
 }
 
-py::object wrap(const ContextPtr& ctx, Expr e) { return py::cast(PyExpr{ctx, e}); }
+py::object wrap(const ContextPtr& ctx, Expr e) { return py::cast(PyExpr{ctx, e, nullptr}); }
 
 bool to_expr(const ContextPtr& ctx, py::handle x, Expr& out) {
     if (py::isinstance<PyExpr>(x)) {
@@ -140,6 +113,10 @@ Expr expect_symbol(const ContextPtr& ctx, py::handle x) {
         throw py::type_error("a variable must be a symbol (symdiff.symbols('x')) or a name, not " +
                              std::string(py::str(py::repr(x))));
     return e;
+}
+
+std::vector<Expr> variables_arg(const PyExpr& f, py::handle wrt) {
+    return wrt.is_none() ? variables_of(f) : variables_arg(f.ctx, f.e, wrt);
 }
 
 std::vector<Expr> variables_arg(const ContextPtr& ctx, Expr f, py::handle wrt) {

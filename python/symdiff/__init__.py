@@ -115,7 +115,7 @@ def diff(f, *vars, order: int = 1, simplify: bool = True) -> Expr:
 
 
 def grad(f, wrt=None, simplify: bool = True) -> list:
-    """The gradient of f by wrt (default: its variables in natural order), as a list."""
+    """The gradient of f by wrt (default: f.variables, natural order), as a list."""
     return _expr(f).grad(wrt, simplify=simplify)
 
 
@@ -248,7 +248,10 @@ def minimize(f, x0, *, wrt=None, method: str = "gd", lr: float = 0.001, steps: i
     _check_options(options)
     if history_every is None:
         history_every = _max_int(1, -(-int(steps) // 10000))
-    d = _symdiff._minimize(_expr(f), x0, wrt, method, float(lr), int(steps), float(tol),
+    f = _expr(f)
+    if wrt is None:
+        wrt = f.variables  # the order parse() gave f's text, as the symdiff program uses
+    d = _symdiff._minimize(f, x0, wrt, method, float(lr), int(steps), float(tol),
                            int(history_every), backend, **options)
     h = d["history"]
     result = MinimizeResult(

@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 import symdiff
-from conftest import cli_out
+from conftest import cli_json, cli_out
 
 ROSENBROCK = "(1-x)^2+100*(y-x^2)^2"
 
@@ -134,10 +134,27 @@ def test_jacobian_diff_orders_and_several_variables():
 
 
 def test_natural_variable_order():
+    # The library's one rule: first appearance, numbered families together where the first
+    # of them appears (not a sort: b stays after the x family it follows).
     f = symdiff.parse("x10 + x2*x1 + b")
-    assert [v.name for v in f.variables] == ["b", "x1", "x2", "x10"]
-    assert [str(g) for g in f.grad()] == ["1", "x2", "x1", "1"]
+    assert [v.name for v in f.variables] == ["x1", "x2", "x10", "b"]
+    assert [str(g) for g in f.grad()] == ["x2", "x1", "1", "1"]
     assert [str(g) for g in f.grad("x2 x1")] == ["x1", "x2"]
+    assert symdiff.compile(f, grad=False).wrt == ("x1", "x2", "x10", "b")
+    # An expression built with operators is read in the text str() prints.
+    w, x, b = symdiff.symbols("w x b")
+    assert [v.name for v in (w*x + b).variables] == ["w", "x", "b"]
+    assert [v.name for v in (b + x*w).variables] == ["w", "x", "b"]  # printed w*x + b
+    x1, x2, y = symdiff.symbols("x1 x2 y")
+    assert [v.name for v in (y*x2 + x1).variables] == [v.name for v in symdiff.parse(str(y*x2 + x1)).variables]
+
+
+@pytest.mark.parametrize("text", ["w*x + b", "b + w*x", "y2 + a + y1 + x10", "x10 + x2*x1 + b",
+                                  "100*(x2 - x1^2)^2 + (1 - x1)^2", "z*a + c*q3 + q1"])
+def test_variable_order_is_the_programs(text):
+    program = cli_json("grad", text)
+    assert [v.name for v in symdiff.parse(text).variables] == program["variables"]
+    assert list(symdiff.minimize(text, [0.5] * len(program["wrt"]), steps=1).wrt) == program["wrt"]
 
 
 def test_simplify_subs_evaluate():

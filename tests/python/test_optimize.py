@@ -90,7 +90,7 @@ def test_fit_takes_a_dataframe_and_vector_parameters():
     a = symdiff.fit("mean(softplus(w*x + c) - t*(w*x + c))", df, lr=0.5, epochs=200)
     b = symdiff.fit("mean(softplus(w*x + c) - t*(w*x + c))", {"x": df["x"].to_numpy(), "t": df["t"].to_numpy(float)},
                     lr=0.5, epochs=200)
-    assert a.params == b.params and list(a.params) == ["c", "w"]
+    assert a.params == b.params and list(a.params) == ["w", "c"]  # as `symdiff fit` orders them
     assert a.params["w"] > 2 and a.curve[-1] < a.curve[0]
     # a vector parameter: least squares of sum(i = 1..n, (p[i] - i)^2) reaches p = 1..n
     v = symdiff.fit("sum(i = 1..len(p), (p[i] - i)^2)", {}, init={"p": np.zeros(4)}, lr=0.25, epochs=50)
