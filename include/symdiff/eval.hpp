@@ -30,35 +30,6 @@ using Bindings = std::unordered_map<std::string, double>;
 /// if e is or contains a list. Iterates over the topological order: any depth is fine.
 double evaluate(Expr e, const Bindings& at);
 
-/// Evaluates several outputs over ordered inputs, sharing common subexpressions: the flat
-/// tape a compiled kernel mirrors. out[i] = outputs[i](in).
-class Interpreter {
-public:
-    /// Throws symdiff::Error if an output has a free symbol not among `inputs` ("unknown
-    /// variable 'z'"), is or contains a list, or if an input is not a symbol. An input listed
-    /// twice reads its first slot.
-    Interpreter(std::span<const Expr> outputs, std::span<const Expr> inputs);
-    /// in[inputs()] -> out[outputs()]; bit for bit the same as evaluate() on each output.
-    /// Const and safe to call from several threads at once (each call has its own scratch).
-    void run(const double* in, double* out) const;
-    std::size_t inputs() const { return n_in_; }
-    std::size_t outputs() const { return outs_.size(); }
-
-private:
-    struct Step {
-        Op op;
-        std::uint32_t a, b;       // operand slots
-        std::uint32_t first, n;   // operand range in args_ for n-ary ops
-        double constant;
-        int ipow;                 // for Pow with a small integer exponent; else 0
-        int root;                 // 1: sqrt, -1: 1/sqrt
-    };
-    std::vector<Step> steps_;
-    std::vector<std::uint32_t> args_;
-    std::vector<std::uint32_t> outs_;
-    std::size_t n_in_ = 0;
-};
-
 /// The inputs of a kernel over vectors and data (docs/reductions.md): which symbols are read
 /// as numbers and which as arrays.
 struct Signature {
@@ -135,6 +106,29 @@ public:
 
 private:
     std::unique_ptr<Impl> impl_;
+};
+
+/// Evaluates several outputs over ordered inputs, sharing common subexpressions: a
+/// LoopInterpreter whose signature is the inputs, read as numbers. out[i] = outputs[i](in).
+class Interpreter {
+public:
+    /// Throws symdiff::Error if an output has a free symbol not among `inputs` ("unknown
+    /// variable 'z'"), is or contains a list, or if an input is not a symbol, and what the
+    /// LoopInterpreter's constructor throws for a sum (one over an index bound by the inputs is
+    /// evaluated; vectors and data rows have no inputs here). An input listed twice reads its
+    /// first slot.
+    Interpreter(std::span<const Expr> outputs, std::span<const Expr> inputs);
+    /// in[inputs()] -> out[outputs()]; bit for bit the same as evaluate() on each output.
+    /// Const and safe to call from several threads at once (each call has its own scratch).
+    void run(const double* in, double* out) const;
+    std::size_t inputs() const { return n_in_; }
+    std::size_t outputs() const { return loops_.scalar_outputs(); }
+
+private:
+    /// Where each scalar of the signature is in `in`, when an input is listed twice; else empty.
+    std::vector<std::uint32_t> pick_;
+    LoopInterpreter loops_;
+    std::size_t n_in_ = 0;
 };
 
 } // namespace symdiff

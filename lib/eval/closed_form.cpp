@@ -205,15 +205,32 @@ Expr closed_form(Expr sum) {
                                 " is evaluated in closed form, at any length)"));
 }
 
+// Whether a Sum or Vec lies below the outputs. Most outputs (every point function) have
+// none, and finding that needs no ordered DAG: a search that stops at the first one.
+bool has_sum_or_vec(std::span<const Expr> outputs) {
+    const Context& ctx = outputs[0].context();
+    std::vector<char> seen(ctx.size(), 0);
+    std::vector<NodeId> stack;
+    for (Expr o : outputs) stack.push_back(o.id());
+    while (!stack.empty()) {
+        const NodeId id = stack.back();
+        stack.pop_back();
+        if (seen[id]) continue;
+        seen[id] = 1;
+        const Expr n = ctx[id];
+        if (n.is(Op::Sum) || n.is(Op::Vec)) return true;
+        for (NodeId k : n.child_ids())
+            if (!seen[k]) stack.push_back(k);
+    }
+    return false;
+}
+
 } // namespace
 
 std::vector<Expr> closed_forms(std::span<const Expr> outputs) {
     std::vector<Expr> out(outputs.begin(), outputs.end());
-    if (outputs.empty()) return out;
+    if (outputs.empty() || !has_sum_or_vec(outputs)) return out;
     const std::vector<NodeId> order = topological_order(outputs);
-    bool any = false;
-    for (NodeId id : order) any = any || outputs[0].context()[id].is(Op::Sum) || outputs[0].context()[id].is(Op::Vec);
-    if (!any) return out;
     Context& c = outputs[0].context();
     std::unordered_map<NodeId, Expr> mapped;
     std::vector<Expr> kids;

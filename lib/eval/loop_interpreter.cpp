@@ -1,8 +1,10 @@
 // The LoopInterpreter: runs a LoopPlan (loop_plan.hpp). Loop bodies are evaluated a block of
 // indices at a time, one instruction over the whole block before the next, so the dispatch
-// costs once per block instead of once per element and the per-op loops vectorise.
+// costs once per block instead of once per element and the per-op loops vectorise. The
+// Interpreter of point functions is this over a plan whose inputs are all numbers.
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <vector>
 
 #include "eval/loop_plan.hpp"
@@ -24,7 +26,7 @@ using detail::PK;
 constexpr std::int64_t kBlock = 256;
 
 double apply(const PInst& p, double a, double b) {
-    if (p.op == Op::Pow) return detail::apply_power(p.pow, a, b);
+    if (p.op == Op::Pow) return detail::apply_power(p.pow(), a, b);
     return detail::apply_function(p.op, a, b);
 }
 
@@ -35,6 +37,28 @@ public:
 
     void phase(std::uint32_t p) {
         std::uint32_t begin = p == 0 ? 0 : plan_.phase_end[p - 1];
+        // One phase (every point function): the schedule is the creation order.
+        if (plan_.phases == 1) {
+            const PInst* code = plan_.outer.data();
+            double* o = outer_.data();
+            // The previous result stays in a register: a sum of many terms is a chain of Adds,
+            // each on the one before, which through memory waits for a store each time.
+            double last = 0;
+            for (std::uint32_t i = begin; i < plan_.phase_end[p]; ++i) {
+                const PInst& q = code[i];
+                const double x = q.a + 1 == i ? last : o[q.a];
+                switch (q.kind) {
+                case PK::Add: last = x + o[q.b]; break;
+                case PK::Mul: last = x * o[q.b]; break;
+                case PK::Scalar: last = args_.scalars[q.j]; break;
+                case PK::Const: last = q.value; break;
+                case PK::Apply: last = apply(q, x, o[q.b]); break;
+                default: outer(i); last = o[i]; break;
+                }
+                o[i] = last;
+            }
+            return;
+        }
         for (std::uint32_t i = begin; i < plan_.phase_end[p]; ++i) outer(plan_.schedule[i]);
     }
 
@@ -202,10 +226,10 @@ private:
                 case PK::Mul: for (std::int64_t e = 0; e < n; ++e) r[e] = a[e] * b[e]; break;
                 case PK::Apply:
                     // The common powers get their own loops: one dispatch per block, not per element.
-                    if (p.op == Op::Pow && p.pow.kind == detail::PowPlan::Integer && p.pow.k == 2) {
+                    if (p.op == Op::Pow && p.pow().kind == detail::PowPlan::Integer && p.pow_k == 2) {
                         for (std::int64_t e = 0; e < n; ++e) r[e] = a[e] * a[e];
-                    } else if (p.op == Op::Pow && p.pow.kind == detail::PowPlan::Integer) {
-                        for (std::int64_t e = 0; e < n; ++e) r[e] = detail::signed_int_power(a[e], p.pow.k);
+                    } else if (p.op == Op::Pow && p.pow().kind == detail::PowPlan::Integer) {
+                        for (std::int64_t e = 0; e < n; ++e) r[e] = detail::signed_int_power(a[e], p.pow_k);
                     } else {
                         for (std::int64_t e = 0; e < n; ++e) r[e] = apply(p, a[e], b[e]);
                     }
@@ -309,6 +333,54 @@ std::vector<std::size_t> LoopInterpreter::vector_lengths(const LoopArgs& args) c
 void LoopInterpreter::run(const LoopArgs& args) const {
     Run run(impl_->plan, args);
     run.all(true);
+}
+
+namespace {
+
+// Where each distinct input is first listed, when one is listed twice; else empty (the inputs
+// are the signature's scalars as they are).
+std::vector<std::uint32_t> first_slots(std::span<const Expr> inputs) {
+    std::vector<NodeId> ids;
+    for (Expr v : inputs) {
+        if (!v.is_symbol()) throw Error("interpreter inputs must be variables");
+        ids.push_back(v.id());
+    }
+    std::sort(ids.begin(), ids.end());
+    if (std::adjacent_find(ids.begin(), ids.end()) == ids.end()) return {};
+    std::unordered_map<NodeId, std::uint32_t> seen;
+    std::vector<std::uint32_t> pick;
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (seen.emplace(inputs[i].id(), static_cast<std::uint32_t>(i)).second) pick.push_back(static_cast<std::uint32_t>(i));
+    return pick;
+}
+
+LoopInterpreter scalar_plan(std::span<const Expr> outputs, std::span<const Expr> inputs,
+                            const std::vector<std::uint32_t>& pick) {
+    // A plan splices a list output's items; a point function has no list values.
+    for (Expr o : outputs)
+        if (o.is(Op::List)) throw Error("cannot evaluate a list to a number");
+    Signature sig;
+    if (pick.empty()) sig.scalars.assign(inputs.begin(), inputs.end());
+    for (std::uint32_t i : pick) sig.scalars.push_back(inputs[i]);
+    return LoopInterpreter(outputs, sig);
+}
+
+} // namespace
+
+Interpreter::Interpreter(std::span<const Expr> outputs, std::span<const Expr> inputs)
+    : pick_(first_slots(inputs)), loops_(scalar_plan(outputs, inputs, pick_)), n_in_(inputs.size()) {}
+
+void Interpreter::run(const double* in, double* out) const {
+    LoopArgs args;
+    args.out = out;
+    std::vector<double> distinct;
+    if (pick_.empty()) {
+        args.scalars = in;
+    } else {
+        for (std::uint32_t i : pick_) distinct.push_back(in[i]);
+        args.scalars = distinct.data();
+    }
+    loops_.run(args);
 }
 
 } // namespace symdiff

@@ -36,27 +36,51 @@ using InstKey = std::tuple<int, int, std::uint32_t, std::uint32_t, std::uint32_t
                            NodeId>;
 
 InstKey key_of(const PInst& p) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &p.value, sizeof bits);
+    std::uint64_t bits = 0;
+    if (p.kind == PK::Const) std::memcpy(&bits, &p.value, sizeof bits);
+    const std::int64_t c = p.kind == PK::Load ? p.c : 0;
     std::uint32_t a = p.a, b = p.b;
     if ((p.kind == PK::Add || p.kind == PK::Mul) && b < a) std::swap(a, b);
     // A Read is interned with its node: two At nodes reading the same element report
     // different messages, and each is checked where it is.
     NodeId node = p.kind == PK::Read ? p.node : 0;
-    return {static_cast<int>(p.kind), static_cast<int>(p.op), a, b, p.j, p.c, bits, static_cast<int>(p.pow.kind),
-            p.pow.k, node};
+    return {static_cast<int>(p.kind), static_cast<int>(p.op), a, b, p.j, c, bits, static_cast<int>(p.pow().kind),
+            p.pow().k, node};
 }
 
+struct InstKeyHash {
+    std::size_t operator()(const InstKey& k) const noexcept {
+        std::uint64_t h = 0x9E3779B97F4A7C15ull;
+        auto mix = [&](std::uint64_t v) {
+            h = (h ^ v) * 0xFF51AFD7ED558CCDull;
+            h ^= h >> 32;
+        };
+        std::apply([&](auto... f) { (mix(static_cast<std::uint64_t>(f)), ...); }, k);
+        return static_cast<std::size_t>(h);
+    }
+};
+
 struct Program {
+    /// Bodies intern every instruction. The outer program is lowered from the hash-consed DAG
+    /// once per node, so only its constants (several Num nodes can have one double) would
+    /// repeat; interning the rest costs a point function's plan half its build time.
+    bool intern_all = true;
     std::vector<PInst> code;
-    std::map<InstKey, std::uint32_t> interned;
+    std::unordered_map<InstKey, std::uint32_t, InstKeyHash> interned;
     std::vector<GuardInfo> guards;
     std::map<std::tuple<bool, std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> guard_ids;
 
     std::uint32_t push(const PInst& p) {
-        auto [it, fresh] = interned.emplace(key_of(p), static_cast<std::uint32_t>(code.size()));
-        if (fresh) code.push_back(p);
-        return it->second;
+        if (!intern_all && p.kind != PK::Const) {
+            code.push_back(p);
+            return static_cast<std::uint32_t>(code.size() - 1);
+        }
+        InstKey key = key_of(p);
+        // find first: emplace would allocate a node for every instruction already there.
+        if (auto it = interned.find(key); it != interned.end()) return it->second;
+        interned.emplace(key, static_cast<std::uint32_t>(code.size()));
+        code.push_back(p);
+        return static_cast<std::uint32_t>(code.size() - 1);
     }
     std::uint32_t guard(const GuardInfo& g) {
         auto [it, fresh] = guard_ids.emplace(std::tuple(g.on_loop_var, g.k, g.lo, g.hi), static_cast<std::uint32_t>(guards.size()));
@@ -65,6 +89,27 @@ struct Program {
     }
 };
 
+// The outer program's slot of each node, by id: every node of a point function gets one,
+// and a vector over the context's ids costs less than a hash-table node each.
+class DenseMemo {
+public:
+    void reset(std::size_t ids) { slot_.assign(ids, kNone); }
+    std::size_t count(NodeId id) const { return id < slot_.size() && slot_[id] != kNone; }
+    std::uint32_t at(NodeId id) const { return slot_.at(id); }
+    void emplace(NodeId id, std::uint32_t s) { slot_.at(id) = s; }
+
+private:
+    static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> slot_;
+};
+
+PInst power(PowPlan plan, std::uint32_t base, std::uint32_t exponent, Expr e) {
+    PInst p{.kind = PK::Apply, .op = Op::Pow, .pow_kind = static_cast<std::uint8_t>(plan.kind), .a = base, .b = exponent,
+            .node = e.id()};
+    if (plan.kind == PowPlan::Integer) p.pow_k = plan.k;
+    return p;
+}
+
 // The body slots an instruction reads.
 template <class F>
 void body_operands(const PInst& p, F&& f) {
@@ -72,7 +117,7 @@ void body_operands(const PInst& p, F&& f) {
     case PK::Add: case PK::Mul: f(p.a); f(p.b); break;
     case PK::Apply:
         f(p.a);
-        if (p.op == Op::Pow ? p.pow.kind == PowPlan::General : op_arity(p.op) == 2) f(p.b);
+        if (p.op == Op::Pow ? p.pow().kind == PowPlan::General : op_arity(p.op) == 2) f(p.b);
         break;
     case PK::Guard: f(p.a); break;
     default: break;
@@ -94,8 +139,11 @@ public:
         if (outputs.empty()) return;
         ctx_ = &outputs[0].context();
         plan_.ctx = ctx_;
-        topo_ = topological_order(outputs);
-        for (std::size_t i = 0; i < topo_.size(); ++i) pos_.emplace(topo_[i], static_cast<std::uint32_t>(i));
+        roots_.assign(outputs.begin(), outputs.end());
+        outer_memo_.reset(ctx_->size());
+        // Without vectors nothing is bare and there are no columns: a point function's plan
+        // (the Interpreter's) walks its DAG only once, to lower it.
+        if (sig.vectors.empty()) return;
         compute_bare();
         compute_data_columns(sig);
     }
@@ -151,7 +199,7 @@ private:
     // when it is written beside a loss that reads them (mean(2*a) + mean((m*x - y)^2)).
     void compute_data_columns(const Signature& sig) {
         std::vector<char> indexed(sig.vectors.size(), 0), bare_use(sig.vectors.size(), 0);
-        for (NodeId id : topo_) {
+        for (NodeId id : topo()) {
             Expr e = (*ctx_)[id];
             for (std::size_t k = 0; k < e.size(); ++k) {
                 auto it = vector_ix_.find(e[k].id());
@@ -164,8 +212,22 @@ private:
             if (bare_use[j] || !indexed[j]) data_columns_.push_back(static_cast<std::uint32_t>(j));
     }
 
+    // The DAG of the outputs by node id, and each node's position in it: built at the first
+    // question about loops, which a plan without any never asks.
+    const std::vector<NodeId>& topo() const {
+        if (topo_.empty() && !roots_.empty()) {
+            topo_ = topological_order(roots_);
+            for (std::size_t i = 0; i < topo_.size(); ++i) pos_.emplace(topo_[i], static_cast<std::uint32_t>(i));
+        }
+        return topo_;
+    }
+    std::uint32_t pos(NodeId id) const {
+        topo();
+        return pos_.at(id);
+    }
+
     void compute_bare() {
-        bare_.assign(topo_.size(), 0);
+        bare_.assign(topo().size(), 0);
         for (std::size_t i = 0; i < topo_.size(); ++i) {
             Expr e = (*ctx_)[topo_[i]];
             char v = 0;
@@ -180,15 +242,15 @@ private:
             bare_[i] = v;
         }
     }
-    char bare(Expr e) const { return bare_[pos_.at(e.id())]; }
+    char bare(Expr e) const { return bare_.empty() ? 0 : bare_[pos(e.id())]; }
 
     // Whether e has a free occurrence of the index symbol s (Sum and Vec rebind it).
     const std::vector<char>& dep_table(NodeId s) {
         auto [it, fresh] = dep_.try_emplace(s);
         if (!fresh) return it->second;
         std::vector<char>& d = it->second;
-        d.assign(topo_.size(), 0);
-        auto of = [&](Expr k) { return d[pos_.at(k.id())]; };
+        d.assign(topo().size(), 0);
+        auto of = [&](Expr k) { return d[pos(k.id())]; };
         for (std::size_t i = 0; i < topo_.size(); ++i) {
             Expr e = (*ctx_)[topo_[i]];
             char v = 0;
@@ -215,9 +277,8 @@ private:
         return s;
     }
 
-    // Children that must have values before e itself, in the outer program.
-    std::vector<Expr> outer_kids(Expr e) const {
-        std::vector<Expr> k;
+    // Appends the children that must have values before e itself, in the outer program.
+    static void outer_kids(Expr e, std::vector<Expr>& k) {
         switch (e.op()) {
         case Op::Num: case Op::Sym: case Op::Pi: case Op::Len:
         case Op::Sum: case Op::RowSum: case Op::RowMean: case Op::Vec: case Op::List: case Op::MaxOver: case Op::RowMax:
@@ -231,34 +292,38 @@ private:
             for (std::size_t i = 0; i < e.size(); ++i) k.push_back(e[i]);
             break;
         }
-        return k;
     }
 
     // Depth-first with an explicit stack: outer expressions can be 100,000 deep.
-    template <class Kids, class Make>
-    std::uint32_t walk(Expr root, std::unordered_map<NodeId, std::uint32_t>& memo, Kids&& kids, Make&& make) {
-        if (auto it = memo.find(root.id()); it != memo.end()) return it->second;
+    template <class Memo, class Kids, class Make>
+    std::uint32_t walk(Expr root, Memo& memo, Kids&& kids, Make&& make) {
+        if (memo.count(root.id())) return memo.at(root.id());
+        // The children of every open frame, one range each, in one vector: no allocation per node.
         struct Frame {
             Expr e;
-            std::vector<Expr> kids;
-            std::size_t next = 0;
+            std::size_t begin, next;
         };
+        std::vector<Expr> pending;
         std::vector<Frame> stack;
-        stack.push_back({root, kids(root)});
+        auto open = [&](Expr e) {
+            stack.push_back({e, pending.size(), pending.size()});
+            kids(e, pending);
+        };
+        open(root);
         std::uint32_t result = 0;
         while (!stack.empty()) {
             Frame& f = stack.back();
-            if (f.next < f.kids.size()) {
-                Expr c = f.kids[f.next++];
-                if (!memo.count(c.id())) stack.push_back({c, kids(c)});
+            // The top frame's children run to the end: those of its own children are gone.
+            if (f.next < pending.size()) {
+                Expr c = pending[f.next++];
+                if (!memo.count(c.id())) open(c);
                 continue;
             }
+            // Not lowered yet: a node is opened only when it has no slot, and it cannot be
+            // below itself.
             Expr e = f.e;
+            pending.resize(f.begin);
             stack.pop_back();
-            if (auto it = memo.find(e.id()); it != memo.end()) {
-                result = it->second;
-                continue;
-            }
             result = make(e);
             memo.emplace(e.id(), result);
         }
@@ -266,7 +331,8 @@ private:
     }
 
     std::uint32_t outer_value(Expr root) {
-        return walk(root, outer_memo_, [&](Expr e) { return outer_kids(e); }, [&](Expr e) { return make_outer(e); });
+        return walk(root, outer_memo_, [&](Expr e, std::vector<Expr>& k) { outer_kids(e, k); },
+                    [&](Expr e) { return make_outer(e); });
     }
 
     std::uint32_t make_outer(Expr e) {
@@ -314,7 +380,7 @@ private:
             PowPlan plan = plan_power(e[1]);
             std::uint32_t a = slot(e[0]);
             std::uint32_t b = plan.kind == PowPlan::General ? slot(e[1]) : a;
-            return push_outer({.kind = PK::Apply, .op = Op::Pow, .a = a, .b = b, .node = e.id(), .pow = plan},
+            return push_outer(power(plan, a, b, e),
                               std::max(ph(a), ph(b)));
         }
         default: {
@@ -345,7 +411,7 @@ private:
 
     bool variant(BodyBuild& b, Expr e) {
         if (b.rows) return bare(e);
-        return dep_table(b.index)[pos_.at(e.id())];
+        return dep_table(b.index)[pos(e.id())];
     }
 
     std::string loop_words(const BodyBuild& b) const {
@@ -360,17 +426,17 @@ private:
         }
     }
 
-    std::vector<Expr> body_kids(BodyBuild& b, Expr e) {
-        if (!variant(b, e)) return {};
+    void body_kids(BodyBuild& b, Expr e, std::vector<Expr>& k) {
+        if (!variant(b, e)) return;
         switch (e.op()) {
-        case Op::Sym: case Op::At: return {};
-        case Op::Guard: return {e[3]};
-        default: return outer_kids(e);
+        case Op::Sym: case Op::At: break;
+        case Op::Guard: k.push_back(e[3]); break;
+        default: outer_kids(e, k); break;
         }
     }
 
     std::uint32_t body_value(BodyBuild& b, Expr root) {
-        return walk(root, b.memo, [&](Expr e) { return body_kids(b, e); }, [&](Expr e) { return make_body(b, e); });
+        return walk(root, b.memo, [&](Expr e, std::vector<Expr>& k) { body_kids(b, e, k); }, [&](Expr e) { return make_body(b, e); });
     }
 
     std::uint32_t make_body(BodyBuild& b, Expr e) {
@@ -437,7 +503,7 @@ private:
             PowPlan plan = plan_power(e[1]);
             std::uint32_t a = slot(e[0]);
             std::uint32_t bb = plan.kind == PowPlan::General ? slot(e[1]) : a;
-            return p.push({.kind = PK::Apply, .op = Op::Pow, .a = a, .b = bb, .node = e.id(), .pow = plan});
+            return p.push(power(plan, a, bb, e));
         }
         default: {
             std::uint32_t a = slot(e[0]);
@@ -686,7 +752,8 @@ private:
         plan_.phases = phases;
         plan_.schedule.resize(plan_.outer.size());
         std::iota(plan_.schedule.begin(), plan_.schedule.end(), 0u);
-        std::stable_sort(plan_.schedule.begin(), plan_.schedule.end(),
+        if (phases > 1)
+            std::stable_sort(plan_.schedule.begin(), plan_.schedule.end(),
                          [&](std::uint32_t a, std::uint32_t b) { return phase_[a] < phase_[b]; });
         plan_.phase_end.assign(phases, 0);
         for (std::uint32_t p = 0; p < phases; ++p)
@@ -697,14 +764,15 @@ private:
     const Context* ctx_ = nullptr;
     LoopPlan plan_;
     std::unordered_map<NodeId, std::uint32_t> scalar_ix_, vector_ix_;
-    std::vector<NodeId> topo_;
-    std::unordered_map<NodeId, std::uint32_t> pos_;
+    std::vector<Expr> roots_;
+    mutable std::vector<NodeId> topo_;
+    mutable std::unordered_map<NodeId, std::uint32_t> pos_;
     std::vector<char> bare_;
     std::vector<std::uint32_t> data_columns_; ///< signature vector indices, in order
     std::unordered_map<NodeId, std::vector<char>> dep_;
-    Program outer_;
+    Program outer_{.intern_all = false};
     std::vector<std::uint32_t> phase_;
-    std::unordered_map<NodeId, std::uint32_t> outer_memo_;
+    DenseMemo outer_memo_;
     std::unordered_map<NodeId, std::uint32_t> member_ids_;
     std::unordered_map<NodeId, std::uint32_t> map_ids_; ///< mapped outputs (build_map)
     std::vector<MemberBody> bodies_;

@@ -47,12 +47,23 @@ enum class PK : std::uint8_t {
 struct PInst {
     PK kind;
     Op op = Op::Num;
+    std::uint8_t pow_kind = PowPlan::General; ///< Apply of Pow: how (PowPlan::Kind)
     std::uint32_t a = 0, b = 0;
     std::uint32_t j = 0;
-    std::int64_t c = 0;
-    double value = 0;
+    /// Const: its value; Load: the c of t + c; Apply of an integer Pow: the exponent. One
+    /// field, so that the plan of a large point function stays small enough for the cache its
+    /// interpreter runs from (32 bytes an instruction).
+    union {
+        double value = 0;
+        std::int64_t c;
+        std::int32_t pow_k;
+    };
     NodeId node = 0;
-    PowPlan pow{};
+
+    PowPlan pow() const {
+        const auto k = static_cast<PowPlan::Kind>(pow_kind);
+        return {k, k == PowPlan::Integer ? pow_k : 0};
+    }
 };
 
 /// lo <= k <= hi. In a body, `on_loop_var` means k is the loop variable; otherwise k, lo and

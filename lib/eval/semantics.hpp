@@ -30,6 +30,7 @@
 ///  - List has no value: evaluating one is an error reported by the caller.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -43,8 +44,7 @@ inline constexpr std::int64_t kMaxIntPower = 64;
 
 /// x^k for 1 <= k <= 64 by the square-and-multiply order written in the file comment.
 inline double int_power(double x, std::uint32_t k) {
-    int top = 31;
-    while (top > 0 && !(k >> top & 1u)) --top;
+    const int top = std::bit_width(k) - 1;
     double r = x;
     for (int bit = top - 1; bit >= 0; --bit) {
         r = r * r;

@@ -237,3 +237,35 @@ TEST_CASE("eval: chains 100,000 deep evaluate without recursion", "[eval][deep]"
     for (int i = 0; i < 60; ++i) d = c.call(Op::Cos, {d}) + c.call(Op::Sin, {d});
     REQUIRE(std::isfinite(at_x(d, 0.25)));
 }
+
+TEST_CASE("eval: the Interpreter is the loop plan's interpreter over numbers", "[eval][interpreter]") {
+    Context c;
+    Expr x = c.symbol("x"), y = c.symbol("y"), n = c.symbol("n"), i = c.symbol("i");
+    // An input listed twice reads its first slot; the second is never read.
+    Expr outs[] = {x * y + c.call(Op::Sin, {x})};
+    Expr twice[] = {x, y, x};
+    Interpreter dup(outs, twice);
+    REQUIRE(dup.inputs() == 3);
+    double in[] = {0.75, -2.5, 1e300}, out = 0;
+    dup.run(in, &out);
+    REQUIRE(same_bits(out, evaluate(outs[0], {{"x", 0.75}, {"y", -2.5}})));
+    // A sum over an index whose bounds are inputs: the same bits as the LoopInterpreter's.
+    Expr sum = c.sum(i, c.integer(1), n, c.pow(x, i) / i);
+    Expr sum_out[] = {sum, sum * x};
+    Expr ins[] = {x, n};
+    Interpreter interp(sum_out, ins);
+    LoopInterpreter loops(sum_out, Signature{{x, n}, {}});
+    double at[] = {0.3, 25}, got[2] = {0, 0}, want[2] = {0, 0};
+    interp.run(at, got);
+    LoopArgs args;
+    args.scalars = at;
+    args.out = want;
+    loops.run(args);
+    REQUIRE(same_bits(got[0], want[0]));
+    REQUIRE(same_bits(got[1], want[1]));
+    REQUIRE(got[0] > 0.35);
+    // Vectors have no inputs here.
+    Expr v = c.symbol("v");
+    Expr indexed[] = {c.at(v, c.integer(1))};
+    REQUIRE_THROWS_WITH(Interpreter(indexed, ins), "unknown variable 'v'");
+}
