@@ -57,7 +57,7 @@ struct Problems {
         const Expr body = ctx.integer(100) * pow(xi1 - pow(xi, two), two) + pow(one - xi, two);
         const Expr f = ctx.sum(i, one, n - one, body);
         const VectorParameter v{x, kExtN};
-        return Loss(f, {}, std::span<const VectorParameter>(&v, 1), {});
+        return Loss(f, LossInputs{.vectors = std::span<const VectorParameter>(&v, 1)});
     }
     Problems()
         : rosenbrock(make_rosenbrock(ctx, xy)), extended(make_extended(ctx, xs)), extended_sum(make_extended_sum(ctx)) {}

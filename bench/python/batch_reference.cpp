@@ -50,7 +50,7 @@ int main() {
     std::vector<ColumnView> columns{{"x", x}, {"y", y}};
     LossOptions lo;
     lo.threads = 1;
-    Loss loss(mse.expr, params, {}, columns, {}, lo);
+    Loss loss(mse.expr, LossInputs{.scalars = params, .columns = columns}, lo);
     double point[2] = {2.0, 0.5}, out[3];
     std::printf("mse_loss_1_thread %.3f\n", best_ms([&] { loss(point, out); }));
 }

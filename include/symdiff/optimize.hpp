@@ -334,319 +334,10 @@ Report minimize_newton(KernelRef kernel, KernelRef hessian, std::span<const doub
                        const Options& options, CallbackRef callback = {});
 
 namespace detail {
-
-/// Compile-time choices of the first-order loop; each is a template flag so that what is off
-/// costs nothing per step.
-struct LoopFlags {
-    bool checked;   ///< grad_tol or f_tol is on
-    bool scheduled; ///< the rate changes per step
-    bool observed;  ///< callback or trace
-};
-
-[[noreturn]] void throw_bad_options(const std::string& what);
-void validate(std::size_t n, std::span<const double> start, const Options& o);
-std::string diverged_message(std::size_t step, double f, double limit);
-std::string finish_message(StopReason r, std::size_t step, double value, double tol);
-double norm(const double* g, std::size_t n);
-void record(Trace& t, std::size_t step, const double* x, double f, double gnorm);
-
-/// ‖g‖² with four partial sums: a single running sum is a chain of dependent adds, which is
-/// what would make the check cost more than the update on large n.
-inline double norm2(const double* g, std::size_t n) {
-    double a = 0, b = 0, c = 0, d = 0;
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a += g[i] * g[i];
-        b += g[i + 1] * g[i + 1];
-        c += g[i + 2] * g[i + 2];
-        d += g[i + 3] * g[i + 3];
-    }
-    for (; i < n; ++i) a += g[i] * g[i];
-    return (a + b) + (c + d);
-}
-
-/// The incremental form of Schedule::rate.
-class RateSequence {
-public:
-    RateSequence(const Schedule& s, double eta) : s_(s), eta0_(eta), eta_(eta), left_(s.every) {}
-    double current() const { return eta_; }
-    /// Moves from η_t to η_{t+1}; `t_next` is t + 1.
-    void advance(std::size_t t_next) {
-        switch (s_.kind) {
-        case Schedule::Kind::Constant: break;
-        case Schedule::Kind::Step:
-            if (--left_ == 0) {
-                eta_ *= s_.gamma;
-                left_ = s_.every;
-            }
-            break;
-        case Schedule::Kind::Exponential: eta_ *= s_.gamma; break;
-        case Schedule::Kind::InverseTime: eta_ = eta0_ / (1.0 + s_.gamma * static_cast<double>(t_next)); break;
-        }
-    }
-
-private:
-    Schedule s_;
-    double eta0_, eta_;
-    std::size_t left_;
-};
-
-// Update rules. Each owns its state (allocated once, before the loop) and moves x by one step.
-struct GdRule {
-    explicit GdRule(std::size_t, const Options&) {}
-    void update(double* x, const double* g, std::size_t n, double eta) {
-        for (std::size_t i = 0; i < n; ++i) x[i] -= eta * g[i];
-    }
-};
-
-struct MomentumAccumulateRule {
-    std::vector<double> v;
-    double beta;
-    MomentumAccumulateRule(std::size_t n, const Options& o) : v(n, 0.0), beta(o.momentum) {}
-    void update(double* x, const double* g, std::size_t n, double eta) {
-        double* vp = v.data();
-        for (std::size_t i = 0; i < n; ++i) {
-            vp[i] = beta * vp[i] + g[i];
-            x[i] -= eta * vp[i];
-        }
-    }
-};
-
-struct MomentumVelocityRule {
-    std::vector<double> v;
-    double beta;
-    MomentumVelocityRule(std::size_t n, const Options& o) : v(n, 0.0), beta(o.momentum) {}
-    void update(double* x, const double* g, std::size_t n, double eta) {
-        double* vp = v.data();
-        for (std::size_t i = 0; i < n; ++i) {
-            vp[i] = beta * vp[i] - eta * g[i];
-            x[i] += vp[i];
-        }
-    }
-};
-
-struct NesterovRule {
-    std::vector<double> v;
-    double beta;
-    NesterovRule(std::size_t n, const Options& o) : v(n, 0.0), beta(o.momentum) {}
-    void update(double* x, const double* g, std::size_t n, double eta) {
-        double* vp = v.data();
-        for (std::size_t i = 0; i < n; ++i) {
-            vp[i] = beta * vp[i] + g[i];
-            x[i] -= eta * (g[i] + beta * vp[i]);
-        }
-    }
-};
-
-struct AdamRule {
-    std::vector<double> m, v;
-    double b1, b2, eps;
-    double b1t = 1, b2t = 1; // β1^t and β2^t, kept as running products
-    AdamRule(std::size_t n, const Options& o) : m(n, 0.0), v(n, 0.0), b1(o.beta1), b2(o.beta2), eps(o.epsilon) {}
-    void update(double* x, const double* g, std::size_t n, double eta) {
-        b1t *= b1;
-        b2t *= b2;
-        const double c1 = 1.0 / (1.0 - b1t);
-        const double c2 = 1.0 / (1.0 - b2t);
-        double* mp = m.data();
-        double* vp = v.data();
-        for (std::size_t i = 0; i < n; ++i) {
-            mp[i] = b1 * mp[i] + (1.0 - b1) * g[i];
-            vp[i] = b2 * vp[i] + (1.0 - b2) * (g[i] * g[i]);
-            x[i] -= eta * (mp[i] * c1) / (std::sqrt(vp[i] * c2) + eps);
-        }
-    }
-};
-
-struct RmsPropRule {
-    std::vector<double> s;
-    double rho, eps;
-    RmsPropRule(std::size_t n, const Options& o) : s(n, 0.0), rho(o.rho), eps(o.epsilon) {}
-    void update(double* x, const double* g, std::size_t n, double eta) {
-        double* sp = s.data();
-        for (std::size_t i = 0; i < n; ++i) {
-            sp[i] = rho * sp[i] + (1.0 - rho) * (g[i] * g[i]);
-            x[i] -= eta * g[i] / (std::sqrt(sp[i]) + eps);
-        }
-    }
-};
-
-// What a first-order run does before its first step and after its last, shared by the C++
-// loop below and Objective's generated loop (jit/descent.hpp): the two must report the same
-// run to the last bit and word, so neither writes a field of the report itself.
-
-/// Checks the options and starts the report at `start` (r.x is the point the loop moves).
-inline Report begin_report(std::span<const double> start, const Options& o) {
-    validate(start.size(), start, o);
-    Report r;
-    r.method = o.method;
-    r.start.assign(start.begin(), start.end());
-    r.x = r.start;
-    r.trace.dims = start.size();
-    return r;
-}
-
-/// Records f and ‖∇f‖ at the start from `out` (f, then the n partials) and returns the bound on
-/// |f| past which the run has diverged.
-inline double start_values(Report& r, const double* out, std::size_t n, const Options& o) {
-    r.f_start = out[0];
-    r.grad_norm_start = norm(out + 1, n);
-    return std::isinf(o.diverge_factor) ? std::numeric_limits<double>::max()
-                                        : o.diverge_factor * std::max(1.0, std::fabs(out[0]));
-}
-
-/// Ends the report of a run stopped for `reason` after `steps` updates, `out` holding f and ∇f
-/// at the final point. f_prev is f one step earlier (read for FunctionTolerance only) and
-/// `limit` is what start_values returned.
-inline void finish_report(Report& r, StopReason reason, std::size_t steps, const double* out, std::size_t n,
-                          double f_prev, double limit, const Options& o) {
-    r.steps = steps;
-    r.evaluations = steps + 1;
-    r.f = out[0];
-    r.grad_norm = norm(out + 1, n);
-    r.reason = reason;
-    switch (reason) {
-    case StopReason::Diverged: r.message = diverged_message(steps, r.f, limit); break;
-    case StopReason::GradientTolerance: r.message = finish_message(reason, steps, r.grad_norm, o.grad_tol); break;
-    case StopReason::FunctionTolerance:
-        r.message = finish_message(reason, steps, std::fabs(r.f - f_prev), o.f_tol);
-        break;
-    default: r.message = finish_message(reason, steps, r.grad_norm, 0); break;
-    }
-}
-
-/// Callback and trace together; only instantiated when one of them is on.
-template <class Callback>
-struct Observer {
-    Callback* callback;
-    Trace* trace;
-    std::size_t every;
-    std::size_t n;
-    bool operator()(std::size_t k, const double* x, double f, const double* g) {
-        if (trace && k % every == 0) record(*trace, k, x, f, norm(g, n));
-        if constexpr (!std::is_same_v<Callback, std::nullptr_t>) {
-            if (callback) return (*callback)(StepInfo{k, {x, n}, f, {g, n}});
-        }
-        return true;
-    }
-};
-
-/// The first-order loop. One kernel call per step, then the checks that are switched on, then
-/// the update. Dims is the number of coordinates when it is known at compile time (0: not),
-/// so that the update of a small problem is straight-line code, as in a hand-written loop.
-template <bool Checked, bool Scheduled, bool Observed, class Rule, std::size_t Dims, class Kernel, class Obs>
-void run_first_order(const Kernel& kernel, std::size_t n_runtime, const Options& o, Report& r, Obs& observe) {
-    const std::size_t n = Dims != 0 ? Dims : n_runtime;
-    Rule rule(n, o);
-    std::vector<double> out(n + 1);
-    double* x = r.x.data();
-    double* buf = out.data();
-    const double* g = buf + 1;
-    const std::size_t max_steps = o.max_steps;
-    const double tol2 = o.grad_tol * o.grad_tol;
-    const double ftol = o.f_tol;
-    RateSequence rate(o.schedule, o.lr);
-    double eta = o.lr;
-    const volatile std::sig_atomic_t* const stop_flag = o.stop;
-
-    kernel(static_cast<const double*>(x), buf);
-    const double limit = start_values(r, buf, n, o);
-    double f_prev = buf[0];
-    std::size_t k = 0;
-    StopReason stop = StopReason::MaxSteps;
-    for (;;) {
-        const double f = buf[0];
-        if (!(std::fabs(f) <= limit)) [[unlikely]] {
-            stop = StopReason::Diverged;
-            break;
-        }
-        if constexpr (Observed) {
-            if (!observe(k, x, f, g)) {
-                stop = StopReason::Callback;
-                break;
-            }
-        }
-        if (stop_flag != nullptr && *stop_flag != 0) [[unlikely]] {
-            stop = StopReason::Interrupted;
-            break;
-        }
-        if constexpr (Checked) {
-            if (tol2 > 0 && norm2(g, n) < tol2) {
-                stop = StopReason::GradientTolerance;
-                break;
-            }
-            if (ftol > 0 && k > 0 && std::fabs(f - f_prev) <= ftol * std::max(1.0, std::fabs(f))) {
-                stop = StopReason::FunctionTolerance;
-                break;
-            }
-            f_prev = f;
-        }
-        if (k == max_steps) {
-            stop = StopReason::MaxSteps;
-            break;
-        }
-        rule.update(x, g, n, eta);
-        ++k;
-        if constexpr (Scheduled) {
-            rate.advance(k);
-            eta = rate.current();
-        }
-        kernel(static_cast<const double*>(x), buf);
-    }
-    finish_report(r, stop, k, buf, n, f_prev, limit, o);
-}
-
-template <class Rule, class Kernel, class Callback>
-void dispatch_flags(const Kernel& kernel, std::size_t n, const Options& o, Report& r, Callback* cb) {
-    const bool checked = o.grad_tol > 0 || o.f_tol > 0;
-    const bool scheduled = o.schedule.kind != Schedule::Kind::Constant;
-    const bool observed = cb != nullptr || o.trace_every > 0;
-    Observer<Callback> obs{cb, o.trace_every > 0 ? &r.trace : nullptr, o.trace_every, n};
-    // Eight instantiations, each the plain loop with exactly its checks; the unobserved ones
-    // also come for one and two coordinates (the tutorials' problems), where a runtime-length
-    // update loop would cost as much as the update itself.
-    auto go = [&]<bool C, bool S, bool O>() {
-        if constexpr (!O) {
-            if (n == 1) return run_first_order<C, S, O, Rule, 1>(kernel, n, o, r, obs);
-            if (n == 2) return run_first_order<C, S, O, Rule, 2>(kernel, n, o, r, obs);
-        }
-        run_first_order<C, S, O, Rule, 0>(kernel, n, o, r, obs);
-    };
-    if (checked) {
-        if (scheduled) observed ? go.template operator()<true, true, true>() : go.template operator()<true, true, false>();
-        else observed ? go.template operator()<true, false, true>() : go.template operator()<true, false, false>();
-    } else {
-        if (scheduled) observed ? go.template operator()<false, true, true>() : go.template operator()<false, true, false>();
-        else observed ? go.template operator()<false, false, true>() : go.template operator()<false, false, false>();
-    }
-}
-
+// The first-order loop behind minimize(), in symdiff/detail/first_order.hpp (included at the end).
 template <class Kernel, class Callback>
-Report minimize_first_order(const Kernel& kernel, std::span<const double> start, const Options& o,
-                            Callback* cb) {
-    const std::size_t n = start.size();
-    Report r = begin_report(start, o);
-    const auto t0 = std::chrono::steady_clock::now();
-    switch (o.method) {
-    case Method::GradientDescent: dispatch_flags<GdRule>(kernel, n, o, r, cb); break;
-    case Method::Momentum:
-        if (o.momentum_form == MomentumForm::Accumulate)
-            dispatch_flags<MomentumAccumulateRule>(kernel, n, o, r, cb);
-        else
-            dispatch_flags<MomentumVelocityRule>(kernel, n, o, r, cb);
-        break;
-    case Method::Nesterov: dispatch_flags<NesterovRule>(kernel, n, o, r, cb); break;
-    case Method::Adam: dispatch_flags<AdamRule>(kernel, n, o, r, cb); break;
-    case Method::RMSProp: dispatch_flags<RmsPropRule>(kernel, n, o, r, cb); break;
-    case Method::LBFGS:
-    case Method::Newton: throw_bad_options("internal: second-order method in the first-order loop");
-    }
-    if (o.trace_every > 0 && (r.trace.size() == 0 || r.trace.step.back() != r.steps))
-        record(r.trace, r.steps, r.x.data(), r.f, r.grad_norm);
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return r;
-}
-
+Report minimize_first_order(const Kernel& kernel, std::span<const double> start, const Options& o, Callback* cb);
+[[noreturn]] void throw_bad_options(const std::string& what);
 } // namespace detail
 
 /// Minimises the function of `kernel` from `start` with options.method, which must not be
@@ -688,37 +379,6 @@ Report minimize(const Kernel& kernel, const Hessian& hessian, std::span<const do
 enum class Backend : std::uint8_t {
     Jit,         ///< LLVM kernels (jit.hpp): the optimiser loop calls native code directly
     Interpreter, ///< the reference Interpreter (eval.hpp): slower, for testing and fallback
-};
-
-/// An expression ready for the optimisers: its f+∇f kernel over `vars` (in that order), and
-/// for Newton its Hessian kernel, compiled when Newton first asks for it.
-///
-/// With the JIT, minimize() hands the loop the kernel's raw function pointer, so each step
-/// is one call through a plain function pointer into the generated code.
-class Objective {
-public:
-    /// Throws symdiff::Error if f is a list, if it has a free symbol not in vars, if a var is
-    /// not a symbol or repeated, or if compilation fails.
-    Objective(Expr f, std::span<const Expr> vars, Backend backend = Backend::Jit);
-    ~Objective();
-    Objective(Objective&&) noexcept;
-    Objective& operator=(Objective&&) noexcept;
-
-    std::size_t dims() const;
-    Backend backend() const;
-    /// out[0] = f(x), out[1..n] = ∇f(x).
-    void operator()(const double* x, double* out) const;
-    /// Runs options.method from start (start.size() must equal dims()).
-    Report minimize(std::span<const double> start, const Options& options, CallbackRef callback = {}) const;
-    /// The curvature of f at x: every eigenvalue of the symbolic Hessian for up to
-    /// kEigenvalueMaxDims variables, else probe_curvature() on its Hessian-vector products.
-    Curvature curvature(std::span<const double> x) const;
-    /// assess() of a run of this objective, with converged_threshold(r, options, converged).
-    Assessment assess(const Report& r, const Options& options, double converged = -1) const;
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
 };
 
 /// The symbols e reads as arrays: x of x[k] and of len(x). In order of first appearance in
@@ -826,18 +486,14 @@ struct LossInputs {
 
 class Loss {
 public:
-    /// The Loss of f over `inputs`, by role rather than by position: see the constructor below.
+    /// The Loss of f over `inputs`. Free symbols of f must each be a scalar parameter, a
+    /// vector parameter, a column (by name), or a size. A size left out of `sizes` is the
+    /// common length of the vector parameters. The columns define the rows: a sum or mean over
+    /// rows that reads no column (`mean(2*m)`) runs over them too, even when f reads none (one
+    /// column then counts the rows without being read). Throws symdiff::Error naming the symbol
+    /// otherwise, for columns of different lengths, for a parameter given twice, and for
+    /// everything LoopInterpreter's constructor or compile_loops refuse.
     Loss(Expr f, const LossInputs& inputs, const LossOptions& options = {});
-    /// Free symbols of f must each be a scalar parameter, a vector parameter, a column (by
-    /// name), or a size. A size left out of `sizes` is the common length of the vector
-    /// parameters. The columns define the rows: a sum or mean over rows that reads no column
-    /// (`mean(2*m)`) runs over them too, even when f reads none (one column then counts the
-    /// rows without being read). Throws symdiff::Error naming the symbol otherwise, for
-    /// columns of different lengths, for a parameter given twice, and for everything
-    /// LoopInterpreter's constructor or compile_loops refuse.
-    Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParameter> vectors,
-         std::span<const ColumnView> columns, std::span<const SizeBinding> sizes = {},
-         const LossOptions& options = {});
     ~Loss();
     Loss(Loss&&) noexcept;
     Loss& operator=(Loss&&) noexcept;
@@ -860,6 +516,9 @@ public:
     /// out[0] = f(x), out[1..dims()] = ∇f(x), over all rows. Throws symdiff::Error for an
     /// index out of range and the other run-time errors of the loop evaluators.
     void operator()(const double* x, double* out) const;
+    /// f(x) over all rows without the gradient's work, the same bits as out[0] of the call
+    /// operator. Its kernel (f alone) is compiled on the first call.
+    double value(const double* x) const;
 
     /// Runs options.method from start (Newton is refused: a Loss has no Hessian kernel).
     Report minimize(std::span<const double> start, const Options& options, CallbackRef callback = {}) const;
@@ -888,4 +547,50 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// The optimisers' one front end: a point function, its f+∇f kernel over `vars` (in that
+/// order) and for Newton its Hessian kernel, compiled when Newton first asks for it; or a
+/// Loss over data, whose calls, runs and curvature it forwards.
+///
+/// With the JIT, minimize() hands the loop the kernel's raw function pointer, so each step
+/// is one call through a plain function pointer into the generated code.
+class Objective {
+public:
+    /// Throws symdiff::Error if f is a list, if it has a free symbol not in vars, if a var is
+    /// not a symbol or repeated, or if compilation fails.
+    Objective(Expr f, std::span<const Expr> vars, Backend backend = Backend::Jit);
+    /// The objective of f with its gradient already computed (gradient[i] = ∂f/∂vars[i], as
+    /// symdiff::gradient gives it): the kernel is compiled from [f, gradient...] as given,
+    /// without differentiating f again (and without rerolling, which starts from f alone).
+    /// Throws symdiff::Error as above and when the gradient's length is not the variables'.
+    Objective(Expr f, std::span<const Expr> gradient, std::span<const Expr> vars, Backend backend = Backend::Jit);
+    /// The objective of a loss over data: dims() is the loss's flat point, minimize() is
+    /// Loss::minimize, fit() is Loss::fit.
+    explicit Objective(Loss loss);
+    ~Objective();
+    Objective(Objective&&) noexcept;
+    Objective& operator=(Objective&&) noexcept;
+
+    std::size_t dims() const;
+    Backend backend() const;
+    /// out[0] = f(x), out[1..n] = ∇f(x).
+    void operator()(const double* x, double* out) const;
+    /// f(x) alone, from a kernel of f compiled on the first call.
+    double value(const double* x) const;
+    /// Runs options.method from start (start.size() must equal dims()).
+    Report minimize(std::span<const double> start, const Options& options, CallbackRef callback = {}) const;
+    /// The curvature of f at x: every eigenvalue of the symbolic Hessian for up to
+    /// kEigenvalueMaxDims variables, else probe_curvature() on its Hessian-vector products.
+    Curvature curvature(std::span<const double> x) const;
+    /// assess() of a run of this objective, with converged_threshold(r, options, converged).
+    Assessment assess(const Report& r, const Options& options, double converged = -1) const;
+    /// The loss this objective was made from, or null for a point function.
+    const Loss* loss() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 } // namespace symdiff
+
+#include "symdiff/detail/first_order.hpp"

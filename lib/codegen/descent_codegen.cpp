@@ -1,7 +1,9 @@
-// The descent loop of descent_codegen.hpp. Every line mirrors a line of run_first_order and
-// of the update rules in include/symdiff/optimize.hpp; keep them in step.
+// The descent loop of descent_codegen.hpp: run_first_order (symdiff/detail/first_order.hpp)
+// as IR. The update rules and the gradient norm are not written here: they are the templates
+// of symdiff/detail/descent_rules.hpp, instantiated with IrValue, whose operators emit IR.
 #include "codegen/descent_codegen.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -15,6 +17,8 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include "symdiff/detail/descent_rules.hpp"
+
 namespace symdiff::detail {
 
 namespace {
@@ -26,239 +30,228 @@ enum Field : unsigned { Eta, Limit, Tol2, Ftol, Beta, Beta1, Beta2, Epsilon, Rho
 // step would be cheap, but this keeps the hot loop exactly what it was.
 constexpr std::uint64_t kStopPollMask = 1023;
 
+/// A double of the generated code. Arithmetic on it emits the instruction (no fast-math
+/// flags), so a rule written for double computes the same bits in both worlds.
+struct IrValue {
+    llvm::IRBuilder<>* b = nullptr;
+    llvm::Value* v = nullptr;
+};
+IrValue operator+(IrValue l, IrValue r) { return {l.b, l.b->CreateFAdd(l.v, r.v)}; }
+IrValue operator-(IrValue l, IrValue r) { return {l.b, l.b->CreateFSub(l.v, r.v)}; }
+IrValue operator*(IrValue l, IrValue r) { return {l.b, l.b->CreateFMul(l.v, r.v)}; }
+IrValue operator/(IrValue l, IrValue r) { return {l.b, l.b->CreateFDiv(l.v, r.v)}; }
+IrValue sqrt(IrValue a) { return {a.b, a.b->CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, a.v)}; }
+
+/// Builds the loop function. x, ∇f and the rule's state live in allocas of constant size:
+/// after the kernel is inlined, SROA turns them into registers that stay live across steps.
+class LoopBuilder {
+public:
+    LoopBuilder(llvm::Module& m, llvm::Function* kernel, const std::string& name, std::size_t n)
+        : c_(m.getContext()), b_(c_), kernel_(kernel), n_(n), f64_(llvm::Type::getDoubleTy(c_)),
+          x_ty_(llvm::ArrayType::get(f64_, n)), buf_ty_(llvm::ArrayType::get(f64_, n + 1)) {
+        llvm::Type* i64 = llvm::Type::getInt64Ty(c_);
+        llvm::PointerType* ptr = llvm::PointerType::getUnqual(c_);
+        params_ty_ = llvm::StructType::get(c_, {f64_, f64_, f64_, f64_, f64_, f64_, f64_, f64_, f64_, i64, ptr});
+        auto* fn_ty = llvm::FunctionType::get(i64, {ptr, ptr, ptr, ptr}, false);
+        fn_ = llvm::Function::Create(fn_ty, llvm::GlobalValue::ExternalLinkage, name, m);
+        for (unsigned a = 0; a < 4; ++a) fn_->addParamAttr(a, llvm::Attribute::NoAlias);
+    }
+
+    template <class R>
+    llvm::Error build(bool checked) {
+        entry(R::arrays);
+        RuleConstants<IrValue> consts{constant(1.0), field(Beta), field(Beta1), field(Beta2), field(Epsilon),
+                                      field(Rho)};
+        std::array<IrValue, R::scalars> carried{};
+        R::start(carried.data(), consts);
+        llvm::Value* f0 = load(buf_ty_, buf_, 0);
+        b_.CreateBr(loop_);
+
+        // step: the head of run_first_order's for (;;)
+        b_.SetInsertPoint(loop_);
+        k_ = b_.CreatePHI(b_.getInt64Ty(), 2, "k");
+        f_prev_ = b_.CreatePHI(f64_, 2, "f_prev");
+        k_->addIncoming(b_.getInt64(0), entry_);
+        f_prev_->addIncoming(f0, entry_);
+        std::array<llvm::PHINode*, R::scalars> phis{};
+        for (std::size_t j = 0; j < R::scalars; ++j) {
+            phis[j] = b_.CreatePHI(f64_, 2, "carried");
+            phis[j]->addIncoming(carried[j].v, entry_);
+            carried[j] = {&b_, phis[j]};
+        }
+        llvm::Value* f_next_prev = checks(checked);
+
+        // rule.update(x, g, n, eta)
+        const auto step = R::begin(carried.data(), consts);
+        const IrValue eta = field(Eta);
+        for (std::size_t i = 0; i < n_; ++i) {
+            IrValue st[R::arrays > 0 ? R::arrays : 1];
+            for (std::size_t a = 0; a < R::arrays; ++a) st[a] = {&b_, load(x_ty_, state_[a], i)};
+            const IrValue xn = R::update(IrValue{&b_, load(x_ty_, x_, i)}, IrValue{&b_, load(buf_ty_, buf_, 1 + i)},
+                                         st, eta, consts, step);
+            for (std::size_t a = 0; a < R::arrays; ++a) store(st[a].v, x_ty_, state_[a], i);
+            store(xn.v, x_ty_, x_, i);
+        }
+        llvm::Value* k1 = b_.CreateAdd(k_, b_.getInt64(1), "k1");
+        b_.CreateCall(kernel_, {x_, buf_});
+        llvm::BasicBlock* latch = b_.GetInsertBlock();
+        k_->addIncoming(k1, latch);
+        f_prev_->addIncoming(f_next_prev, latch);
+        for (std::size_t j = 0; j < R::scalars; ++j) phis[j]->addIncoming(carried[j].v, latch);
+        b_.CreateBr(loop_);
+        return finish();
+    }
+
+private:
+    /// The entry block: copies x and buf in, zeroes `arrays` state arrays.
+    void entry(std::size_t arrays) {
+        entry_ = llvm::BasicBlock::Create(c_, "entry", fn_);
+        loop_ = llvm::BasicBlock::Create(c_, "step", fn_);
+        exit_ = llvm::BasicBlock::Create(c_, "exit", fn_);
+        b_.SetInsertPoint(entry_);
+        x_ = b_.CreateAlloca(x_ty_, nullptr, "x");
+        buf_ = b_.CreateAlloca(buf_ty_, nullptr, "buf");
+        b_.CreateMemCpy(x_, kAlign, fn_->getArg(0), kAlign, n_ * 8);
+        b_.CreateMemCpy(buf_, kAlign, fn_->getArg(1), kAlign, (n_ + 1) * 8);
+        for (std::size_t a = 0; a < arrays; ++a) {
+            llvm::Value* s = b_.CreateAlloca(x_ty_, nullptr, "state");
+            b_.CreateMemSet(s, b_.getInt8(0), n_ * 8, kAlign);
+            state_.push_back(s);
+        }
+        for (unsigned f = Eta; f < MaxSteps; ++f)
+            fields_[f] = b_.CreateLoad(f64_, b_.CreateStructGEP(params_ty_, fn_->getArg(2), f));
+        max_steps_ =
+            b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(params_ty_, fn_->getArg(2), MaxSteps), "max_steps");
+        stop_flag_ = b_.CreateLoad(llvm::PointerType::getUnqual(c_),
+                                   b_.CreateStructGEP(params_ty_, fn_->getArg(2), StopFlag), "stop_flag");
+    }
+
+    /// The tests before the update: divergence, the tolerances when `checked`, the step limit
+    /// and the stop flag. Returns the f_prev of the next step.
+    llvm::Value* checks(bool checked) {
+        llvm::Value* zero = llvm::ConstantFP::get(f64_, 0.0);
+        llvm::Value* one = llvm::ConstantFP::get(f64_, 1.0);
+        llvm::Value* f = load(buf_ty_, buf_, 0);
+        // if (!(|f| <= limit)) diverged: an unordered compare is false for nan, as in C++
+        leave_if(b_.CreateNot(b_.CreateFCmpOLE(fabs(f), fields_[Limit])), DescentStop::Diverged, "diverged");
+        llvm::Value* f_next_prev = f_prev_;
+        if (checked) {
+            const IrValue norm2 = sum_of_squares(n_, constant(0.0), [&](std::size_t i) {
+                return IrValue{&b_, load(buf_ty_, buf_, 1 + i)};
+            });
+            llvm::Value* tol2 = fields_[Tol2];
+            leave_if(b_.CreateAnd(b_.CreateFCmpOGT(tol2, zero), b_.CreateFCmpOLT(norm2.v, tol2)),
+                     DescentStop::GradientTolerance, "grad_tol");
+            llvm::Value* af = fabs(f);
+            llvm::Value* scale = b_.CreateSelect(b_.CreateFCmpOLT(one, af), af, one); // std::max(1.0, |f|)
+            llvm::Value* ftol = fields_[Ftol];
+            llvm::Value* small = b_.CreateFCmpOLE(fabs(b_.CreateFSub(f, f_prev_)), b_.CreateFMul(ftol, scale));
+            llvm::Value* on = b_.CreateAnd(b_.CreateFCmpOGT(ftol, zero), b_.CreateICmpUGT(k_, b_.getInt64(0)));
+            leave_if(b_.CreateAnd(on, small), DescentStop::FunctionTolerance, "f_tol");
+            f_next_prev = f;
+        }
+        leave_if(b_.CreateICmpEQ(k_, max_steps_), DescentStop::MaxSteps, "max_steps");
+        // Every 1024 steps: if (*stop != 0) stop as interrupted, at step k before its update.
+        auto* poll = llvm::BasicBlock::Create(c_, "poll", fn_);
+        auto* interrupted = llvm::BasicBlock::Create(c_, "interrupted", fn_);
+        auto* update = llvm::BasicBlock::Create(c_, "update", fn_);
+        llvm::Value* due = b_.CreateICmpEQ(b_.CreateAnd(k_, b_.getInt64(kStopPollMask)), b_.getInt64(0));
+        b_.CreateCondBr(due, poll, update);
+        b_.SetInsertPoint(poll);
+        llvm::LoadInst* flag = b_.CreateLoad(b_.getInt32Ty(), stop_flag_, /*isVolatile=*/true, "stop");
+        b_.CreateCondBr(b_.CreateICmpNE(flag, b_.getInt32(0)), interrupted, update);
+        b_.SetInsertPoint(interrupted);
+        b_.CreateBr(exit_);
+        exits_.push_back({interrupted, DescentStop::Interrupted});
+        b_.SetInsertPoint(update);
+        return f_next_prev;
+    }
+
+    /// exit: hands x and the last evaluation back, with the step count and the reason.
+    llvm::Error finish() {
+        b_.SetInsertPoint(exit_);
+        llvm::PHINode* why = b_.CreatePHI(b_.getInt32Ty(), static_cast<unsigned>(exits_.size()), "why");
+        for (const Exit& e : exits_) why->addIncoming(b_.getInt32(static_cast<std::uint32_t>(e.why)), e.from);
+        // DescentOutcome: the reason as i32 at offset 0, f_prev as a double at offset 8
+        llvm::StructType* outcome_ty = llvm::StructType::get(c_, {b_.getInt32Ty(), f64_});
+        llvm::Value* outcome = fn_->getArg(3);
+        b_.CreateStore(why, b_.CreateStructGEP(outcome_ty, outcome, 0));
+        b_.CreateStore(f_prev_, b_.CreateStructGEP(outcome_ty, outcome, 1));
+        b_.CreateMemCpy(fn_->getArg(0), kAlign, x_, kAlign, n_ * 8);
+        b_.CreateMemCpy(fn_->getArg(1), kAlign, buf_, kAlign, (n_ + 1) * 8);
+        b_.CreateRet(k_);
+        std::string problems;
+        llvm::raw_string_ostream os(problems);
+        if (llvm::verifyFunction(*fn_, &os))
+            return llvm::createStringError(llvm::inconvertibleErrorCode(), "descent loop does not verify: " + os.str());
+        return llvm::Error::success();
+    }
+
+    void leave_if(llvm::Value* cond, DescentStop why, const char* label) {
+        auto* out = llvm::BasicBlock::Create(c_, label, fn_);
+        auto* go_on = llvm::BasicBlock::Create(c_, "go_on", fn_);
+        b_.CreateCondBr(cond, out, go_on);
+        b_.SetInsertPoint(out);
+        b_.CreateBr(exit_);
+        exits_.push_back({out, why});
+        b_.SetInsertPoint(go_on);
+    }
+
+    IrValue field(Field f) { return {&b_, fields_[f]}; }
+    IrValue constant(double v) { return {&b_, llvm::ConstantFP::get(f64_, v)}; }
+    llvm::Value* at(llvm::Type* ty, llvm::Value* base, std::size_t i) { return b_.CreateConstGEP2_64(ty, base, 0, i); }
+    llvm::Value* load(llvm::Type* ty, llvm::Value* base, std::size_t i) { return b_.CreateLoad(f64_, at(ty, base, i)); }
+    void store(llvm::Value* v, llvm::Type* ty, llvm::Value* base, std::size_t i) { b_.CreateStore(v, at(ty, base, i)); }
+    llvm::Value* fabs(llvm::Value* v) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v); }
+
+    const llvm::Align kAlign{8};
+    struct Exit {
+        llvm::BasicBlock* from;
+        DescentStop why;
+    };
+
+    llvm::LLVMContext& c_;
+    llvm::IRBuilder<> b_;
+    llvm::Function* kernel_;
+    std::size_t n_;
+    llvm::Type* f64_;
+    llvm::Type* x_ty_;
+    llvm::Type* buf_ty_;
+    llvm::StructType* params_ty_ = nullptr;
+    llvm::Function* fn_ = nullptr;
+    llvm::BasicBlock* entry_ = nullptr;
+    llvm::BasicBlock* loop_ = nullptr;
+    llvm::BasicBlock* exit_ = nullptr;
+    llvm::Value* x_ = nullptr;
+    llvm::Value* buf_ = nullptr;
+    std::vector<llvm::Value*> state_; // the rule's arrays
+    llvm::Value* fields_[MaxSteps] = {};
+    llvm::Value* max_steps_ = nullptr;
+    llvm::Value* stop_flag_ = nullptr;
+    llvm::PHINode* k_ = nullptr;
+    llvm::PHINode* f_prev_ = nullptr;
+    std::vector<Exit> exits_;
+};
+
 } // namespace
 
 llvm::Error add_descent_loop(llvm::Module& m, const std::string& kernel_name, const std::string& name, std::size_t n,
                              DescentRule rule, bool checked) {
-    llvm::LLVMContext& c = m.getContext();
     llvm::Function* kernel = m.getFunction(kernel_name);
     if (!kernel) return llvm::createStringError(llvm::inconvertibleErrorCode(), "descent: no kernel " + kernel_name);
     kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
     kernel->removeFnAttr(llvm::Attribute::NoInline);
     kernel->addFnAttr(llvm::Attribute::AlwaysInline);
-
-    llvm::Type* f64 = llvm::Type::getDoubleTy(c);
-    llvm::Type* i64 = llvm::Type::getInt64Ty(c);
-    llvm::Type* i32 = llvm::Type::getInt32Ty(c);
-    llvm::PointerType* ptr = llvm::PointerType::getUnqual(c);
-    llvm::StructType* params_ty =
-        llvm::StructType::get(c, {f64, f64, f64, f64, f64, f64, f64, f64, f64, i64, llvm::PointerType::getUnqual(c)});
-    auto* fn_ty = llvm::FunctionType::get(i64, {ptr, ptr, ptr, ptr}, false);
-    auto* fn = llvm::Function::Create(fn_ty, llvm::GlobalValue::ExternalLinkage, name, m);
-    for (unsigned a = 0; a < 4; ++a) fn->addParamAttr(a, llvm::Attribute::NoAlias);
-    llvm::Value* x_arg = fn->getArg(0);
-    llvm::Value* buf_arg = fn->getArg(1);
-    llvm::Value* params = fn->getArg(2);
-    llvm::Value* outcome = fn->getArg(3);
-
-    auto* entry = llvm::BasicBlock::Create(c, "entry", fn);
-    auto* loop = llvm::BasicBlock::Create(c, "step", fn);
-    auto* exit = llvm::BasicBlock::Create(c, "exit", fn);
-    llvm::IRBuilder<> b(entry);
-
-    // x, ∇f and the rule's state live in allocas of constant size: after the kernel is
-    // inlined, SROA turns them into registers that stay live across steps.
-    auto array = [&](std::size_t len, const char* what) {
-        return b.CreateAlloca(llvm::ArrayType::get(f64, len), nullptr, what);
-    };
-    llvm::Value* x = array(n, "x");
-    llvm::Value* buf = array(n + 1, "buf");
-    const llvm::Align align(8);
-    b.CreateMemCpy(x, align, x_arg, align, n * 8);
-    b.CreateMemCpy(buf, align, buf_arg, align, (n + 1) * 8);
-    auto field = [&](Field f, const char* what) {
-        llvm::Type* t = f == MaxSteps ? i64 : f64;
-        return b.CreateLoad(t, b.CreateStructGEP(params_ty, params, f), what);
-    };
-    llvm::Value* eta = field(Eta, "eta");
-    llvm::Value* limit = field(Limit, "limit");
-    llvm::Value* tol2 = field(Tol2, "tol2");
-    llvm::Value* ftol = field(Ftol, "ftol");
-    llvm::Value* beta = field(Beta, "beta");
-    llvm::Value* beta1 = field(Beta1, "beta1");
-    llvm::Value* beta2 = field(Beta2, "beta2");
-    llvm::Value* eps = field(Epsilon, "eps");
-    llvm::Value* rho = field(Rho, "rho");
-    llvm::Value* max_steps = field(MaxSteps, "max_steps");
-    llvm::Value* stop_flag = b.CreateLoad(ptr, b.CreateStructGEP(params_ty, params, StopFlag), "stop_flag");
-
-    std::vector<llvm::Value*> state;  // v, or Adam's m and v, or RMSProp's s
-    const std::size_t arrays = rule == DescentRule::Gd ? 0 : rule == DescentRule::Adam ? 2 : 1;
-    for (std::size_t a = 0; a < arrays; ++a) {
-        llvm::Value* s = array(n, "state");
-        b.CreateMemSet(s, b.getInt8(0), n * 8, align);
-        state.push_back(s);
+    LoopBuilder lb(m, kernel, name, n);
+    switch (rule) {
+    case DescentRule::Gd: return lb.build<rules::Gd>(checked);
+    case DescentRule::MomentumAccumulate: return lb.build<rules::MomentumAccumulate>(checked);
+    case DescentRule::MomentumVelocity: return lb.build<rules::MomentumVelocity>(checked);
+    case DescentRule::Nesterov: return lb.build<rules::Nesterov>(checked);
+    case DescentRule::Adam: return lb.build<rules::Adam>(checked);
+    case DescentRule::RmsProp: return lb.build<rules::RmsProp>(checked);
     }
-    llvm::Value* zero = llvm::ConstantFP::get(f64, 0.0);
-    llvm::Value* one = llvm::ConstantFP::get(f64, 1.0);
-    llvm::Value* f0 = b.CreateLoad(f64, b.CreateConstGEP2_64(llvm::ArrayType::get(f64, n + 1), buf, 0, 0));
-    b.CreateBr(loop);
-
-    // step: the head of run_first_order's for (;;)
-    b.SetInsertPoint(loop);
-    llvm::PHINode* k = b.CreatePHI(i64, 2, "k");
-    llvm::PHINode* f_prev = b.CreatePHI(f64, 2, "f_prev");
-    llvm::PHINode* b1t = b.CreatePHI(f64, 2, "b1t");  // β1^t, β2^t as running products
-    llvm::PHINode* b2t = b.CreatePHI(f64, 2, "b2t");
-    k->addIncoming(b.getInt64(0), entry);
-    f_prev->addIncoming(f0, entry);
-    b1t->addIncoming(one, entry);
-    b2t->addIncoming(one, entry);
-
-    llvm::Type* buf_ty = llvm::ArrayType::get(f64, n + 1);
-    llvm::Type* x_ty = llvm::ArrayType::get(f64, n);
-    auto at = [&](llvm::Type* ty, llvm::Value* base, std::size_t i) { return b.CreateConstGEP2_64(ty, base, 0, i); };
-    auto load = [&](llvm::Type* ty, llvm::Value* base, std::size_t i) { return b.CreateLoad(f64, at(ty, base, i)); };
-    auto store = [&](llvm::Value* v, llvm::Type* ty, llvm::Value* base, std::size_t i) {
-        b.CreateStore(v, at(ty, base, i));
-    };
-    auto fabs = [&](llvm::Value* v) { return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v); };
-    auto sqrt = [&](llvm::Value* v) { return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, v); };
-
-    struct Exit {
-        llvm::BasicBlock* from;
-        DescentStop why;
-    };
-    std::vector<Exit> exits;
-    auto leave_if = [&](llvm::Value* cond, DescentStop why, const char* label) {
-        auto* out = llvm::BasicBlock::Create(c, label, fn);
-        auto* go_on = llvm::BasicBlock::Create(c, "go_on", fn);
-        b.CreateCondBr(cond, out, go_on);
-        b.SetInsertPoint(out);
-        b.CreateBr(exit);
-        exits.push_back({out, why});
-        b.SetInsertPoint(go_on);
-    };
-
-    llvm::Value* f = load(buf_ty, buf, 0);
-    // if (!(|f| <= limit)) diverged: an unordered compare is false for nan, as in C++
-    leave_if(b.CreateNot(b.CreateFCmpOLE(fabs(f), limit)), DescentStop::Diverged, "diverged");
-    llvm::Value* f_next_prev = f_prev;
-    if (checked) {
-        // norm2: four partial sums over chunks of four, the rest into the first
-        llvm::Value* part[4] = {zero, zero, zero, zero};
-        std::size_t i = 0;
-        for (; i + 4 <= n; i += 4)
-            for (std::size_t j = 0; j < 4; ++j) {
-                llvm::Value* g = load(buf_ty, buf, 1 + i + j);
-                part[j] = b.CreateFAdd(part[j], b.CreateFMul(g, g));
-            }
-        for (; i < n; ++i) {
-            llvm::Value* g = load(buf_ty, buf, 1 + i);
-            part[0] = b.CreateFAdd(part[0], b.CreateFMul(g, g));
-        }
-        llvm::Value* norm2 = b.CreateFAdd(b.CreateFAdd(part[0], part[1]), b.CreateFAdd(part[2], part[3]));
-        leave_if(b.CreateAnd(b.CreateFCmpOGT(tol2, zero), b.CreateFCmpOLT(norm2, tol2)),
-                 DescentStop::GradientTolerance, "grad_tol");
-        llvm::Value* af = fabs(f);
-        llvm::Value* scale = b.CreateSelect(b.CreateFCmpOLT(one, af), af, one);  // std::max(1.0, |f|)
-        llvm::Value* small = b.CreateFCmpOLE(fabs(b.CreateFSub(f, f_prev)), b.CreateFMul(ftol, scale));
-        llvm::Value* on = b.CreateAnd(b.CreateFCmpOGT(ftol, zero), b.CreateICmpUGT(k, b.getInt64(0)));
-        leave_if(b.CreateAnd(on, small), DescentStop::FunctionTolerance, "f_tol");
-        f_next_prev = f;
-    }
-    leave_if(b.CreateICmpEQ(k, max_steps), DescentStop::MaxSteps, "max_steps");
-    {
-        // Every 1024 steps: if (*stop != 0) stop as interrupted, at step k before its update.
-        auto* poll = llvm::BasicBlock::Create(c, "poll", fn);
-        auto* interrupted = llvm::BasicBlock::Create(c, "interrupted", fn);
-        auto* update = llvm::BasicBlock::Create(c, "update", fn);
-        llvm::Value* due = b.CreateICmpEQ(b.CreateAnd(k, b.getInt64(kStopPollMask)), b.getInt64(0));
-        b.CreateCondBr(due, poll, update);
-        b.SetInsertPoint(poll);
-        llvm::LoadInst* flag = b.CreateLoad(i32, stop_flag, /*isVolatile=*/true, "stop");
-        b.CreateCondBr(b.CreateICmpNE(flag, b.getInt32(0)), interrupted, update);
-        b.SetInsertPoint(interrupted);
-        b.CreateBr(exit);
-        exits.push_back({interrupted, DescentStop::Interrupted});
-        b.SetInsertPoint(update);
-    }
-
-    // rule.update(x, g, n, eta)
-    llvm::Value* b1t_next = b1t;
-    llvm::Value* b2t_next = b2t;
-    llvm::Value* c1 = nullptr;
-    llvm::Value* c2 = nullptr;
-    if (rule == DescentRule::Adam) {
-        b1t_next = b.CreateFMul(b1t, beta1);
-        b2t_next = b.CreateFMul(b2t, beta2);
-        c1 = b.CreateFDiv(one, b.CreateFSub(one, b1t_next));
-        c2 = b.CreateFDiv(one, b.CreateFSub(one, b2t_next));
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-        llvm::Value* g = load(buf_ty, buf, 1 + i);
-        llvm::Value* xi = load(x_ty, x, i);
-        llvm::Value* xn = nullptr;
-        switch (rule) {
-        case DescentRule::Gd:  // x -= eta*g
-            xn = b.CreateFSub(xi, b.CreateFMul(eta, g));
-            break;
-        case DescentRule::MomentumAccumulate: {  // v = beta*v + g; x -= eta*v
-            llvm::Value* v = b.CreateFAdd(b.CreateFMul(beta, load(x_ty, state[0], i)), g);
-            store(v, x_ty, state[0], i);
-            xn = b.CreateFSub(xi, b.CreateFMul(eta, v));
-            break;
-        }
-        case DescentRule::MomentumVelocity: {  // v = beta*v - eta*g; x += v
-            llvm::Value* v = b.CreateFSub(b.CreateFMul(beta, load(x_ty, state[0], i)), b.CreateFMul(eta, g));
-            store(v, x_ty, state[0], i);
-            xn = b.CreateFAdd(xi, v);
-            break;
-        }
-        case DescentRule::Nesterov: {  // v = beta*v + g; x -= eta*(g + beta*v)
-            llvm::Value* v = b.CreateFAdd(b.CreateFMul(beta, load(x_ty, state[0], i)), g);
-            store(v, x_ty, state[0], i);
-            xn = b.CreateFSub(xi, b.CreateFMul(eta, b.CreateFAdd(g, b.CreateFMul(beta, v))));
-            break;
-        }
-        case DescentRule::Adam: {  // m, v moments; x -= eta*(m*c1)/(sqrt(v*c2) + eps)
-            llvm::Value* mm = b.CreateFAdd(b.CreateFMul(beta1, load(x_ty, state[0], i)),
-                                           b.CreateFMul(b.CreateFSub(one, beta1), g));
-            llvm::Value* vv = b.CreateFAdd(b.CreateFMul(beta2, load(x_ty, state[1], i)),
-                                           b.CreateFMul(b.CreateFSub(one, beta2), b.CreateFMul(g, g)));
-            store(mm, x_ty, state[0], i);
-            store(vv, x_ty, state[1], i);
-            llvm::Value* step = b.CreateFDiv(b.CreateFMul(eta, b.CreateFMul(mm, c1)),
-                                             b.CreateFAdd(sqrt(b.CreateFMul(vv, c2)), eps));
-            xn = b.CreateFSub(xi, step);
-            break;
-        }
-        case DescentRule::RmsProp: {  // s = rho*s + (1-rho)*g²; x -= eta*g/(sqrt(s) + eps)
-            llvm::Value* s = b.CreateFAdd(b.CreateFMul(rho, load(x_ty, state[0], i)),
-                                          b.CreateFMul(b.CreateFSub(one, rho), b.CreateFMul(g, g)));
-            store(s, x_ty, state[0], i);
-            xn = b.CreateFSub(xi, b.CreateFDiv(b.CreateFMul(eta, g), b.CreateFAdd(sqrt(s), eps)));
-            break;
-        }
-        }
-        store(xn, x_ty, x, i);
-    }
-    llvm::Value* k1 = b.CreateAdd(k, b.getInt64(1), "k1");
-    b.CreateCall(kernel, {x, buf});
-    llvm::BasicBlock* latch = b.GetInsertBlock();
-    k->addIncoming(k1, latch);
-    f_prev->addIncoming(f_next_prev, latch);
-    b1t->addIncoming(b1t_next, latch);
-    b2t->addIncoming(b2t_next, latch);
-    b.CreateBr(loop);
-
-    // exit: hand x and the last evaluation back, with the step count and the reason
-    b.SetInsertPoint(exit);
-    llvm::PHINode* why = b.CreatePHI(i32, static_cast<unsigned>(exits.size()), "why");
-    for (const Exit& e : exits) why->addIncoming(b.getInt32(static_cast<std::uint32_t>(e.why)), e.from);
-    // DescentOutcome: the reason as i32 at offset 0, f_prev as a double at offset 8
-    llvm::StructType* outcome_ty = llvm::StructType::get(c, {i32, f64});
-    b.CreateStore(why, b.CreateStructGEP(outcome_ty, outcome, 0));
-    b.CreateStore(f_prev, b.CreateStructGEP(outcome_ty, outcome, 1));
-    b.CreateMemCpy(x_arg, align, x, align, n * 8);
-    b.CreateMemCpy(buf_arg, align, buf, align, (n + 1) * 8);
-    b.CreateRet(k);
-
-    std::string problems;
-    llvm::raw_string_ostream os(problems);
-    if (llvm::verifyFunction(*fn, &os))
-        return llvm::createStringError(llvm::inconvertibleErrorCode(), "descent loop does not verify: " + os.str());
-    return llvm::Error::success();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "descent: unknown rule");
 }
 
 } // namespace symdiff::detail

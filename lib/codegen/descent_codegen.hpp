@@ -18,7 +18,7 @@ namespace symdiff::detail {
 /// Adds `i64 name(ptr x, ptr buf, ptr params, ptr outcome)` to m, around the kernel `kernel`
 /// (`void kernel(ptr in, ptr out)`, already in m, which this marks internal and always-inline).
 /// On entry buf holds kernel(x) (the caller evaluates step 0 itself, for f_start and the
-/// divergence limit); the function runs optimize.hpp's run_first_order loop with the same
+/// divergence limit); the function runs symdiff/detail/first_order.hpp's run_first_order loop with the same
 /// operations in the same order (no fast-math), so x ends bit for bit where the C++ loop
 /// would, and returns the number of steps taken, filling the DescentOutcome. `checked` adds the
 /// gradient and function tolerance tests.

@@ -26,11 +26,10 @@ NativeDescent::~NativeDescent() = default;
 NativeDescent::NativeDescent(NativeDescent&&) noexcept = default;
 NativeDescent& NativeDescent::operator=(NativeDescent&&) noexcept = default;
 
-NativeDescent compile_descent(Expr f, std::span<const Expr> vars, DescentRule rule, bool checked,
-                              const JitOptions& options) {
+NativeDescent compile_descent(std::span<const Expr> outputs, std::span<const Expr> vars, DescentRule rule,
+                              bool checked, const JitOptions& options) {
     if (options.opt_level < 0 || options.opt_level > 3)
         throw Error("optimisation level must be 0..3, got " + std::to_string(options.opt_level));
-    const std::vector<Expr> outputs = value_and_gradient(f, vars);
     const Tape tape = build_tape(flatten_outputs(outputs), vars);
 
     auto session = detail::session();

@@ -14,7 +14,7 @@
 
 namespace symdiff::detail {
 
-/// The update rules of optimize.hpp's first-order loop, numbered for the generated code.
+/// The update rules of symdiff/detail/descent_rules.hpp, numbered for the generated code.
 enum class DescentRule : std::uint8_t { Gd, MomentumAccumulate, MomentumVelocity, Nesterov, Adam, RmsProp };
 
 /// What the generated loop reads at run time, filled from optimize.hpp's Options. The code
@@ -50,7 +50,7 @@ struct DescentOutcome {
 };
 
 /// One compiled descent loop: `run` takes x (n values, updated in place) and buf (n + 1
-/// values holding f, ∇f at x on entry and at the final x on return), runs optimize.hpp's
+/// values holding f, ∇f at x on entry and at the final x on return), runs symdiff/detail/first_order.hpp's
 /// run_first_order with the same operations in the same order, and returns the steps taken.
 /// Owns its machine code; callable from several threads at once.
 class NativeDescent {
@@ -69,15 +69,17 @@ public:
 
 private:
     using Fn = std::uint64_t (*)(double*, double*, const DescentParams*, DescentOutcome*);
-    friend NativeDescent compile_descent(Expr, std::span<const Expr>, DescentRule, bool, const JitOptions&);
+    friend NativeDescent compile_descent(std::span<const Expr>, std::span<const Expr>, DescentRule, bool,
+                                         const JitOptions&);
     Fn fn_ = nullptr;
     std::unique_ptr<Impl> impl_;
 };
 
-/// Compiles the loop of `rule` around the value_and_gradient(f, vars) kernel; `checked`
-/// includes the gradient and function tolerance tests. Throws symdiff::Error like compile().
-NativeDescent compile_descent(Expr f, std::span<const Expr> vars, DescentRule rule, bool checked,
-                              const JitOptions& options = {});
+/// Compiles the loop of `rule` around the kernel of `outputs` = [f, ∂f/∂vars[0], ...] (as
+/// value_and_gradient(f, vars) gives them); `checked` includes the gradient and function
+/// tolerance tests. Throws symdiff::Error like compile().
+NativeDescent compile_descent(std::span<const Expr> outputs, std::span<const Expr> vars, DescentRule rule,
+                              bool checked, const JitOptions& options = {});
 
 /// The functions Objective runs through compile_descent: f of at most this many DAG nodes
 /// over at most this many variables. Above that the loop body no longer stays in registers,

@@ -2,19 +2,16 @@
 /// threaded evaluation, and fit() with shuffled mini-batches.
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <cmath>
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <new>
 #include <numeric>
 #include <optional>
 #include <random>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,6 +24,8 @@
 #include "symdiff/eval.hpp"
 #include "symdiff/jit.hpp"
 #include "symdiff/optimize.hpp"
+
+#include "optimize/block_pool.hpp"
 
 namespace symdiff {
 namespace {
@@ -110,73 +109,6 @@ std::uint64_t uniform_below(std::mt19937_64& g, std::uint64_t bound) {
     }
 }
 
-// Workers that live as long as the Loss: starting threads for every evaluation would cost about
-// as much as evaluating 100,000 rows. run() calls job(t) on worker t (job(0) on the caller)
-// and returns when every job is done; one run at a time.
-class BlockPool {
-public:
-    /// Starts up to `workers` threads. When the system refuses one (too many threads, no room
-    /// for a stack), the pool keeps those already running: workers() says how many.
-    explicit BlockPool(std::size_t workers) {
-        try {
-            threads_.reserve(workers);
-            for (std::size_t w = 0; w < workers; ++w) threads_.emplace_back([this, w] { work(w + 1); });
-        } catch (const std::system_error&) {
-        } catch (const std::bad_alloc&) {
-        }
-    }
-    ~BlockPool() {
-        {
-            std::lock_guard<std::mutex> l(m_);
-            stop_ = true;
-        }
-        start_.notify_all();
-        for (std::thread& t : threads_) t.join();
-    }
-    std::size_t workers() const { return threads_.size(); }
-    BlockPool(const BlockPool&) = delete;
-    BlockPool& operator=(const BlockPool&) = delete;
-
-    /// job(t) for t = 0..workers; job must not throw.
-    void run(const std::function<void(std::size_t)>& job) {
-        std::lock_guard<std::mutex> one(call_);
-        {
-            std::lock_guard<std::mutex> l(m_);
-            job_ = &job;
-            pending_ = threads_.size();
-            ++generation_;
-        }
-        start_.notify_all();
-        job(0);
-        std::unique_lock<std::mutex> l(m_);
-        done_.wait(l, [this] { return pending_ == 0; });
-    }
-
-private:
-    void work(std::size_t index) {
-        std::uint64_t seen = 0;
-        for (;;) {
-            std::unique_lock<std::mutex> l(m_);
-            start_.wait(l, [&] { return stop_ || generation_ != seen; });
-            if (stop_) return;
-            seen = generation_;
-            const auto* job = job_;
-            l.unlock();
-            (*job)(index);
-            l.lock();
-            if (--pending_ == 0) done_.notify_one();
-        }
-    }
-
-    std::mutex call_, m_;
-    std::condition_variable start_, done_;
-    std::vector<std::thread> threads_;
-    const std::function<void(std::size_t)>* job_ = nullptr;
-    std::uint64_t generation_ = 0;
-    std::size_t pending_ = 0;
-    bool stop_ = false;
-};
-
 } // namespace
 
 std::vector<Expr> vector_symbols(Expr e) {
@@ -220,9 +152,17 @@ struct Loss::Impl {
             else jit(a);
         }
     };
-    Kernel whole, block;
-    bool has_block = false;          // evaluations of min_rows rows or more go by blocks
-    std::unique_ptr<BlockPool> pool; // threads - 1 workers, or none for one thread
+    /// A kernel over all rows and, when evaluations of min_rows rows or more go by blocks,
+    /// its block kernel; `width` outputs: f and ∇f, or f alone.
+    struct Kernels {
+        Kernel whole, block;
+        bool has_block = false;
+        std::size_t width = 0;
+    };
+    Kernels grad;  // [f, ∇f]
+    Kernels value; // [f] for value(), made on its first call
+    std::once_flag value_once;
+    std::unique_ptr<detail::BlockPool> pool; // threads - 1 workers, or none for one thread
 
     // The blocks of an evaluation over n rows: a number that depends on n and the width of
     // [f, ∇f] only, never on the threads, so that every thread count adds the same partial
@@ -230,11 +170,12 @@ struct Loss::Impl {
     // each at least parallel_min_rows / 64 rows), and their partial results at most 32 MB.
     static constexpr std::size_t kMaxBlocks = 64;
     std::size_t block_count(std::size_t n) const {
+        // Of the gradient's width for the value too, so that value() adds the same blocks.
         const std::size_t by_memory = std::max<std::size_t>(1, (std::size_t{4} << 20) / (dims + 1));
         return std::min({n, kMaxBlocks, by_memory});
     }
 
-    void build(Kernel& k, Expr g, bool with_block_inputs) {
+    void build(Kernel& k, Expr g, bool with_block_inputs, bool with_gradient) {
         Signature sig;
         sig.scalars = scalars;
         for (const SizeBinding& s : sizes) sig.scalars.push_back(s.symbol);
@@ -246,11 +187,12 @@ struct Loss::Impl {
         for (const VectorParameter& v : vectors) sig.vectors.push_back(v.symbol);
         for (const ColumnView& c : columns) sig.vectors.push_back(ctx_of(g).symbol(c.name));
         std::vector<Expr> outputs{g};
-        if (!scalars.empty()) {
+        if (with_gradient && !scalars.empty()) {
             std::vector<Expr> gs = gradient(g, scalars);
             outputs.insert(outputs.end(), gs.begin(), gs.end());
         }
-        for (const VectorParameter& v : vectors) outputs.push_back(vector_gradient(g, v.symbol));
+        if (with_gradient)
+            for (const VectorParameter& v : vectors) outputs.push_back(vector_gradient(g, v.symbol));
         if (backend == Backend::Jit) k.jit = compile_loops(outputs, sig);
         else k.interp.emplace(outputs, sig);
     }
@@ -339,11 +281,11 @@ struct Loss::Impl {
 
     /// [f, ∇f] over n rows, in blocks (on several threads when there are workers) when that is
     /// allowed and worth it.
-    void evaluate(const double* x, double* out, const double* const* cols, std::size_t n) const {
-        if (!has_block || n < min_rows) return eval_rows(whole, x, out, cols, n, nullptr);
+    void evaluate(const Kernels& ks, const double* x, double* out, const double* const* cols, std::size_t n) const {
+        if (!ks.has_block || n < min_rows) return eval_rows(ks.whole, x, out, cols, n, nullptr);
         const std::size_t B = block_count(n);
         const std::size_t T = pool ? std::min(pool->workers() + 1, B) : 1;
-        const std::size_t width = dims + 1;
+        const std::size_t width = ks.width;
         std::vector<double> parts(B * width);
         std::vector<std::exception_ptr> errors(B);
         const std::function<void(std::size_t)> job = [&](std::size_t t) {
@@ -354,7 +296,7 @@ struct Loss::Impl {
                     for (std::size_t i = 0; i < columns.size(); ++i) c[i] = cols[i] + lo;
                     const double inputs[2] = {b == 0 ? 1.0 : 0.0,
                                               static_cast<double>(hi - lo) / static_cast<double>(n)};
-                    eval_rows(block, x, parts.data() + b * width, c.data(), hi - lo, inputs);
+                    eval_rows(ks.block, x, parts.data() + b * width, c.data(), hi - lo, inputs);
                 } catch (...) {
                     errors[b] = std::current_exception();
                 }
@@ -370,7 +312,18 @@ struct Loss::Impl {
             for (std::size_t i = 0; i < width; ++i) out[i] += parts[b * width + i];
     }
 
-    void evaluate_all(const double* x, double* out) const {
+    /// Builds `ks` for f, with the gradient or without.
+    void build_all(Kernels& ks, bool with_gradient) {
+        ks.width = with_gradient ? dims + 1 : 1;
+        build(ks.whole, f, false, with_gradient);
+        // Blocks whenever they may be used, also for one thread, which then gives the same bits.
+        if (!columns.empty() && linear && rows >= min_rows) {
+            build(ks.block, block_expression(), true, with_gradient);
+            ks.has_block = true;
+        }
+    }
+
+    void evaluate_all(const Kernels& ks, const double* x, double* out) const {
         const double* small[16];
         std::vector<const double*> big;
         const double** cols = small;
@@ -379,13 +332,12 @@ struct Loss::Impl {
             cols = big.data();
         }
         for (std::size_t c = 0; c < columns.size(); ++c) cols[c] = columns[c].values.data();
-        evaluate(x, out, cols, rows);
+        evaluate(ks, x, out, cols, rows);
     }
 };
 
-Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParameter> vectors,
-           std::span<const ColumnView> columns, std::span<const SizeBinding> sizes, const LossOptions& options)
-    : impl_(std::make_unique<Impl>()) {
+Loss::Loss(Expr f, const LossInputs& inputs, const LossOptions& options) : impl_(std::make_unique<Impl>()) {
+    const auto& [scalars, vectors, columns, sizes] = inputs;
     Impl& im = *impl_;
     if (f.is(Op::List) || f.is(Op::Vec)) throw Error("the loss must be a number, not a list or a vector");
     im.f = f;
@@ -476,8 +428,6 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
     }
     if (im.dims == 0) throw Error("the loss has no parameters to fit");
 
-    im.build(im.whole, f, false);
-
     im.min_rows = std::max<std::size_t>(1, options.parallel_min_rows);
     im.threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     im.linear = im.is_linear();
@@ -485,16 +435,12 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
     else if (!im.linear) im.serial_reason = "the loss is not linear in its sum(...) and mean(...) over rows";
     else if (im.threads < 2) im.serial_reason = "one thread asked for";
     else if (im.rows < im.min_rows) im.serial_reason = fmt::format("fewer than {} rows", im.min_rows);
-    // Blocks whenever they may be used, also for one thread, which then gives the same bits.
-    if (!im.columns.empty() && im.linear && im.rows >= im.min_rows) {
-        im.build(im.block, im.block_expression(), true);
-        im.has_block = true;
-    }
+    im.build_all(im.grad, true);
     if (im.serial_reason.empty() && im.block_count(im.rows) < 2)
         im.serial_reason = "the gradient is too long to split the rows into blocks";
     if (im.serial_reason.empty()) {
         // More workers than blocks would only wait.
-        im.pool = std::make_unique<BlockPool>(std::min(im.threads, im.block_count(im.rows)) - 1);
+        im.pool = std::make_unique<detail::BlockPool>(std::min(im.threads, im.block_count(im.rows)) - 1);
         im.threads = im.pool->workers() + 1;
         if (im.threads < 2) {
             im.serial_reason = "no other thread could be started";
@@ -504,8 +450,6 @@ Loss::Loss(Expr f, std::span<const Expr> scalars, std::span<const VectorParamete
 }
 
 Loss::~Loss() = default;
-Loss::Loss(Expr f, const LossInputs& inputs, const LossOptions& options)
-    : Loss(f, inputs.scalars, inputs.vectors, inputs.columns, inputs.sizes, options) {}
 
 Loss::Loss(Loss&&) noexcept = default;
 Loss& Loss::operator=(Loss&&) noexcept = default;
@@ -532,7 +476,16 @@ std::string Loss::coordinate_name(std::size_t i) const {
     return "?";
 }
 
-void Loss::operator()(const double* x, double* out) const { impl_->evaluate_all(x, out); }
+void Loss::operator()(const double* x, double* out) const { impl_->evaluate_all(impl_->grad, x, out); }
+
+double Loss::value(const double* x) const {
+    Impl& im = *impl_;
+    std::call_once(im.value_once, [&im] { im.build_all(im.value, false); });
+    // The vector gradients' output pointers are set but never written by a kernel without them.
+    std::vector<double> out(im.dims + 1);
+    im.evaluate_all(im.value, x, out.data());
+    return out[0];
+}
 
 Report Loss::minimize(std::span<const double> start, const Options& options, CallbackRef callback) const {
     if (start.size() != dims())
@@ -643,7 +596,7 @@ void run_batches(const Loss::Impl& im, const Loss& loss, const FitOptions& fo, s
                 double* dst = buffers[c].data();
                 for (std::size_t t = 0; t < m; ++t) dst[t] = src[order[b + t]];
             }
-            im.evaluate(x, out.data(), cols.data(), m);
+            im.evaluate(im.grad, x, out.data(), cols.data(), m);
             ++evaluations;
             rule.update(x, out.data() + 1, n, eta);
             ++step;

@@ -49,9 +49,15 @@ StopReason stop_reason(detail::DescentStop s) {
 struct Objective::Impl {
     Expr f;
     std::vector<Expr> vars;
+    std::vector<Expr> given; // [f, ∇f...] when the caller gave the gradient, else empty
+    std::optional<Loss> loss; // the loss over data this objective forwards to, if any
     Backend backend;
     CompiledFunction grad_jit;
     std::optional<Interpreter> grad_interp;
+    // f alone, for value(), made on its first call.
+    std::once_flag value_once;
+    CompiledFunction value_jit;
+    std::optional<Interpreter> value_interp;
     // Newton's Hessian, built when a Newton run first asks for it. Only its structurally
     // non-zero entries of the lower triangle are compiled: extended Rosenbrock with n = 1000
     // has about 3n of them among n² = 10⁶, and a kernel writing 10⁶ outputs takes minutes to
@@ -74,7 +80,10 @@ struct Objective::Impl {
         const bool checked = o.grad_tol > 0 || o.f_tol > 0;
         std::lock_guard lock(native_mutex);
         detail::NativeDescent& d = native[{*rule, checked}];
-        if (!d) d = detail::compile_descent(f, vars, *rule, checked, JitOptions{.opt_level = 2});
+        if (!d) {
+            const std::vector<Expr> outputs = given.empty() ? value_and_gradient(f, vars) : given;
+            d = detail::compile_descent(outputs, vars, *rule, checked, JitOptions{.opt_level = 2});
+        }
         return &d;
     }
 
@@ -140,19 +149,58 @@ Objective::Objective(Expr f, std::span<const Expr> vars, Backend backend) : impl
     }
 }
 
+Objective::Objective(Expr f, std::span<const Expr> gradient, std::span<const Expr> vars, Backend backend)
+    : impl_(std::make_unique<Impl>()) {
+    if (vars.empty()) throw Error("minimize needs at least one variable");
+    if (gradient.size() != vars.size())
+        throw Error("the gradient has " + std::to_string(gradient.size()) + " entries but there are " +
+                    std::to_string(vars.size()) + " variables");
+    impl_->given.push_back(f);
+    impl_->given.insert(impl_->given.end(), gradient.begin(), gradient.end());
+    for (Expr e : impl_->given)
+        if (e.is(Op::List) || e.is(Op::Vec)) throw Error("the function and its gradient must be numbers, not lists");
+    impl_->f = f;
+    impl_->vars.assign(vars.begin(), vars.end());
+    impl_->backend = backend;
+    if (backend == Backend::Jit) impl_->grad_jit = compile(impl_->given, vars);
+    else impl_->grad_interp.emplace(impl_->given, vars);
+}
+
+Objective::Objective(Loss loss) : impl_(std::make_unique<Impl>()) {
+    impl_->backend = loss.backend();
+    impl_->loss.emplace(std::move(loss));
+}
+
 Objective::~Objective() = default;
 Objective::Objective(Objective&&) noexcept = default;
 Objective& Objective::operator=(Objective&&) noexcept = default;
 
-std::size_t Objective::dims() const { return impl_->vars.size(); }
+std::size_t Objective::dims() const { return impl_->loss ? impl_->loss->dims() : impl_->vars.size(); }
+const Loss* Objective::loss() const { return impl_->loss ? &*impl_->loss : nullptr; }
 Backend Objective::backend() const { return impl_->backend; }
 
 void Objective::operator()(const double* x, double* out) const {
+    if (impl_->loss) return (*impl_->loss)(x, out);
     if (impl_->backend == Backend::Jit) impl_->grad_jit(x, out);
     else impl_->grad_interp->run(x, out);
 }
 
+double Objective::value(const double* x) const {
+    Impl& im = *impl_;
+    if (im.loss) return im.loss->value(x);
+    std::call_once(im.value_once, [&im] {
+        const Expr outputs[] = {im.f};
+        if (im.backend == Backend::Jit) im.value_jit = compile(outputs, im.vars);
+        else im.value_interp.emplace(outputs, im.vars);
+    });
+    double out = 0;
+    if (im.backend == Backend::Jit) im.value_jit(x, &out);
+    else im.value_interp->run(x, &out);
+    return out;
+}
+
 Report Objective::minimize(std::span<const double> start, const Options& options, CallbackRef callback) const {
+    if (impl_->loss) return impl_->loss->minimize(start, options, callback);
     if (start.size() != dims())
         throw Error("the start point has " + std::to_string(start.size()) + " coordinates but the function has " +
                     std::to_string(dims()) + " variables");
@@ -178,6 +226,7 @@ Report Objective::minimize(std::span<const double> start, const Options& options
 }
 
 Curvature Objective::curvature(std::span<const double> x) const {
+    if (impl_->loss) return impl_->loss->curvature(x);
     const std::size_t n = dims();
     if (x.size() != n) throw Error("the point has " + std::to_string(x.size()) + " coordinates but the function has " +
                                    std::to_string(n) + " variables");
@@ -190,6 +239,7 @@ Curvature Objective::curvature(std::span<const double> x) const {
 }
 
 Assessment Objective::assess(const Report& r, const Options& options, double converged) const {
+    if (impl_->loss) return impl_->loss->assess(r, options, converged);
     return symdiff::assess(r, converged_threshold(r, options, converged),
                            [this](std::span<const double> x) { return curvature(x); });
 }

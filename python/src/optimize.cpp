@@ -101,6 +101,9 @@ struct LossParts {
     std::vector<VectorParameter> vecs;
     std::vector<double> start;
 
+    /// The Loss's inputs by role; they point into this object, which must outlive the Loss.
+    LossInputs inputs() const { return LossInputs{.scalars = scalars, .vectors = vecs, .columns = columns}; }
+
     LossParts(py::handle f, py::dict data, py::handle params, py::dict init) {
         ctx = context_of(py::make_tuple(f));
         e = expect_expr(ctx, f, "loss");
@@ -190,6 +193,11 @@ const volatile std::sig_atomic_t* InterruptScope::flag() const { return installe
 bool InterruptScope::interrupted() const { return installed_ && interrupt_flag != 0; }
 int InterruptScope::active() { return installed_scopes.load(); }
 
+namespace {
+void bind_loss(py::module_& m);
+void bind_fit(py::module_& m);
+} // namespace
+
 void bind_optimize(py::module_& m) {
     m.def("_interrupt_scopes", &InterruptScope::active);
 
@@ -255,6 +263,13 @@ void bind_optimize(py::module_& m) {
         return d;
     });
 
+    bind_loss(m);
+    bind_fit(m);
+}
+
+namespace {
+
+void bind_loss(py::module_& m) {
     py::class_<PyLoss>(m, "Loss", R"doc(
 A loss over data, ready to evaluate: symdiff.Loss(loss, data, params=None, init=None,
 threads=1, backend="jit"), with data a dict of one-dimensional arrays or a pandas DataFrame
@@ -278,8 +293,7 @@ all rows, with the GIL released; several threads may call one Loss at once.)doc"
             std::shared_ptr<const Loss> loss;
             {
                 py::gil_scoped_release release;
-                loss = std::make_shared<const Loss>(parts->e, parts->scalars, parts->vecs, parts->columns,
-                                                    std::span<const SizeBinding>{}, lo);
+                loss = std::make_shared<const Loss>(parts->e, parts->inputs(), lo);
             }
             return PyLoss{parts, loss};
         }), py::arg("loss"), py::arg("data"), py::arg("params") = py::none(), py::arg("init") = py::none(),
@@ -330,7 +344,9 @@ all rows, with the GIL released; several threads may call one Loss at once.)doc"
         .def_property_readonly("rows", [](const PyLoss& l) { return l.loss->rows(); })
         .def_property_readonly("dims", [](const PyLoss& l) { return l.loss->dims(); })
         .def_property_readonly("threads", [](const PyLoss& l) { return l.loss->threads(); });
+}
 
+void bind_fit(py::module_& m) {
     m.def("_fit", [](py::handle f, py::dict data, py::handle params, py::dict init, const std::string& method,
                      double lr, std::size_t epochs, std::size_t batch, std::uint64_t seed, std::size_t threads,
                      const std::string& backend, py::kwargs kw) {
@@ -338,8 +354,6 @@ all rows, with the GIL released; several threads may call one Loss at once.)doc"
         const std::vector<Expr>& scalars = parts.scalars;
         const std::vector<VectorParameter>& vecs = parts.vecs;
         const std::vector<double>& start = parts.start;
-        const Expr e = parts.e;
-        const std::vector<ColumnView>& columns = parts.columns;
         LossOptions lo;
         lo.backend = backend_arg(backend);
         lo.threads = threads;
@@ -352,7 +366,7 @@ all rows, with the GIL released; several threads may call one Loss at once.)doc"
         std::optional<Loss> loss;
         {
             py::gil_scoped_release release;
-            loss.emplace(e, scalars, vecs, columns, std::span<const SizeBinding>{}, lo);
+            loss.emplace(parts.e, parts.inputs(), lo);
         }
         InterruptScope interrupt;
         fo.optimiser.stop = interrupt.flag();
@@ -384,5 +398,7 @@ all rows, with the GIL released; several threads may call one Loss at once.)doc"
         return d;
     });
 }
+
+} // namespace
 
 } // namespace symdiff::python

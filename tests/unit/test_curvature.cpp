@@ -120,7 +120,7 @@ TEST_CASE("curvature: a Loss over a vector is probed by differences of its gradi
     const std::vector<Expr> scalars{y};
     for (std::size_t len : {std::size_t{3}, std::size_t{100}}) {
         const std::vector<VectorParameter> vectors{{x, len}};
-        const Loss loss(p.expr, scalars, vectors, {});
+        const Loss loss(p.expr, LossInputs{.scalars = scalars, .vectors = vectors});
         std::vector<double> at(len + 1, 0.0);
         const Curvature c = loss.curvature(at);
         INFO("n = " << len);

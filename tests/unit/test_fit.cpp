@@ -32,6 +32,16 @@ Backend backend_under_test() {
     return GENERATE(Backend::Interpreter, Backend::Jit);
 }
 
+// N rows of a noisy line, made without a random generator: x = 3 sin(freq·i).
+void noisy_line(std::size_t N, double freq, std::vector<double>& xs, std::vector<double>& ys) {
+    xs.resize(N);
+    ys.resize(N);
+    for (std::size_t i = 0; i < N; ++i) {
+        xs[i] = std::sin(freq * static_cast<double>(i)) * 3;
+        ys[i] = 2 * xs[i] + 1 + 0.3 * std::cos(0.37 * static_cast<double>(i));
+    }
+}
+
 DataSet dataset(const std::string& name) {
     return read_csv(std::string(SYMDIFF_SOURCE_DIR) + "/examples/data/" + name);
 }
@@ -146,7 +156,7 @@ TEST_CASE("fit: tutorial 002's linear regression reproduces the corpus table, a 
     const auto cols = views(d);
     LossOptions lo;
     lo.backend = backend;
-    const Loss loss(f, params, {}, cols, {}, lo);
+    const Loss loss(f, LossInputs{.scalars = params, .columns = cols}, lo);
     REQUIRE(loss.dims() == 2);
     REQUIRE(loss.rows() == 50);
     const json ref = seed_case("s002-linreg-project")["reference"];
@@ -203,7 +213,8 @@ TEST_CASE("fit: tutorial 000's 100-point regression (lr 0.1, 100 epochs) reprodu
     LossOptions lo;
     lo.backend = backend;
     const auto cols = views(d);
-    const Loss loss(parse_expr(ctx, "mean((w*x + b - y)^2)"), symbols(ctx, {"w", "b"}), {}, cols, {}, lo);
+    const Loss loss(parse_expr(ctx, "mean((w*x + b - y)^2)"),
+        LossInputs{.scalars = symbols(ctx, {"w", "b"}), .columns = cols}, lo);
     const json ref = seed_case("s000-linreg-gd")["reference"];
     FitOptions o = gd(0.1, 100);
     o.record_path = true;
@@ -242,7 +253,8 @@ TEST_CASE("fit: polynomial regression reaches the normal-equations solution", "[
     LossOptions lo;
     lo.backend = backend;
     const auto cols = views(d);
-    const Loss loss(parse_expr(ctx, "mean((a*x^2 + b*x + c - y)^2)"), symbols(ctx, {"a", "b", "c"}), {}, cols, {}, lo);
+    const Loss loss(parse_expr(ctx, "mean((a*x^2 + b*x + c - y)^2)"),
+        LossInputs{.scalars = symbols(ctx, {"a", "b", "c"}), .columns = cols}, lo);
     FitOptions o;
     o.optimiser.method = Method::LBFGS;
     o.optimiser.grad_tol = 1e-12;
@@ -265,7 +277,7 @@ TEST_CASE("fit: logistic regression on two blobs is the hand-written loop; the g
     LossOptions lo;
     lo.backend = backend;
     const auto cols = views(d);
-    const Loss loss(f, symbols(ctx, {"w1", "w2", "b"}), {}, cols, {}, lo);
+    const Loss loss(f, LossInputs{.scalars = symbols(ctx, {"w1", "w2", "b"}), .columns = cols}, lo);
     double zero[3] = {0, 0, 0}, out[4];
     loss(zero, out);
     const json& ref = c["reference"]["at_w0_b0"];
@@ -310,7 +322,8 @@ TEST_CASE("fit: mini-batches follow the documented shuffle; the seed decides the
     const auto cols = views(d);
     LossOptions lo;
     lo.backend = Backend::Interpreter;
-    const Loss loss(parse_expr(ctx, "mean((m*x + b - y)^2)"), symbols(ctx, {"m", "b"}), {}, cols, {}, lo);
+    const Loss loss(parse_expr(ctx, "mean((m*x + b - y)^2)"),
+        LossInputs{.scalars = symbols(ctx, {"m", "b"}), .columns = cols}, lo);
     FitOptions o = gd(0.05, 30);
     o.batch = 16; // 50 rows: batches of 16, 16, 16 and 2
     o.seed = 7;
@@ -373,11 +386,8 @@ TEST_CASE("fit: threads give one thread's numbers for losses linear in their row
     Context ctx;
     // 200,000 rows of a noisy line, made without a random generator.
     const std::size_t N = 200000;
-    std::vector<double> xs(N), ys(N);
-    for (std::size_t i = 0; i < N; ++i) {
-        xs[i] = std::sin(0.001 * static_cast<double>(i)) * 3;
-        ys[i] = 2 * xs[i] + 1 + 0.3 * std::cos(0.37 * static_cast<double>(i));
-    }
+    std::vector<double> xs, ys;
+    noisy_line(N, 0.001, xs, ys);
     const std::vector<ColumnView> cols{{"x", xs}, {"y", ys}};
     const Expr f = parse_expr(ctx, "mean((m*x + b - y)^2) + 0.01*(m^2 + b^2) + sum(abs(m*x + b - y))/1000000");
     const auto params = symbols(ctx, {"m", "b"});
@@ -385,8 +395,8 @@ TEST_CASE("fit: threads give one thread's numbers for losses linear in their row
     one.backend = four.backend = backend;
     one.threads = 1;
     four.threads = 4;
-    const Loss serial(f, params, {}, cols, {}, one);
-    const Loss parallel(f, params, {}, cols, {}, four);
+    const Loss serial(f, LossInputs{.scalars = params, .columns = cols}, one);
+    const Loss parallel(f, LossInputs{.scalars = params, .columns = cols}, four);
     CHECK(serial.threads() == 1);
     CHECK(parallel.threads() == 4);
     CHECK(parallel.serial_reason().empty());
@@ -404,9 +414,74 @@ TEST_CASE("fit: threads give one thread's numbers for losses linear in their row
     CHECK(std::equal(p, p + 3, again));
 
     // ln(mean(...)) is not a sum of row reductions: one thread, and the reason says so.
-    const Loss nonlinear(parse_expr(ctx, "ln(mean((m*x + b - y)^2))"), params, {}, cols, {}, four);
+    const Loss nonlinear(parse_expr(ctx, "ln(mean((m*x + b - y)^2))"),
+        LossInputs{.scalars = params, .columns = cols}, four);
     CHECK(nonlinear.threads() == 1);
     CHECK_THAT(nonlinear.serial_reason(), Catch::Contains("not linear"));
+}
+
+TEST_CASE("fit: Loss::value is the loss without its gradient, the bits of the call operator's", "[fit]") {
+    const Backend backend = backend_under_test();
+    Context ctx;
+    const std::size_t N = 5003;
+    std::vector<double> xs, ys;
+    noisy_line(N, 0.0013, xs, ys);
+    const std::vector<ColumnView> cols{{"x", xs}, {"y", ys}};
+    const auto params = symbols(ctx, {"m", "b"});
+    const Expr w = ctx.symbol("w");
+    const VectorParameter vec{w, 3};
+    // Rows in one pass, rows in blocks on one and on three threads, and a vector parameter.
+    for (const std::size_t threads : {std::size_t{1}, std::size_t{3}})
+        for (const std::size_t min_rows : {std::size_t{100000}, std::size_t{100}}) {
+            INFO(threads << " threads, blocks from " << min_rows << " rows");
+            LossOptions lo;
+            lo.backend = backend;
+            lo.threads = threads;
+            lo.parallel_min_rows = min_rows;
+            const Expr f = parse_expr(ctx, "mean((m*x + b - y)^2) + 0.01*(m^2 + b^2) + sum(k = 1..3, (w[k] - k)^2)");
+            const Loss loss(f, LossInputs{.scalars = params, .vectors = std::span<const VectorParameter>(&vec, 1),
+                                          .columns = cols},
+                            lo);
+            const double at[5] = {0.7, -0.2, 1, 2.5, -3};
+            double out[6];
+            loss(at, out);
+            const double v = loss.value(at);
+            CHECK(std::memcmp(&v, &out[0], sizeof v) == 0);
+            double expected = 0.01 * (0.7 * 0.7 + 0.2 * 0.2) + 0 + 0.25 + 36;
+            double mse = 0;
+            for (std::size_t i = 0; i < N; ++i) mse += (0.7 * xs[i] - 0.2 - ys[i]) * (0.7 * xs[i] - 0.2 - ys[i]);
+            expected += mse / static_cast<double>(N);
+            CHECK(v == Approx(expected).epsilon(1e-12));
+        }
+}
+
+TEST_CASE("fit: an Objective made from a Loss runs and assesses it as the Loss does", "[fit]") {
+    Context ctx;
+    const DataSet d = dataset("s002_linreg.csv");
+    const std::vector<ColumnView> cols = views(d);
+    LossOptions lo;
+    lo.backend = backend_under_test();
+    const Expr f = parse_expr(ctx, "mean((m*x + b - y)^2)");
+    const auto params = symbols(ctx, {"m", "b"});
+    const Loss alone(f, LossInputs{.scalars = params, .columns = cols}, lo);
+    const Objective obj{Loss(f, LossInputs{.scalars = params, .columns = cols}, lo)};
+    REQUIRE(obj.loss() != nullptr);
+    CHECK(obj.loss()->rows() == alone.rows());
+    CHECK(obj.dims() == 2);
+    CHECK(obj.backend() == lo.backend);
+    Options o;
+    o.method = Method::Adam;
+    o.lr = 0.05;
+    o.max_steps = 300;
+    const std::vector<double> start{0, 0};
+    const Report a = alone.minimize(start, o), b = obj.minimize(start, o);
+    REQUIRE(a.steps == b.steps);
+    for (std::size_t i = 0; i < 2; ++i) CHECK(std::memcmp(&a.x[i], &b.x[i], sizeof(double)) == 0);
+    CHECK(alone.assess(a, o).verdict == obj.assess(b, o).verdict);
+    double out[3];
+    obj(b.x.data(), out);
+    CHECK(std::memcmp(&out[0], &b.f, sizeof(double)) == 0);
+    CHECK(obj.value(b.x.data()) == out[0]);
 }
 
 TEST_CASE("fit: the loss over many rows has the same bits for 1, 2, 3 and 7 threads", "[fit]") {
@@ -414,11 +489,8 @@ TEST_CASE("fit: the loss over many rows has the same bits for 1, 2, 3 and 7 thre
     Context ctx;
     // 30,011 rows (a prime: no block count divides them) of a noisy line.
     const std::size_t N = 30011;
-    std::vector<double> xs(N), ys(N);
-    for (std::size_t i = 0; i < N; ++i) {
-        xs[i] = std::sin(0.0013 * static_cast<double>(i)) * 3;
-        ys[i] = 2 * xs[i] + 1 + 0.3 * std::cos(0.37 * static_cast<double>(i));
-    }
+    std::vector<double> xs, ys;
+    noisy_line(N, 0.0013, xs, ys);
     const std::vector<ColumnView> cols{{"x", xs}, {"y", ys}};
     const Expr f = parse_expr(ctx, "mean((m*x + b - y)^2) + 0.01*(m^2 + b^2) + sum(ln(1 + exp(-y*(m*x + b))))/30011");
     const auto params = symbols(ctx, {"m", "b"});
@@ -431,7 +503,7 @@ TEST_CASE("fit: the loss over many rows has the same bits for 1, 2, 3 and 7 thre
         o.backend = backend;
         o.threads = threads;
         o.parallel_min_rows = 1000;
-        const Loss loss(f, params, {}, cols, {}, o);
+        const Loss loss(f, LossInputs{.scalars = params, .columns = cols}, o);
         CHECK(loss.threads() == threads);
         Result r;
         const double at[2] = {0.7, -0.2};
@@ -460,7 +532,7 @@ TEST_CASE("fit: extended Rosenbrock over a vector, solved by L-BFGS", "[fit]") {
     LossOptions lo;
     lo.backend = backend;
     const VectorParameter x{ctx.symbol("x"), n};
-    const Loss loss(f, {}, std::span<const VectorParameter>(&x, 1), {}, {}, lo);
+    const Loss loss(f, LossInputs{.vectors = std::span<const VectorParameter>(&x, 1)}, lo);
     REQUIRE(loss.dims() == n);
     REQUIRE(loss.sizes().size() == 1);
     CHECK(loss.sizes()[0].symbol.name() == "n");
@@ -498,12 +570,15 @@ TEST_CASE("fit: a Loss names what it cannot bind", "[fit]") {
     const std::vector<double> xs{1, 2, 3}, ys{1, 2};
     const std::vector<ColumnView> cols{{"x", xs}, {"y", ys}};
     const auto m = symbols(ctx, {"m"});
-    CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean((m*x - z)^2)"), m, {}, std::span<const ColumnView>(cols.data(), 1)),
+    CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean((m*x - z)^2)"),
+        LossInputs{.scalars = m, .columns = std::span<const ColumnView>(cols.data(), 1)}),
                       Catch::Contains("'z'"));
-    CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean((m*x - y)^2)"), m, {}, cols), Catch::Contains("different lengths"));
+    CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean((m*x - y)^2)"),
+        LossInputs{.scalars = m, .columns = cols}), Catch::Contains("different lengths"));
     const Expr dot = parse_expr(ctx, "sum(i = 1..n, x[i]*u[i])");
     const VectorParameter vs[] = {{ctx.symbol("x"), 3}, {ctx.symbol("u"), 4}};
-    CHECK_THROWS_WITH(Loss(dot, {}, vs, {}), Catch::Contains("'n'") && Catch::Contains("differ in length"));
+    CHECK_THROWS_WITH(Loss(dot,
+        LossInputs{.vectors = vs}), Catch::Contains("'n'") && Catch::Contains("differ in length"));
 }
 
 TEST_CASE("fit: a mean over rows that reads no column runs over the rows of the data", "[fit]") {
@@ -514,7 +589,7 @@ TEST_CASE("fit: a mean over rows that reads no column runs over the rows of the 
     const std::vector<double> xs{1, 2, 3, 4}, ys{2, 4, 6, 9};
     const std::vector<ColumnView> cols{{"x", xs}, {"y", ys}};
     const auto params = symbols(ctx, {"m"});
-    const Loss alone(parse_expr(ctx, "mean((m - 3)^2) + sum(m)"), params, {}, cols, {}, lo);
+    const Loss alone(parse_expr(ctx, "mean((m - 3)^2) + sum(m)"), LossInputs{.scalars = params, .columns = cols}, lo);
     CHECK(alone.rows() == 4);
     CHECK(alone.columns_used().empty());
     double out[2];
@@ -524,7 +599,8 @@ TEST_CASE("fit: a mean over rows that reads no column runs over the rows of the 
     CHECK(out[1] == Approx(2 * (m - 3) + 4));
 
     // Beside a data term: the regulariser's gradient 2m·λ is not multiplied or divided by rows.
-    const Loss ridge(parse_expr(ctx, "mean((m*x - y)^2) + mean(m^2)/10"), params, {}, cols, {}, lo);
+    const Loss ridge(parse_expr(ctx, "mean((m*x - y)^2) + mean(m^2)/10"),
+        LossInputs{.scalars = params, .columns = cols}, lo);
     CHECK(ridge.rows() == 4);
     CHECK(ridge.columns_used() == std::vector<std::string>{"x", "y"});
     ridge(&m, out);
@@ -537,14 +613,16 @@ TEST_CASE("fit: a mean over rows that reads no column runs over the rows of the 
     CHECK(out[1] == Approx(g + 2 * m / 10));
 
     // Without data the rows cannot be counted: the loop evaluators' error.
-    CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean(m^2)"), params, {}, {}, {}, lo), Catch::Contains("reads no data column"));
+    CHECK_THROWS_WITH(Loss(parse_expr(ctx, "mean(m^2)"),
+        LossInputs{.scalars = params}, lo), Catch::Contains("reads no data column"));
 }
 
 TEST_CASE("fit: the stop flag ends a run before its next batch; on_epoch sees every epoch", "[fit][interrupt]") {
     Context ctx;
     const DataSet d = dataset("s002_linreg.csv");
     const auto cols = views(d);
-    const Loss loss(parse_expr(ctx, "mean((m*x + b - y)^2)"), symbols(ctx, {"m", "b"}), {}, cols);
+    const Loss loss(parse_expr(ctx, "mean((m*x + b - y)^2)"),
+        LossInputs{.scalars = symbols(ctx, {"m", "b"}), .columns = cols});
     const std::vector<double> start{0, 0};
 
     FitOptions o = gd(0.05, 30);

@@ -1,7 +1,7 @@
 // The descent loop generated into LLVM with its kernel inlined (lib/jit/descent.hpp) against
 // the C++ loop over the separately compiled kernel: the same report to the last bit, for
 // every first-order rule, with and without the tolerance checks, for diverging runs, and
-// the Rosenbrock milestone of issue 7.
+// the Rosenbrock milestone of issue 7; an Objective built from a gradient already computed.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "symdiff/diff.hpp"
 #include "symdiff/optimize.hpp"
 #include "symdiff/parse.hpp"
 
@@ -247,5 +248,52 @@ TEST_CASE("native descent: Options::stop ends the run where it is, in both loops
         CHECK(same_bits(same.x[0], r.x[0]));
         CHECK(same_bits(same.x[1], r.x[1]));
         CHECK(same_bits(same.f, r.f));
+    }
+}
+
+TEST_CASE("objective: built from a gradient already computed, it runs that gradient", "[optimize][native]") {
+    Problem p("(1 - x)^2 + 100*(y - x^2)^2", {"x", "y"});
+    const std::vector<Expr> g = gradient(p.f, p.vars);
+    const std::vector<double> start{-1, 1};
+    Options o;
+    o.lr = 0.001;
+    o.max_steps = 3000;
+    for (const Method m : {Method::GradientDescent, Method::Adam}) {
+        o.method = m;
+        for (const Backend b : {Backend::Jit, Backend::Interpreter}) {
+            INFO(method_name(m) << (b == Backend::Jit ? " jit" : " interpreter"));
+            const Objective from_f(p.f, p.vars, b);
+            const Objective from_gradient(p.f, g, p.vars, b);
+            const Report a = from_f.minimize(start, o);
+            const Report c = b == Backend::Jit ? both(from_gradient, start, o) : from_gradient.minimize(start, o);
+            CHECK(a.steps == c.steps);
+            for (std::size_t i = 0; i < 2; ++i) CHECK(same_bits(a.x[i], c.x[i]));
+        }
+    }
+    // The gradient given is the one used, not f's: a "gradient" 2(x - 3) leads to x = 3 while
+    // f = (x - 1)^2 is reported along the way.
+    Problem q("(x - 1)^2", {"x"});
+    const Expr other[] = {parse_expr(q.ctx, "2*(x - 3)")};
+    const Objective wrong(q.f, other, q.vars);
+    o.method = Method::GradientDescent;
+    o.lr = 0.1;
+    o.max_steps = 200;
+    const Report r = both(wrong, std::vector<double>{0}, o);
+    CHECK(r.x[0] == Approx(3).epsilon(1e-12));
+    CHECK(r.f == Approx(4).epsilon(1e-12));
+    CHECK_THROWS_WITH(Objective(q.f, std::span<const Expr>(), q.vars),
+                      "the gradient has 0 entries but there are 1 variables");
+}
+
+TEST_CASE("objective: value() is f alone, the f of the f+gradient kernel", "[optimize]") {
+    Problem p("(1 - x)^2 + 100*(y - x^2)^2 + exp(x*y)/7", {"x", "y"});
+    for (const Backend b : {Backend::Jit, Backend::Interpreter}) {
+        const Objective obj(p.f, p.vars, b);
+        for (const double x : {-1.5, 0.25, 2.0}) {
+            const double at[2] = {x, 1 - x};
+            double out[3];
+            obj(at, out);
+            CHECK(same_bits(obj.value(at), out[0]));
+        }
     }
 }
