@@ -109,6 +109,10 @@ struct ChoiceNames {
 /// "<momentum_form> is accumulate or velocity, not 'x'", "<schedule> is constant, ... not 'x'".
 void set_optimiser_choices(Options& o, std::string_view method, std::string_view momentum_form,
                            std::string_view schedule, const ChoiceNames& names);
+/// The methods of a list (`gd,momentum,adam`), in its order: one optimiser run each. An unknown
+/// name is a UsageError "<what> expects gd, momentum, nesterov, adam, rmsprop, lbfgs or newton,
+/// got 'adm' (did you mean 'adam'?)", the words the CLI gives a bad choice of any option.
+std::vector<Method> parse_methods(std::string_view text, std::string_view what);
 
 // --- start points of an optimiser
 

@@ -12,6 +12,7 @@
 #include "symdiff/number.hpp"
 #include "symdiff/optimize.hpp"
 #include "symdiff/parse.hpp"
+#include "symdiff/suggest.hpp"
 
 namespace symdiff {
 
@@ -341,6 +342,20 @@ void set_optimiser_choices(Options& o, std::string_view method, std::string_view
         throw UsageError(fmt::format("{} is constant, step:GAMMA:EVERY, exp:GAMMA or inv:GAMMA, not '{}'",
                                      names.schedule, schedule));
     o.schedule = *s;
+}
+
+std::vector<Method> parse_methods(std::string_view text, std::string_view what) {
+    static constexpr std::string_view kNames[] = {"gd", "momentum", "nesterov", "adam", "rmsprop", "lbfgs", "newton"};
+    std::vector<Method> out;
+    for (std::string_view item : split(text, ',')) {
+        const std::string_view name = trim(item);
+        const auto m = method_from_name(name);
+        if (!m)
+            throw UsageError(fmt::format("{} expects gd, momentum, nesterov, adam, rmsprop, lbfgs or newton, got '{}'{}",
+                                         what, name, did_you_mean(name, std::span<const std::string_view>(kNames))));
+        out.push_back(*m);
+    }
+    return out;
 }
 
 std::vector<StartPoint> parse_start_points(Context& ctx, std::span<const std::string> texts, Expr f,

@@ -515,6 +515,36 @@ TEST_CASE("plot: several learning rates draw one path and one loss curve each", 
     CHECK(svg.text.find("<text>f (log scale)</text>") != std::string::npos);
 }
 
+TEST_CASE("plot: several methods compared in one figure, one path and one loss curve each", "[plot][cli]") {
+    if (!have_gnuplot()) return;
+    Scratch s;
+    const auto o = run(s, "minimize '(1-x)^2 + 100(y-x^2)^2' --from x=-1,y=1 --method gd,momentum,adam --lr 0.001 "
+                          "--steps 3000 --plot p.svg --format json");
+    REQUIRE(o.status == 0);
+    const Svg svg(symdiff::test::slurp(s.dir / "p.svg"));
+    std::vector<std::string> loss, paths;
+    for (const auto& t : svg.titles()) {
+        if (t.find("steps)") != std::string::npos) paths.push_back(t);
+        else if (t.find(", lr = 0.001") != std::string::npos) loss.push_back(t);
+    }
+    CHECK(paths == std::vector<std::string>{"gd, lr = 0.001 (3000 steps)", "momentum, lr = 0.001 (3000 steps)",
+                                            "adam, lr = 0.001 (3000 steps)"});
+    CHECK(loss == std::vector<std::string>{"gd, lr = 0.001", "momentum, lr = 0.001", "adam, lr = 0.001"});
+    // The runs of the JSON name their methods, in the figure's order.
+    CHECK(o.out.find(R"("methods": ["gd", "momentum", "adam"])") != std::string::npos);
+    const std::size_t gd = o.out.find(R"("method": "gd")"), momentum = o.out.find(R"("method": "momentum")"),
+                      adam = o.out.find(R"("method": "adam")");
+    CHECK((gd < momentum && momentum < adam && adam != std::string::npos));
+    // Over a vector: the loss curves, one per method, named by it.
+    const auto v = run(s, "minimize 'sum(i = 1..n-1, 100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2)' --from 'x=[-1.2,1]*3' "
+                          "--method gd,adam --lr 0.0005 --steps 500 --plot v.svg");
+    REQUIRE(v.status == 0);
+    std::vector<std::string> curves;
+    for (const auto& t : Svg(symdiff::test::slurp(s.dir / "v.svg")).titles())
+        if (t.find("lr = ") != std::string::npos) curves.push_back(t);
+    CHECK(curves == std::vector<std::string>{"gd, lr = 0.0005", "adam, lr = 0.0005"});
+}
+
 TEST_CASE("plot: fit --plot draws the data with the fitted line, or a classifier's boundary", "[plot][cli]") {
     if (!have_gnuplot()) return;
     Scratch s;

@@ -1,5 +1,5 @@
 // `symdiff minimize EXPR --from x=-1,y=1 [--method ...] [--lr ...]`: runs an optimiser over the
-// compiled gradient and reports where it ended and why; several rates or start points make a
+// compiled gradient and reports where it ended and why; several methods, rates or start points make a
 // table, one row per run, with the verdict of tutorial 002 (converged / slow / diverged), told
 // apart at a critical point by the Hessian (saddle, maximum) and for a descent without end
 // (unbounded): symdiff::assess.
@@ -18,6 +18,7 @@
 
 #include "common.hpp"
 #include "picture.hpp"
+#include "runs.hpp"
 #include "symdiff/suggest.hpp"
 #include "symdiff/optimize.hpp"
 #include "symdiff/plot.hpp"
@@ -29,6 +30,7 @@ struct MinimizeOptions {
     Options common;
     std::vector<std::string> from;
     std::string method = "gd";
+    std::vector<Method> methods; // of method, read before the run
     std::string lr = "0.001";
     std::uint64_t steps = 10000;
     double tol = 0;
@@ -105,7 +107,7 @@ std::vector<std::vector<double>> start_points(Context& ctx, const std::vector<st
 
 symdiff::Options optimiser_options(const MinimizeOptions& m) {
     symdiff::Options o;
-    set_optimiser_choices(o, m.method, m.momentum_form, m.schedule, kChoiceNames);
+    set_optimiser_choices(o, method_name(m.methods.front()), m.momentum_form, m.schedule, kChoiceNames);
     o.max_steps = m.steps;
     o.grad_tol = m.tol;
     o.f_tol = m.ftol;
@@ -159,41 +161,6 @@ std::string point_text(std::span<const Expr> vars, std::span<const double> x) {
     return s;
 }
 
-// The trace file, written row by row while the runs go, so that a run of 2e9 steps keeps
-// nothing of its trajectory in memory, and an interrupted run leaves the rows it made.
-class TraceFile {
-public:
-    TraceFile(const std::string& path, std::string_view header) : file_(path, "the trace file") {
-        file_.write(header);
-    }
-    /// Starts the rows of a run: `prefix` is "run,lr," of a table of runs, or empty.
-    void begin_run(std::string prefix) {
-        prefix_ = std::move(prefix);
-        rows_ = 0;
-    }
-    /// One row: prefix, step, then the values.
-    void row(std::size_t step, std::span<const double> values) {
-        line_ = prefix_;
-        line_ += std::to_string(step);
-        for (double v : values) {
-            line_ += ',';
-            line_ += number_text(v);
-        }
-        line_ += '\n';
-        file_.write(line_);
-        last_ = step;
-        ++rows_;
-    }
-    /// True if the run wrote no row yet, or its last row is not of `step`.
-    bool lacks(std::size_t step) const { return rows_ == 0 || last_ != step; }
-    void commit() { file_.commit(); }
-
-private:
-    OutputFile file_;
-    std::string prefix_, line_;
-    std::size_t last_ = 0, rows_ = 0;
-};
-
 // Refuses a --trace that would overwrite an input, before anything is computed.
 void check_trace_path(const MinimizeOptions& m) {
     const std::pair<std::string, std::string> inputs[] = {{"--data", m.data.path},
@@ -209,11 +176,12 @@ std::string json_point(std::span<const Expr> vars, std::span<const double> x) {
 }
 
 // One run of the JSON report, its start and end points given as JSON.
-std::string json_run(const std::string& start, double lr, const std::string& end, const Report& r,
+std::string json_run(const std::string& start, bool with_method, double lr, const std::string& end, const Report& r,
                      const Assessment& a) {
     JsonObject j;
-    j.raw("start", start)
-        .number("lr", lr)
+    j.raw("start", start);
+    if (with_method) j.string("method", method_name(r.method));
+    j.number("lr", lr)
         .raw("end", end)
         .number("f_start", r.f_start)
         .number("f", r.f)
@@ -251,10 +219,11 @@ std::string verdict_text(const Report& r, const Assessment& a) {
     return verdict;
 }
 
-void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool show_start) {
+void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool show_start, bool show_method) {
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> head;
     if (show_start) head.push_back("start");
+    if (show_method) head.push_back("method");
     head.push_back("lr");
     for (Expr v : vars) head.push_back(v.name());
     for (const char* h : {"f", "|grad f|", "steps", "verdict"}) head.push_back(h);
@@ -262,6 +231,7 @@ void print_table(std::span<const Expr> vars, const std::vector<Run>& runs, bool 
     for (const Run& r : runs) {
         std::vector<std::string> row;
         if (show_start) row.push_back(point_text(vars, r.report.start));
+        if (show_method) row.push_back(std::string(method_name(r.report.method)));
         row.push_back(number_text(r.lr));
         for (double v : r.report.x) row.push_back(number_text(v));
         row.push_back(number_text(r.report.f));
@@ -334,14 +304,15 @@ struct LoopReport {
             const Report& r = runs[i].report;
             const StartPoint& p = points[runs[i].point];
             list += (i ? ", " : "") +
-                    json_run(point_json(r.start, p), runs[i].lr, point_json(r.x, p), r, runs[i].verdict);
+                    json_run(point_json(r.start, p), m.methods.size() > 1, runs[i].lr, point_json(r.x, p), r,
+                             runs[i].verdict);
         }
         list += "]";
         JsonObject sizes_json;
         for (const SizeBinding& s : first.sizes()) sizes_json.number(s.symbol.name(), s.value);
         JsonObject json = json_header("minimize", in);
         if (data) json.raw("data", json_data(m.data, *data));
-        json.string("method", m.method).raw("wrt", json_names(params)).raw("sizes", sizes_json.str()).raw("runs", list);
+        json_methods(json, m.methods).raw("wrt", json_names(params)).raw("sizes", sizes_json.str()).raw("runs", list);
         print_line(json.str());
     }
 
@@ -368,6 +339,7 @@ struct LoopReport {
         std::vector<std::vector<std::string>> rows;
         std::vector<std::string> head;
         if (points.size() > 1) head.push_back("start");
+        if (m.methods.size() > 1) head.push_back("method");
         head.push_back("lr");
         for (Expr v : scalars) head.push_back(v.name());
         for (Expr v : vectors) head.push_back("|" + v.name() + "|");
@@ -377,6 +349,7 @@ struct LoopReport {
             const Report& r = run.report;
             std::vector<std::string> row;
             if (points.size() > 1) row.push_back(std::to_string(run.point + 1));
+            if (m.methods.size() > 1) row.push_back(std::string(method_name(r.method)));
             row.push_back(number_text(run.lr));
             for (std::size_t i = 0; i < scalars.size(); ++i) row.push_back(number_text(r.x[i]));
             std::size_t at = scalars.size();
@@ -414,17 +387,17 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
     const auto rates = positive_numbers(ctx, m.lr, "--lr");
     symdiff::Options base = optimiser_options(m);
     base.trace_every = 0; // a trace row per step of 100,000 coordinates is too much: see LoopRun::trace
-    if (base.method == Method::Newton)
+    if (std::find(m.methods.begin(), m.methods.end(), Method::Newton) != m.methods.end())
         throw UsageError("--method newton is not available for functions of vectors or data (use lbfgs)");
     std::vector<ColumnView> views;
     if (data) views = column_views(*data);
     LossOptions lo;
     lo.backend = m.engine();
 
-    const bool many = points.size() * rates.size() > 1;
+    const bool many = points.size() * m.methods.size() * rates.size() > 1, several_methods = m.methods.size() > 1;
     std::optional<TraceFile> trace;
     if (!m.trace.empty()) {
-        std::string header = many ? "run,lr,step" : "step";
+        std::string header = trace_columns(many, several_methods);
         for (Expr v : scalars) header += "," + v.name();
         for (Expr v : vectors) header += ",|" + v.name() + "|";
         trace.emplace(m.trace, header + ",f,grad_norm\n");
@@ -442,11 +415,10 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
             losses.emplace_back(f, LossInputs{scalars, vp, views, p.sizes}, lo);
         }
         const Loss& loss = losses.back();
-        for (double lr : rates) {
+        for (const RunSpec& spec : run_specs(m.methods, rates)) {
             if (InterruptScope::status() != 0 && !runs.empty()) break;
-            symdiff::Options o = base;
-            o.lr = lr;
-            o.stop = InterruptScope::flag();
+            const double lr = spec.lr;
+            symdiff::Options o = run_options(base, spec);
             try {
                 symdiff::detail::validate(p.x.size(), p.x, o);
             } catch (const Error& e) {
@@ -455,10 +427,10 @@ void run_minimize_loops(Context& ctx, const MinimizeOptions& m, const Input& in,
             LoopRun run{pi, lr, {}, {}};
             std::optional<plot::PathRecorder> recorder;
             if (!m.picture.path.empty())
-                recorder.emplace(points.size() > 1 ? fmt::format("start {}, lr = {}", pi + 1, number_text(lr))
-                                                   : "lr = " + number_text(lr));
+                recorder.emplace((points.size() > 1 ? fmt::format("start {}, ", pi + 1) : "") +
+                                 run_label(spec, several_methods));
             const std::size_t every = m.trace_every == 0 ? 1 : m.trace_every;
-            if (trace) trace->begin_run(many ? fmt::format("{},{},", runs.size() + 1, number_text(lr)) : "");
+            if (trace) trace->begin_run(many ? trace_prefix(runs.size() + 1, several_methods, spec) : "");
             std::vector<double> row;
             auto observe = [&](const StepInfo& s) {
                 if (recorder) recorder->add(s.step, {}, s.f);
@@ -519,15 +491,12 @@ void print_runs(const MinimizeOptions& m, const Input& in, std::span<const Expr>
         for (std::size_t i = 0; i < runs.size(); ++i) {
             const Report& r = runs[i].report;
             list += (i ? ", " : "") +
-                    json_run(json_point(vars, r.start), runs[i].lr, json_point(vars, r.x), r, runs[i].verdict);
+                    json_run(json_point(vars, r.start), m.methods.size() > 1, runs[i].lr, json_point(vars, r.x), r,
+                             runs[i].verdict);
         }
         list += "]";
-        print_line(json_header("minimize", in)
-                       .string("method", m.method)
-                       .raw("wrt", json_names(vars))
-                       .raw("runs", list)
-                       .str());
-        return;
+        JsonObject json = json_header("minimize", in);
+        return print_line(json_methods(json, m.methods).raw("wrt", json_names(vars)).raw("runs", list).str());
     }
     if (runs.size() == 1 && !many) {
         std::vector<std::string> names;
@@ -536,7 +505,7 @@ void print_runs(const MinimizeOptions& m, const Input& in, std::span<const Expr>
         std::fputs(format_assessment(runs[0].verdict).c_str(), stdout);
         return;
     }
-    print_table(vars, runs, show_start);
+    print_table(vars, runs, show_start, m.methods.size() > 1);
 }
 
 void run_minimize(const MinimizeOptions& m) {
@@ -564,10 +533,10 @@ void run_minimize(const MinimizeOptions& m) {
     const Objective& objective = *compiled;
 
     const bool progress = !m.no_progress && ::isatty(STDERR_FILENO);
-    const bool many = rates.size() * points.size() > 1;
+    const bool many = rates.size() * m.methods.size() * points.size() > 1, several_methods = m.methods.size() > 1;
     std::optional<TraceFile> trace;
     if (!m.trace.empty()) {
-        std::string header = many ? "run,lr,step" : "step";
+        std::string header = trace_columns(many, several_methods);
         for (Expr v : vars) header += "," + v.name();
         trace.emplace(m.trace, header + ",f,grad_norm\n");
     }
@@ -577,12 +546,11 @@ void run_minimize(const MinimizeOptions& m) {
     std::vector<Run> runs;
     std::vector<plot::RunPath> paths; // for --plot
     for (const auto& start : points) {
-        for (double lr : rates) {
+        for (const RunSpec& spec : run_specs(m.methods, rates)) {
             if (InterruptScope::status() != 0 && !runs.empty()) break;
-            symdiff::Options o = base;
-            o.lr = lr;
-            o.stop = InterruptScope::flag();
-            if (trace) trace->begin_run(many ? fmt::format("{},{},", runs.size() + 1, number_text(lr)) : "");
+            const double lr = spec.lr;
+            symdiff::Options o = run_options(base, spec);
+            if (trace) trace->begin_run(many ? trace_prefix(runs.size() + 1, several_methods, spec) : "");
             auto write_row = [&](std::size_t step, std::span<const double> x, double f, double grad_norm) {
                 std::copy(x.begin(), x.end(), row.begin());
                 row[n] = f;
@@ -594,7 +562,7 @@ void run_minimize(const MinimizeOptions& m) {
                 shown.emplace(o.max_steps, many ? "lr " + number_text(lr) + "  " : "");
             std::optional<plot::PathRecorder> recorder;
             if (!m.picture.path.empty()) {
-                std::string label = m.method + ", lr = " + number_text(lr);
+                std::string label = run_label(spec, true);
                 if (points.size() > 1) label = "from " + point_text(vars, start) + ", " + label;
                 recorder.emplace(std::move(label));
             }
@@ -644,8 +612,10 @@ void register_minimize(CLI::App& app) {
                     "a vector as x=-1.2,1,0.5 (the values up to the next name=) or x=[-1.2,1]*500")
         ->required()
         ->type_name("x=V,...");
-    cmd->add_option("--method", m->method, "gd, momentum, nesterov, adam, rmsprop, lbfgs or newton")
-        ->check(CLI::IsMember({"gd", "momentum", "nesterov", "adam", "rmsprop", "lbfgs", "newton"}))
+    cmd->add_option("--method", m->method,
+                    "gd, momentum, nesterov, adam, rmsprop, lbfgs or newton; a list (gd,momentum,adam) runs each, "
+                    "compared in one table and one --plot")
+        ->type_name("M[,M...]")
         ->capture_default_str();
     cmd->add_option("--lr", m->lr, "Learning rate; a list (0.001,0.01,0.1) runs one row per rate")
         ->type_name("R[,R...]")
@@ -665,7 +635,7 @@ void register_minimize(CLI::App& app) {
                     "Learning-rate schedule: constant, step:GAMMA:EVERY, exp:GAMMA (lr*GAMMA^t), inv:GAMMA (lr/(1+GAMMA*t))")
         ->capture_default_str();
     cmd->add_option("--trace", m->trace,
-                    "Write step, the variables, f and |grad f| as CSV (runs: run,lr,step,...), row by row as the run "
+                    "Write step, the variables, f and |grad f| as CSV (runs: run,[method,]lr,step,...), row by row as the run "
                     "goes; - is standard output")
         ->type_name("FILE.csv");
     add_count_option(cmd, "--trace-every", m->trace_every, "Keep every Nth step in the trace (and the last)")
@@ -686,6 +656,7 @@ void register_minimize(CLI::App& app) {
         ->type_name("x=LO..HI,...");
     cmd->callback([m] {
         InterruptScope interrupts;
+        m->methods = parse_methods(m->method, "--method");
         check_picture_options(m->picture);
         if (!m->plot_range.empty() && m->picture.path.empty())
             throw UsageError("--plot-range is the window of --plot: give --plot FILE.svg");

@@ -1,0 +1,1 @@
+symdiff minimize "x^2" --from x=1 --method gd,adm
