@@ -11,7 +11,7 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Support/Error.h>
 
-#include "jit/descent.hpp"
+#include "codegen/descent_abi.hpp"
 
 namespace symdiff::detail {
 
