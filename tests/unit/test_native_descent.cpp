@@ -230,6 +230,13 @@ TEST_CASE("native descent: Options::stop ends the run where it is, in both loops
         o.native_loop_min_steps = 0;
         // The run would take centuries: only the flag ends it. The report must be a run of
         // that many steps, so rerunning the C++ loop for exactly that many gives it again.
+        // A short run first compiles the loop (kept by the Objective), so that the stopper
+        // races the running loop, not the compilation, which takes longer than 50 ms on a
+        // loaded machine.
+        Options warm = o;
+        warm.stop = nullptr;
+        warm.max_steps = 1024;
+        CHECK(obj.minimize(start, warm).steps == 1024);
         std::thread stopper([&] {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             flag = 1;
