@@ -22,23 +22,13 @@ import time
 
 import numpy as np
 
+from batch_numpy import best as best_of, rosenbrock
+
 ROSENBROCK = "(1-x)^2 + 100(y-x^2)^2"
 
 
 def best(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
-def rosenbrock(x, y):
-    a = 1 - x
-    b = y - x * x
-    return a * a + 100 * b * b, -2 * a - 400 * x * b, 200 * b
+    return best_of(fn, repeats, clock=time.perf_counter)
 
 
 def main():
