@@ -94,7 +94,7 @@ std::optional<Linked> compile_rolled(Expr f, std::span<const Expr> vars, bool gr
             if (!depends_on(r->expr, v)) return std::nullopt;
             // len(v) as the constant it is here: the loop kernel's segments (where each guard
             // holds) are then computed at compile time instead of on every call.
-            Context& ctx = const_cast<Context&>(f.context());
+            Context& ctx = f.context();
             const std::pair<Expr, Expr> size{ctx.len(v), ctx.integer(static_cast<std::int64_t>(
                                                              r->lengths[outs.size() - 1]))};
             outs.push_back(substitute(vector_gradient(r->expr, v), std::span(&size, 1)));

@@ -30,8 +30,6 @@
 namespace symdiff {
 namespace {
 
-Context& ctx_of(Expr e) { return const_cast<Context&>(e.context()); }
-
 // The block kernel's extra inputs. A space cannot occur in a parsed name, so these never
 // meet a user's variable.
 constexpr const char* kFirstBlock = "first block";
@@ -180,12 +178,12 @@ struct Loss::Impl {
         sig.scalars = scalars;
         for (const SizeBinding& s : sizes) sig.scalars.push_back(s.symbol);
         if (with_block_inputs) {
-            Context& ctx = ctx_of(g);
+            Context& ctx = g.context();
             sig.scalars.push_back(ctx.symbol(kFirstBlock));
             sig.scalars.push_back(ctx.symbol(kBlockShare));
         }
         for (const VectorParameter& v : vectors) sig.vectors.push_back(v.symbol);
-        for (const ColumnView& c : columns) sig.vectors.push_back(ctx_of(g).symbol(c.name));
+        for (const ColumnView& c : columns) sig.vectors.push_back(g.context().symbol(c.name));
         std::vector<Expr> outputs{g};
         if (with_gradient && !scalars.empty()) {
             std::vector<Expr> gs = gradient(g, scalars);
@@ -198,7 +196,7 @@ struct Loss::Impl {
     }
 
     Expr block_expression() const {
-        Context& ctx = ctx_of(f);
+        Context& ctx = f.context();
         const Expr first = ctx.symbol(kFirstBlock);
         const Expr share = ctx.symbol(kBlockShare);
         std::vector<Expr> terms;
@@ -410,7 +408,7 @@ Loss::Loss(Expr f, const LossInputs& inputs, const LossOptions& options) : impl_
         std::unordered_set<std::string> named;
         const Expr roots[] = {f};
         for (NodeId id : topological_order(roots))
-            if (const Expr e = ctx_of(f)[id]; e.is_symbol()) named.insert(e.name());
+            if (const Expr e = f.context()[id]; e.is_symbol()) named.insert(e.name());
         auto counter = std::find_if(columns.begin(), columns.end(), [&](const ColumnView& c) { return !named.count(c.name); });
         im.columns.push_back(counter != columns.end() ? *counter : columns.front());
         im.row_counter = true;

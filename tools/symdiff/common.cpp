@@ -192,7 +192,7 @@ Input read_input(Context& ctx, const Options& o, std::span<const std::string> de
 std::string exact_line(const Input& in, Expr e, double value, Format format) {
     if (format == Format::Json || format == Format::C) return {};
     std::vector<std::pair<Expr, Expr>> values;
-    Context& ctx = const_cast<Context&>(e.context());
+    Context& ctx = e.context();
     for (const Binding& b : in.at) {
         if (b.is_vector || b.exact.is_null()) return {};
         values.emplace_back(ctx.symbol(b.name), b.exact);
